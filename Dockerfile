@@ -1,0 +1,43 @@
+# syntax=docker/dockerfile:1
+# One image recipe for all five Accord apps; pick the app with the build arg APP:
+#   docker build --build-arg APP=hub-api -t accord/hub-api .
+# (docker-compose.yml does this for every app; the build stages are shared through the cache.)
+# Apps: hub-api, sharing-broker, adult-social-care, public-health, revenues-benefits.
+
+ARG NODE_IMAGE=node:20-bookworm-slim
+
+# --- dependencies (dev included: the build needs TypeScript) ---------------------------
+FROM ${NODE_IMAGE} AS deps
+WORKDIR /app
+COPY package.json package-lock.json .npmrc ./
+RUN npm ci --no-audit --no-fund
+
+# --- compile every app and lib to dist/ ---------------------------------------------------
+FROM deps AS build
+COPY tsconfig.base.json tsconfig.build.json tsconfig.json nest-cli.json .swcrc ./
+COPY libs ./libs
+COPY apps ./apps
+RUN npm run build
+
+# --- production dependencies only ---------------------------------------------------------
+FROM deps AS prod-deps
+RUN npm prune --omit=dev --no-audit --no-fund
+
+# --- runtime --------------------------------------------------------------------------------
+FROM ${NODE_IMAGE} AS runtime
+ARG APP
+ENV NODE_ENV=production \
+    ACCORD_APP=${APP}
+WORKDIR /app
+COPY --from=prod-deps /app/node_modules ./node_modules
+COPY --from=build /app/dist ./dist
+COPY package.json ./
+# Reference agreements and the participant register, for apps that load them at start.
+COPY infra/agreements ./infra/agreements
+RUN if [ -z "$ACCORD_APP" ] || [ ! -f "dist/apps/$ACCORD_APP/src/main.js" ]; then \
+      echo "build with --build-arg APP=<hub-api|sharing-broker|adult-social-care|public-health|revenues-benefits> (got '$ACCORD_APP')" >&2; \
+      exit 1; \
+    fi
+USER node
+# `exec` replaces the shell with node, so SIGTERM from `docker stop` reaches the app.
+CMD ["sh", "-c", "exec node dist/apps/$ACCORD_APP/src/main.js"]

@@ -1,0 +1,50 @@
+import { Module, type DynamicModule } from '@nestjs/common';
+import { brokersFrom, outboxMigration } from '@accord/kafka';
+import { coreModules } from '@accord/platform';
+import { DOMAIN_SERVICE_ENTITIES, DomainServiceModule, inboxMigration, type DomainServiceOptions } from '@accord/domain-service';
+import type { AdultSocialCareEnvironment } from './environment';
+import { AssessmentEntity } from './assessments/assessment.entity';
+import { AssessmentsModule } from './assessments/assessments.module';
+import { ADULT_SOCIAL_CARE_INBOX } from './inbox/inbox-handlers';
+import { AdultSocialCareRecords1764400000002 } from './migrations/1764400000002-records';
+import { ReviewEntity } from './reviews/review.entity';
+import { ReviewsModule } from './reviews/reviews.module';
+import { SafeguardingConcernEntity } from './safeguarding-concerns/safeguarding-concern.entity';
+import { SafeguardingConcernsModule } from './safeguarding-concerns/safeguarding-concerns.module';
+import { ServiceEntity } from './services/service.entity';
+import { ServicesModule } from './services/services.module';
+
+/** The service's own schema; its records, outbox and inbox tables come with their migrations. */
+export const SCHEMA = 'asc';
+/** The outbox relay's advisory-lock namespace ("asc"), distinct from the other services'. */
+const OUTBOX_LOCK_NAMESPACE = 0x617363;
+
+export const ENTITIES = [AssessmentEntity, ServiceEntity, SafeguardingConcernEntity, ReviewEntity, ...DOMAIN_SERVICE_ENTITIES];
+export const MIGRATIONS = [outboxMigration(1764400000000), inboxMigration(1764400000001), AdultSocialCareRecords1764400000002];
+
+@Module({})
+export class AppModule {
+  /** `overrides.kafka`: the client the outbox publishes with (tests cut its network). */
+  static forRoot(environment: AdultSocialCareEnvironment, overrides: Pick<DomainServiceOptions, 'kafka'> = {}): DynamicModule {
+    return {
+      module: AppModule,
+      imports: [
+        ...coreModules({ service: 'adult-social-care', environment, database: { schema: SCHEMA, entities: ENTITIES, migrations: MIGRATIONS } }),
+        DomainServiceModule.forRoot({
+          service: 'adult-social-care',
+          participants: [environment.ASC_PARTICIPANT],
+          kafkaBrokers: brokersFrom(environment.KAFKA_BROKERS),
+          lockNamespace: OUTBOX_LOCK_NAMESPACE,
+          outboxRetentionHours: environment.OUTBOX_RETENTION_HOURS,
+          logLevel: environment.LOG_LEVEL,
+          inboxHandlers: ADULT_SOCIAL_CARE_INBOX,
+          ...overrides,
+        }),
+        AssessmentsModule,
+        ServicesModule,
+        SafeguardingConcernsModule,
+        ReviewsModule,
+      ],
+    };
+  }
+}

@@ -1,0 +1,18 @@
+import 'reflect-metadata';
+import { NestFactory } from '@nestjs/core';
+import { loadEnvironmentOrExit, runMain, startHttpApp } from '@accord/platform';
+import { connectInbox } from '@accord/domain-service';
+import { AppModule } from './app.module';
+import { AdultSocialCareEnvironment } from './environment';
+
+runMain('adult-social-care', async () => {
+  const environment = loadEnvironmentOrExit('adult-social-care', AdultSocialCareEnvironment);
+  const app = await NestFactory.create(AppModule.forRoot(environment), { bufferLogs: true });
+  await startHttpApp(app, {
+    service: 'adult-social-care',
+    title: 'Accord adult social care service',
+    description: 'Care Act records published to the hub, and work items from shared records',
+    port: environment.ASC_PORT,
+  });
+  await connectInbox(app);
+});

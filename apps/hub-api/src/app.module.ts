@@ -1,0 +1,26 @@
+import { Module, type DynamicModule } from '@nestjs/common';
+import { coreModules } from '@accord/platform';
+import { HUB_ENTITIES, HUB_MIGRATIONS, HUB_SCHEMA } from '@accord/persistence';
+import type { HubApiEnvironment } from './environment';
+import { AuthModule } from './auth/auth.module';
+import { ParticipantsModule } from './participants/participants.module';
+import { TopicsModule } from './topics/topics.module';
+
+@Module({})
+export class AppModule {
+  static forRoot(environment: HubApiEnvironment): DynamicModule {
+    return {
+      module: AppModule,
+      imports: [
+        ...coreModules({
+          service: 'hub-api',
+          environment,
+          database: { schema: HUB_SCHEMA, entities: HUB_ENTITIES, migrations: HUB_MIGRATIONS },
+        }),
+        AuthModule,
+        TopicsModule,
+        ParticipantsModule,
+      ],
+    };
+  }
+}

@@ -1,0 +1,18 @@
+import 'reflect-metadata';
+import { NestFactory } from '@nestjs/core';
+import { loadEnvironmentOrExit, runMain, startHttpApp } from '@accord/platform';
+import { connectInbox } from '@accord/domain-service';
+import { AppModule } from './app.module';
+import { PublicHealthEnvironment } from './environment';
+
+runMain('public-health', async () => {
+  const environment = loadEnvironmentOrExit('public-health', PublicHealthEnvironment);
+  const app = await NestFactory.create(AppModule.forRoot(environment), { bufferLogs: true });
+  await startHttpApp(app, {
+    service: 'public-health',
+    title: 'Accord public health service',
+    description: 'Public health records published to the hub, and work items from shared records',
+    port: environment.PH_PORT,
+  });
+  await connectInbox(app);
+});

@@ -1,0 +1,18 @@
+import 'reflect-metadata';
+import { NestFactory } from '@nestjs/core';
+import { loadEnvironmentOrExit, runMain, startHttpApp } from '@accord/platform';
+import { connectInbox } from '@accord/domain-service';
+import { AppModule } from './app.module';
+import { RevenuesBenefitsEnvironment } from './environment';
+
+runMain('revenues-benefits', async () => {
+  const environment = loadEnvironmentOrExit('revenues-benefits', RevenuesBenefitsEnvironment);
+  const app = await NestFactory.create(AppModule.forRoot(environment), { bufferLogs: true });
+  await startHttpApp(app, {
+    service: 'revenues-benefits',
+    title: 'Accord revenues and benefits service',
+    description: 'Revenues and benefits records published to the hub for one or more councils, and work items from shared records',
+    port: environment.RB_PORT,
+  });
+  await connectInbox(app);
+});

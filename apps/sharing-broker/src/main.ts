@@ -1,0 +1,16 @@
+import 'reflect-metadata';
+import { NestFactory } from '@nestjs/core';
+import { loadEnvironmentOrExit, runMain, startHttpApp } from '@accord/platform';
+import { AppModule } from './app.module';
+import { SharingBrokerEnvironment } from './environment';
+
+runMain('sharing-broker', async () => {
+  const environment = loadEnvironmentOrExit('sharing-broker', SharingBrokerEnvironment);
+  const app = await NestFactory.create(AppModule.forRoot(environment), { bufferLogs: true });
+  await startHttpApp(app, {
+    service: 'sharing-broker',
+    title: 'Accord sharing broker',
+    description: 'Data plane: health and metrics of the consent-aware broker',
+    port: environment.BROKER_PORT,
+  });
+});

@@ -1,0 +1,114 @@
+import { GENESIS_HASH, hashRecord } from './canonical';
+import { CONTENT_FIELDS, type ChainHead, type ChainedDecision, type UnchainedDecision } from './decision-record';
+import { AuditChainError, AuditChainErrorCode } from './errors';
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const DECIDED_AT = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
+const OFFSET = /^\d+$/;
+const HASH = /^[0-9a-f]{64}$/;
+const OUTCOMES = new Set(['shared', 'withheld', 'rejected']);
+const NULLABLE_STRINGS = [
+  'eventId',
+  'eventType',
+  'source',
+  'recipient',
+  'agreementId',
+  'purpose',
+  'subjectKey',
+  'payloadDigest',
+] as const;
+const STRING_ARRAYS = ['reasons', 'fieldsReleased', 'fieldsWithheld', 'consentRefs'] as const;
+
+/**
+ * Links a batch of decisions onto the chain: seq `head.seq + 1`, `head.seq + 2`, …,
+ * each `prevHash` the previous row's hash (`head.hash`, or `GENESIS_HASH` when `head`
+ * is null, i.e. the chain is empty), and each `hash` from `hashRecord`.
+ *
+ * The caller must hold the chain-head lock and insert the result in the same
+ * transaction. Each decision is checked to round-trip through the audit table
+ * unchanged (see `canonicalContent`); a decision that would not throws
+ * `AuditRecordInvalid` naming the batch index and field, never the value.
+ * Chaining in batches equals chaining everything at once.
+ */
+export function chain(unchained: readonly UnchainedDecision[], head: ChainHead | null): ChainedDecision[] {
+  let seq = 0;
+  let prevHash = GENESIS_HASH;
+  if (head !== null) {
+    if (!Number.isSafeInteger(head.seq) || head.seq < 0 || typeof head.hash !== 'string' || !HASH.test(head.hash)) {
+      throw new AuditChainError(
+        AuditChainErrorCode.HeadInvalid,
+        'chain head must be { seq: a non-negative integer, hash: 64 lowercase hex digits }',
+      );
+    }
+    seq = head.seq;
+    prevHash = head.hash;
+  }
+  const chained: ChainedDecision[] = new Array(unchained.length);
+  for (let i = 0; i < unchained.length; i++) {
+    const decision = unchained[i]!;
+    assertStorable(decision, i);
+    const record = pickContent(decision) as unknown as ChainedDecision;
+    record.seq = ++seq;
+    record.prevHash = prevHash;
+    record.hash = hashRecord(record);
+    prevHash = record.hash;
+    chained[i] = record;
+  }
+  return chained;
+}
+
+/** A copy holding exactly the DecisionRecord content fields, so nothing unhashed is stored alongside. */
+function pickContent(decision: UnchainedDecision): Record<string, unknown> {
+  const source = decision as unknown as Record<string, unknown>;
+  const copy: Record<string, unknown> = {};
+  for (const field of CONTENT_FIELDS) copy[field] = source[field] ?? null;
+  return copy;
+}
+
+function assertStorable(decision: UnchainedDecision, index: number): void {
+  const invalid = (field: string, expected: string): never => {
+    throw new AuditChainError(
+      AuditChainErrorCode.RecordInvalid,
+      `decision ${index} of the batch: ${field} must be ${expected}`,
+    );
+  };
+  if (typeof decision.decisionId !== 'string' || !UUID.test(decision.decisionId)) invalid('decisionId', 'a UUID');
+  for (const field of NULLABLE_STRINGS) {
+    const value = decision[field];
+    if (value !== null && value !== undefined && typeof value !== 'string') invalid(field, 'a string or null');
+  }
+  for (const field of STRING_ARRAYS) {
+    const value = decision[field];
+    if (!Array.isArray(value) || !value.every((item) => typeof item === 'string')) invalid(field, 'an array of strings');
+  }
+  const version = decision.agreementVersion;
+  if (version !== null && version !== undefined && !Number.isSafeInteger(version)) {
+    invalid('agreementVersion', 'an integer or null');
+  }
+  const basis = decision.lawfulBasis;
+  if (basis !== null && basis !== undefined) {
+    if (
+      typeof basis !== 'object' ||
+      typeof basis.article6 !== 'string' ||
+      (basis.article9 !== null && typeof basis.article9 !== 'string') ||
+      !Array.isArray(basis.legislation) ||
+      !basis.legislation.every((item) => typeof item === 'string')
+    ) {
+      invalid('lawfulBasis', '{ article6: string, article9: string | null, legislation: string[] } or null');
+    }
+  }
+  if (!OUTCOMES.has(decision.outcome)) invalid('outcome', 'shared, withheld or rejected');
+  if (typeof decision.topic !== 'string') invalid('topic', 'a string');
+  if (!Number.isSafeInteger(decision.partition) || decision.partition < 0) invalid('partition', 'a non-negative integer');
+  if (typeof decision.offset !== 'string' || !OFFSET.test(decision.offset)) invalid('offset', 'a decimal string');
+  const decidedAt = decision.decidedAt;
+  if (typeof decidedAt !== 'string' || !DECIDED_AT.test(decidedAt) || !roundTrips(decidedAt)) {
+    invalid('decidedAt', 'an ISO timestamp with milliseconds in UTC, e.g. 2026-04-01T09:30:00.000Z');
+  }
+}
+
+/** True when timestamptz (read back as a Date) reproduces the string exactly: no 2026-02-30. */
+function roundTrips(isoTimestamp: string): boolean {
+  const instant = new Date(isoTimestamp);
+  return !Number.isNaN(instant.getTime()) && instant.toISOString() === isoTimestamp;
+}

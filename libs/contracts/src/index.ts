@@ -1,0 +1,9 @@
+// The public contract of Accord (CONTRACT.md, DOMAIN.md) as code: identifiers, participants and topics, event data classes and the CloudEvents envelope every app reads and writes.
+export * from './problems';
+export * from './formats';
+export * from './identifiers';
+export * from './participants';
+export * from './event-catalog';
+export * from './events';
+export * from './examples';
+export * from './envelope';

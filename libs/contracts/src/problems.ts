@@ -1,0 +1,8 @@
+/** One thing wrong with an input: where (`subject.nhsNumber`, `typesOfRisk.1`, `ce_id`) and what, never the value. */
+export interface Problem {
+  path: string;
+  problem: string;
+}
+
+/** Why the sharing broker rejects an event to `accord.dlq` (CONTRACT.md §4). */
+export type RejectionReason = 'invalid-envelope' | 'invalid-payload' | 'unknown-event-type' | 'invalid-identifier';

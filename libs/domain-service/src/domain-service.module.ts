@@ -1,0 +1,69 @@
+import { Global, Module, type DynamicModule, type INestApplication } from '@nestjs/common';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { createKafka } from '@accord/kafka';
+import { createLogger } from '@accord/platform';
+import { InboxController, InboxListener } from './inbox/inbox.controller';
+import { InboxServer } from './inbox/inbox.server';
+import { InboxService } from './inbox/inbox.service';
+import { WorkItemEntity } from './inbox/work-item.entity';
+import { DOMAIN_SERVICE_OPTIONS, type DomainServiceOptions } from './options';
+import { KAFKA_CLIENT, OutboxPublisher } from './outbox/outbox-publisher';
+import { RecordWriter } from './records/record-writer';
+import { HeaderParticipantResolver, ParticipantGuard, PARTICIPANT_RESOLVER, PARTICIPANTS } from './tenancy/tenancy';
+
+/** Tables the domain-service plumbing owns in each service's schema (besides the outbox). */
+export const DOMAIN_SERVICE_ENTITIES = [WorkItemEntity];
+
+/**
+ * What the three domain services share: tenancy (which controller a request acts for),
+ * the record + outbox writer and its relay, and the inbox that turns shared records into
+ * work items. Each service imports it once, with its participants and inbox handlers.
+ */
+@Global()
+@Module({})
+export class DomainServiceModule {
+  static forRoot(options: DomainServiceOptions): DynamicModule {
+    return {
+      module: DomainServiceModule,
+      imports: [TypeOrmModule.forFeature([WorkItemEntity])],
+      controllers: [InboxController, InboxListener],
+      providers: [
+        { provide: DOMAIN_SERVICE_OPTIONS, useValue: options },
+        { provide: PARTICIPANTS, useValue: options.participants },
+        { provide: PARTICIPANT_RESOLVER, useClass: HeaderParticipantResolver },
+        {
+          provide: KAFKA_CLIENT,
+          useFactory: () =>
+            options.kafka ??
+            createKafka({ clientId: `accord-${options.service}`, brokers: options.kafkaBrokers, logger: createLogger(options.service, options.logLevel) }),
+        },
+        ParticipantGuard,
+        OutboxPublisher,
+        RecordWriter,
+        InboxService,
+      ],
+      exports: [PARTICIPANTS, PARTICIPANT_RESOLVER, ParticipantGuard, RecordWriter, OutboxPublisher, KAFKA_CLIENT],
+    };
+  }
+}
+
+/**
+ * Starts consuming the service's inbox topics with Nest's Kafka transport. Call after the
+ * app is initialised (startHttpApp): the topics are created at bootstrap.
+ */
+export async function connectInbox(app: INestApplication): Promise<void> {
+  const options = app.get<DomainServiceOptions>(DOMAIN_SERVICE_OPTIONS);
+  const topics = app.get(InboxService).topics();
+  app.connectMicroservice(
+    {
+      strategy: new InboxServer(topics, {
+        client: { clientId: `accord-${options.service}`, brokers: options.kafkaBrokers },
+        consumer: { groupId: `accord-${options.service}`, allowAutoTopicCreation: false },
+        subscribe: { fromBeginning: true },
+        run: { partitionsConsumedConcurrently: 3 },
+      }),
+    },
+    { inheritAppConfig: false },
+  );
+  await app.startAllMicroservices();
+}

@@ -1,0 +1,171 @@
+import { randomUUID } from 'node:crypto';
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { InjectDataSource, InjectRepository } from '@nestjs/typeorm';
+import { plainToInstance } from 'class-transformer';
+import { validateSync } from 'class-validator';
+import type { KafkaMessage } from 'kafkajs';
+import { DataSource, Repository } from 'typeorm';
+import type { QueryDeepPartialEntity } from 'typeorm/query-builder/QueryPartialEntity';
+import { decodeInboxRecord, inboxTopic } from '@accord/contracts';
+import { problemsFrom } from '@accord/platform';
+import { DOMAIN_SERVICE_OPTIONS, type DomainServiceOptions } from '../options';
+import { DEFAULT_PAGE_SIZE, pageOf, type Page, type PageQuery } from '../records/page';
+import type { InboxHandler, WorkItemDraft } from './inbox-handler';
+import { WorkItemEntity } from './work-item.entity';
+
+export type ReceiptOutcome = 'work-item' | 'no-work' | 'unexpected-type' | 'invalid-shape' | 'invalid-envelope';
+
+export type WorkItemView = Omit<WorkItemEntity, 'seq'>;
+
+interface Received {
+  eventId: string;
+  eventType: string;
+  source: string;
+  time: string | null;
+  agreement: string;
+  purpose: string;
+  decisionId: string;
+  data: Record<string, unknown>;
+}
+
+/**
+ * Turns records shared with this service's participants into work items. Each inbox record
+ * leaves one receipt keyed on (participant, ce_id, ce_accordagreement), written in the same
+ * transaction as its work item, so a redelivery makes no second item. A record of a type the
+ * service does not handle, or of the wrong shape, is receipted and logged (never its data)
+ * and never stops the consumer; only a failure to write (Postgres down) is retried.
+ */
+@Injectable()
+export class InboxService {
+  private readonly logger = new Logger('inbox');
+  private readonly handlers: Map<string, InboxHandler>;
+  private readonly participantsByTopic: Map<string, string>;
+
+  constructor(
+    @Inject(DOMAIN_SERVICE_OPTIONS) options: DomainServiceOptions,
+    @InjectDataSource() private readonly dataSource: DataSource,
+    @InjectRepository(WorkItemEntity) private readonly workItems: Repository<WorkItemEntity>,
+  ) {
+    this.handlers = new Map(options.inboxHandlers.map((handler) => [handler.eventType, handler]));
+    this.participantsByTopic = new Map(options.participants.map((participant) => [inboxTopic(participant), participant]));
+  }
+
+  /** The inbox topics this service consumes, one per participant. */
+  topics(): string[] {
+    return [...this.participantsByTopic.keys()];
+  }
+
+  async receive(topic: string, partition: number, message: KafkaMessage): Promise<ReceiptOutcome> {
+    const participant = this.participantsByTopic.get(topic);
+    if (!participant) {
+      this.logger.warn({ topic }, 'record from a topic this service does not serve; ignored');
+      return 'unexpected-type';
+    }
+    const received = this.decode(message);
+    if (!received) {
+      const eventId = headerText(message, 'ce_id') || `${topic}/${partition}/${message.offset}`;
+      const agreement = headerText(message, 'ce_accordagreement') || 'unknown';
+      this.logger.warn({ topic, partition, offset: message.offset }, 'inbox record without a valid envelope; receipted, no work item');
+      await this.receipt(participant, { eventId, agreement, eventType: headerText(message, 'ce_type') || null }, 'invalid-envelope');
+      return 'invalid-envelope';
+    }
+    const { outcome, draft } = this.interpret(received);
+    await this.dataSource.transaction(async (manager) => {
+      const fresh = await this.receipt(participant, received, outcome, manager);
+      if (!fresh) {
+        this.logger.log({ eventId: received.eventId, agreement: received.agreement }, 'duplicate inbox record ignored');
+        return;
+      }
+      if (draft) await manager.insert(WorkItemEntity, this.workItem(participant, received, draft) as QueryDeepPartialEntity<WorkItemEntity>);
+    });
+    return outcome;
+  }
+
+  /** The participant's work items, newest first. */
+  async list(participant: string, query: PageQuery): Promise<Page<WorkItemView>> {
+    const limit = query.limit ?? DEFAULT_PAGE_SIZE;
+    const builder = this.workItems
+      .createQueryBuilder('item')
+      .where('item.participant = :participant', { participant })
+      .orderBy('item.seq', 'DESC')
+      .limit(limit + 1);
+    if (query.cursor) builder.andWhere('item.seq < :cursor', { cursor: query.cursor });
+    return pageOf(await builder.getMany(), limit, ({ seq: _seq, ...item }) => item);
+  }
+
+  private decode(message: KafkaMessage): Received | undefined {
+    try {
+      const decoded = decodeInboxRecord(message);
+      if (!decoded.ok) return undefined;
+      const { event, agreement, purpose, decisionId } = decoded.value;
+      return {
+        eventId: event.id,
+        eventType: event.type,
+        source: event.source,
+        time: event.time ?? null,
+        agreement,
+        purpose,
+        decisionId,
+        data: event.data as Record<string, unknown>,
+      };
+    } catch {
+      return undefined;
+    }
+  }
+
+  private interpret(received: Received): { outcome: ReceiptOutcome; draft?: WorkItemDraft } {
+    const handler = this.handlers.get(received.eventType);
+    if (!handler) {
+      this.logger.warn({ eventId: received.eventId, eventType: received.eventType }, 'inbox record of an unexpected type; receipted, no work item');
+      return { outcome: 'unexpected-type' };
+    }
+    const shaped = plainToInstance(handler.shape, received.data);
+    const errors = validateSync(shaped, { validationError: { target: false, value: false } });
+    if (errors.length > 0) {
+      // Paths and reasons only: the values are personal data.
+      const problems = problemsFrom(errors).map(({ path, problem }) => `${path}: ${problem}`);
+      this.logger.warn({ eventId: received.eventId, eventType: received.eventType, problems }, 'inbox record of an invalid shape; receipted, no work item');
+      return { outcome: 'invalid-shape' };
+    }
+    const draft = handler.workItem(shaped);
+    return draft ? { outcome: 'work-item', draft } : { outcome: 'no-work' };
+  }
+
+  /** True when this is the first time the record was seen. */
+  private async receipt(
+    participant: string,
+    record: { eventId: string; agreement: string; eventType: string | null },
+    outcome: ReceiptOutcome,
+    manager = this.dataSource.manager,
+  ): Promise<boolean> {
+    const inserted: unknown[] = await manager.query(
+      `INSERT INTO inbox_receipts (participant, event_id, agreement, event_type, outcome) VALUES ($1, $2, $3, $4, $5)
+       ON CONFLICT DO NOTHING RETURNING event_id`,
+      [participant, record.eventId, record.agreement, record.eventType, outcome],
+    );
+    return inserted.length > 0;
+  }
+
+  private workItem(participant: string, received: Received, draft: WorkItemDraft): Partial<WorkItemEntity> {
+    return {
+      id: randomUUID(),
+      participant,
+      ...draft,
+      eventId: received.eventId,
+      eventType: received.eventType,
+      source: received.source,
+      eventTime: received.time,
+      agreement: received.agreement,
+      purpose: received.purpose,
+      decisionId: received.decisionId,
+      record: received.data,
+    };
+  }
+}
+
+function headerText(message: KafkaMessage, name: string): string {
+  const value = message.headers?.[name];
+  const first = Array.isArray(value) ? value[0] : value;
+  if (first === undefined) return '';
+  return Buffer.isBuffer(first) ? first.toString('utf8') : String(first);
+}

@@ -1,0 +1,184 @@
+/**
+ * Consent, objection and national data opt-out statements, and the precedence rules of
+ * CONTRACT.md §4 that pick the one statement that decides.
+ */
+
+export const CONSENT_KINDS = ['grant', 'withdraw', 'object', 'national-opt-out', 'national-opt-out-removed'] as const;
+export type ConsentKind = (typeof CONSENT_KINDS)[number];
+
+export type ScopedConsentKind = 'grant' | 'withdraw' | 'object';
+export type OptOutKind = 'national-opt-out' | 'national-opt-out-removed';
+
+export interface SubjectIdentifiers {
+  readonly nhsNumber?: string | null;
+  readonly niNumber?: string | null;
+}
+
+export interface ConsentScope {
+  /** Unset (absent or null) matches any purpose, recipient or agreement. */
+  readonly purpose?: string | null;
+  readonly recipient?: string | null;
+  readonly agreementId?: string | null;
+}
+
+export interface ConsentStatement {
+  readonly id: string;
+  readonly subject: SubjectIdentifiers;
+  readonly kind: ConsentKind;
+  /** Ignored for the national opt-out kinds, which have no scope. */
+  readonly scope: ConsentScope;
+  readonly effectiveFrom: Date | string;
+  readonly recordedAt: Date | string;
+  /** The registry's insertion order, to break ties between statements recorded in the same millisecond. */
+  readonly recordedSeq?: number;
+}
+
+/** The decision a statement is matched against. */
+export interface ConsentQuery {
+  readonly subject: SubjectIdentifiers;
+  readonly purpose: string;
+  readonly recipient: string;
+  readonly agreementId: string;
+  readonly now: Date;
+}
+
+/** NHS numbers are stored without spaces. */
+export function normaliseNhsNumber(value: string): string {
+  return value.replace(/\s+/g, '');
+}
+
+/** NI numbers are compared without spaces and upper-cased. */
+export function normaliseNiNumber(value: string): string {
+  return value.replace(/\s+/g, '').toUpperCase();
+}
+
+interface NormalisedSubject {
+  readonly nhsNumber: string | undefined;
+  readonly niNumber: string | undefined;
+}
+
+function normaliseSubject(subject: SubjectIdentifiers | null | undefined): NormalisedSubject {
+  const nhs = subject?.nhsNumber;
+  const ni = subject?.niNumber;
+  return {
+    nhsNumber: typeof nhs === 'string' && nhs.trim() !== '' ? normaliseNhsNumber(nhs) : undefined,
+    niNumber: typeof ni === 'string' && ni.trim() !== '' ? normaliseNiNumber(ni) : undefined,
+  };
+}
+
+/** A statement is about the person when any identifier it names equals the event subject's. */
+function isAbout(statement: ConsentStatement, person: NormalisedSubject): boolean {
+  const named = normaliseSubject(statement.subject);
+  return (
+    (named.nhsNumber !== undefined && named.nhsNumber === person.nhsNumber) ||
+    (named.niNumber !== undefined && named.niNumber === person.niNumber)
+  );
+}
+
+const isSet = (value: string | null | undefined): value is string => value !== undefined && value !== null;
+
+function scopeKeysSet(scope: ConsentScope | null | undefined): number {
+  return (isSet(scope?.purpose) ? 1 : 0) + (isSet(scope?.recipient) ? 1 : 0) + (isSet(scope?.agreementId) ? 1 : 0);
+}
+
+function scopeMatches(scope: ConsentScope | null | undefined, query: ConsentQuery): boolean {
+  return (
+    (!isSet(scope?.purpose) || scope.purpose === query.purpose) &&
+    (!isSet(scope?.recipient) || scope.recipient === query.recipient) &&
+    (!isSet(scope?.agreementId) || scope.agreementId === query.agreementId)
+  );
+}
+
+/**
+ * Milliseconds since the epoch. A statement with an unreadable time is a registry
+ * fault; throwing makes the broker pause rather than guess (fail closed).
+ */
+function instant(value: Date | string, what: string, statementId: string): number {
+  const time = value instanceof Date ? value.getTime() : Date.parse(value);
+  if (!Number.isFinite(time)) throw new InvalidConsentStatement(statementId, `${what} is not a valid time`);
+  return time;
+}
+
+export class InvalidConsentStatement extends Error {
+  readonly code = 'consent-statement-invalid';
+  constructor(
+    readonly statementId: string,
+    problem: string,
+  ) {
+    super(`Consent statement ${statementId}: ${problem}`);
+    this.name = 'InvalidConsentStatement';
+  }
+}
+
+interface Ranked {
+  readonly statement: ConsentStatement;
+  readonly specificity: number;
+  readonly effectiveFrom: number;
+  readonly recordedAt: number;
+}
+
+const RESTRICTIVE: ReadonlySet<ConsentKind> = new Set(['withdraw', 'object', 'national-opt-out']);
+
+/**
+ * Positive when `a` beats `b`: more scope keys set, then later `effectiveFrom`, then later
+ * recording (`recordedAt`, then `recordedSeq`). Beyond the contract, a complete tie goes to
+ * the restrictive statement (fail closed) and then to the greater id, so the winner never
+ * depends on the order the registry returned the statements in.
+ */
+function compare(a: Ranked, b: Ranked): number {
+  return (
+    a.specificity - b.specificity ||
+    a.effectiveFrom - b.effectiveFrom ||
+    a.recordedAt - b.recordedAt ||
+    (a.statement.recordedSeq ?? -1) - (b.statement.recordedSeq ?? -1) ||
+    Number(RESTRICTIVE.has(a.statement.kind)) - Number(RESTRICTIVE.has(b.statement.kind)) ||
+    (a.statement.id > b.statement.id ? 1 : a.statement.id < b.statement.id ? -1 : 0)
+  );
+}
+
+export interface ConsentState {
+  /** The deciding `grant | withdraw | object` statement for this decision's scope, if any. */
+  readonly winner: ConsentStatement | undefined;
+  /** The deciding `national-opt-out | national-opt-out-removed` statement, if any. */
+  readonly optOutWinner: ConsentStatement | undefined;
+  /** True when the person's latest national data opt-out statement is an opt-out. */
+  readonly nationallyOptedOut: boolean;
+}
+
+/**
+ * Applies CONTRACT.md §4 to a person's statements for one decision: only statements about
+ * the person, effective at or before `now`, count; scoped kinds must match the decision's
+ * scope; the national opt-out kinds ignore scope and the later one decides.
+ */
+export function consentState(statements: readonly ConsentStatement[], query: ConsentQuery): ConsentState {
+  const person = normaliseSubject(query.subject);
+  const now = query.now.getTime();
+  let winner: Ranked | undefined;
+  let optOutWinner: Ranked | undefined;
+  if (person.nhsNumber === undefined && person.niNumber === undefined) {
+    return { winner: undefined, optOutWinner: undefined, nationallyOptedOut: false };
+  }
+  for (const statement of statements) {
+    if (!isAbout(statement, person)) continue;
+    const effectiveFrom = instant(statement.effectiveFrom, 'effectiveFrom', statement.id);
+    // Future-dated statements do not count yet (and `now` being invalid means none count).
+    if (!(effectiveFrom <= now)) continue;
+    const recordedAt = instant(statement.recordedAt, 'recordedAt', statement.id);
+    if (statement.kind === 'national-opt-out' || statement.kind === 'national-opt-out-removed') {
+      const ranked: Ranked = { statement, specificity: 0, effectiveFrom, recordedAt };
+      if (!optOutWinner || compare(ranked, optOutWinner) > 0) optOutWinner = ranked;
+      continue;
+    }
+    if (statement.kind !== 'grant' && statement.kind !== 'withdraw' && statement.kind !== 'object') {
+      throw new InvalidConsentStatement(statement.id, 'kind is not a known consent kind');
+    }
+    if (!scopeMatches(statement.scope, query)) continue;
+    const ranked: Ranked = { statement, specificity: scopeKeysSet(statement.scope), effectiveFrom, recordedAt };
+    if (!winner || compare(ranked, winner) > 0) winner = ranked;
+  }
+  return {
+    winner: winner?.statement,
+    optOutWinner: optOutWinner?.statement,
+    nationallyOptedOut: optOutWinner?.statement.kind === 'national-opt-out',
+  };
+}

@@ -1,0 +1,242 @@
+import { isInForce, type AgreementRule, type VersionedAgreement } from './agreement';
+import type { EventTypeCatalog } from './catalog';
+import { compileCondition, type Condition, type ConditionContext } from './condition';
+import { consentState, type ConsentStatement, type SubjectIdentifiers } from './consent';
+import { decisionId } from './decision-id';
+import { leafPaths, payloadDigest, project, pseudonymKey, type JsonObject } from './project';
+
+/** The reason codes of CONTRACT.md §4 and §5, exactly as partners and auditors see them. */
+export type WithheldReason = 'agreement-not-active' | 'condition-not-met' | 'no-consent' | 'objection' | 'national-opt-out';
+export type SharedReason = 'permitted' | 'safeguarding-override' | 'objection' | 'national-opt-out';
+export type RejectedReason = 'invalid-envelope' | 'invalid-payload' | 'unknown-event-type' | 'invalid-identifier';
+export type DecisionReason = WithheldReason | SharedReason | RejectedReason;
+
+export interface EventToEvaluate {
+  /** The CloudEvents `ce_id`. */
+  readonly id: string;
+  readonly type: string;
+  /** The publishing participant id (`southampton.adult-social-care`), not the `urn:accord:` source URI. */
+  readonly source: string;
+  /** The CloudEvents `ce_time`, RFC 3339; given to conditions as `event.time`. */
+  readonly time: string;
+  /** The validated event data: `{ subject: {...}, ...fields }`. */
+  readonly data: JsonObject;
+}
+
+export interface Candidate {
+  readonly agreement: VersionedAgreement;
+  readonly recipient: string;
+}
+
+/**
+ * Every candidate of an event (CONTRACT.md §4): the latest version of each agreement
+ * that is not `draft`, whose provider is the event's source and which has a rule for its
+ * type, times each of its recipients. Suspended and expired agreements are candidates on
+ * purpose: their decisions are recorded as `withheld: agreement-not-active`. Ordered by
+ * agreement id, then recipient order in the agreement.
+ */
+export function candidatesFor(
+  event: { readonly source: string; readonly type: string },
+  agreements: Iterable<VersionedAgreement>,
+): Candidate[] {
+  const latest = new Map<string, VersionedAgreement>();
+  for (const agreement of agreements) {
+    const known = latest.get(agreement.id);
+    if (!known || agreement.version > known.version) latest.set(agreement.id, agreement);
+  }
+  const candidates: Candidate[] = [];
+  const ids = [...latest.keys()].sort();
+  for (const id of ids) {
+    const agreement = latest.get(id)!;
+    if (agreement.status === 'draft' || agreement.provider !== event.source) continue;
+    if (!agreement.rules.some((rule) => rule.eventType === event.type)) continue;
+    for (const recipient of new Set(agreement.recipients)) candidates.push({ agreement, recipient });
+  }
+  return candidates;
+}
+
+export interface EvaluationInput {
+  readonly event: EventToEvaluate;
+  readonly agreement: VersionedAgreement;
+  readonly recipient: string;
+  /** The person's statements; those about someone else or in the future are ignored. */
+  readonly consents: readonly ConsentStatement[];
+  /** The moment of evaluation: every time-dependent rule uses it. */
+  readonly now: Date;
+  readonly catalog: EventTypeCatalog;
+  /** The configured master key the per-agreement pseudonymisation keys derive from. */
+  readonly pseudonymMasterKey: string | Uint8Array;
+}
+
+export interface Decision {
+  readonly decisionId: string;
+  readonly eventId: string;
+  readonly agreementId: string;
+  readonly agreementVersion: number;
+  readonly recipient: string;
+  readonly purpose: string;
+  readonly outcome: 'shared' | 'withheld';
+  readonly reasons: readonly DecisionReason[];
+  /** Index in `agreement.rules` of the rule whose condition held; absent when none was reached. */
+  readonly rule?: number;
+  /** Allow-listed paths present in the event and released (allow-list order); empty when withheld. */
+  readonly fieldsReleased: readonly string[];
+  /** Leaf paths of the event data that did not reach the recipient, sorted. */
+  readonly fieldsWithheld: readonly string[];
+  /** Ids of the deciding consent / opt-out statements at the steps that consulted them. */
+  readonly consentRefs: readonly string[];
+  /** The projected, transformed data; only when shared. */
+  readonly released?: JsonObject;
+  /** SHA-256 (hex) of the canonical JSON of `released`; only when shared. */
+  readonly payloadDigest?: string;
+}
+
+interface CompiledRule {
+  readonly index: number;
+  readonly rule: AgreementRule;
+  readonly condition: Condition | undefined;
+}
+
+/**
+ * Rules per event type, compiled once per agreement version object. Conditions are also
+ * cached by text in `compileCondition`, so rebuilding agreement objects costs a map
+ * lookup per rule, never a recompilation.
+ */
+const compiledRules = new WeakMap<VersionedAgreement, ReadonlyMap<string, readonly CompiledRule[]>>();
+
+function rulesFor(agreement: VersionedAgreement, eventType: string): readonly CompiledRule[] {
+  let byType = compiledRules.get(agreement);
+  if (!byType) {
+    const built = new Map<string, CompiledRule[]>();
+    agreement.rules.forEach((rule, index) => {
+      const compiled = { index, rule, condition: rule.when === undefined ? undefined : compileCondition(rule.when) };
+      const list = built.get(rule.eventType);
+      if (list) list.push(compiled);
+      else built.set(rule.eventType, [compiled]);
+    });
+    byType = built;
+    compiledRules.set(agreement, byType);
+  }
+  return byType.get(eventType) ?? [];
+}
+
+/**
+ * Decides one candidate, following CONTRACT.md §4 exactly; the first deny wins:
+ *
+ * 1. status `active` and validFrom ≤ today (UTC) ≤ validUntil → else `agreement-not-active`
+ * 2. the first rule for the type whose `when` holds → else `condition-not-met`
+ * 3. basis `explicit` shares only when the winner is a `grant` → else `no-consent`
+ *    (so a winning withdraw or object, or no statement at all, is `no-consent` here)
+ * 4. basis `objection` and the winner is `object` or `withdraw` → `objection`. A winning
+ *    `grant` under this basis means "no objection": it shares, which is how a specific
+ *    grant beats a general objection.
+ * 5. `nationalDataOptOut: applies`, the type is not exempt from the opt-out, and the
+ *    person's latest opt-out statement is `national-opt-out` → `national-opt-out`
+ * 6. otherwise shared: `permitted`
+ *
+ * Safeguarding override: with `safeguardingOverride: true` and a safeguarding event type,
+ * steps 4 and 5 do not withhold; if either would have, the outcome is shared with
+ * reasons `[safeguarding-override, objection?, national-opt-out?]`. It never touches
+ * steps 1–3 nor the allow-list. Basis `none` consults no consent statements at all.
+ */
+export function evaluate(input: EvaluationInput): Decision {
+  const { event, agreement, recipient, now, catalog } = input;
+  const base = {
+    decisionId: decisionId({
+      eventId: event.id,
+      recipient,
+      agreementId: agreement.id,
+      agreementVersion: agreement.version,
+    }),
+    eventId: event.id,
+    agreementId: agreement.id,
+    agreementVersion: agreement.version,
+    recipient,
+    purpose: agreement.purpose.code,
+  };
+  const withheld = (reason: WithheldReason, consentRefs: readonly string[], rule?: number): Decision => ({
+    ...base,
+    outcome: 'withheld',
+    reasons: [reason],
+    ...(rule === undefined ? {} : { rule }),
+    fieldsReleased: [],
+    fieldsWithheld: leafPaths(event.data),
+    consentRefs,
+  });
+
+  // Step 1: the agreement is in force.
+  if (!isInForce(agreement, now)) return withheld('agreement-not-active', []);
+
+  // Step 2: the first rule for the type whose condition holds.
+  const context: ConditionContext = {
+    data: event.data,
+    event: { type: event.type, source: event.source, time: event.time },
+  };
+  const chosen = rulesFor(agreement, event.type).find(
+    (compiled) => compiled.condition === undefined || compiled.condition(context),
+  );
+  if (!chosen) return withheld('condition-not-met', []);
+
+  // An unknown type cannot be exempt from anything: no override, the opt-out applies.
+  const eventType = catalog.get(event.type);
+  const basis = agreement.consent.basis;
+  const optOutConsulted =
+    agreement.consent.nationalDataOptOut === 'applies' && eventType?.nationalOptOutNeverApplies !== true;
+  const state =
+    basis === 'none' && !optOutConsulted
+      ? undefined
+      : consentState(input.consents, {
+          subject: (event.data.subject ?? {}) as SubjectIdentifiers,
+          purpose: agreement.purpose.code,
+          recipient,
+          agreementId: agreement.id,
+          now,
+        });
+  const winner = basis === 'none' ? undefined : state?.winner;
+  const consentRefs: string[] = [];
+  if (winner) consentRefs.push(winner.id);
+
+  // Step 3: explicit consent needs a winning grant.
+  if (basis === 'explicit' && winner?.kind !== 'grant') return withheld('no-consent', consentRefs, chosen.index);
+
+  // Steps 4 and 5. Under the override neither withholds, and every deny it set aside is named.
+  const override = agreement.consent.safeguardingOverride && eventType?.safeguarding === true;
+  const objected = basis === 'objection' && (winner?.kind === 'object' || winner?.kind === 'withdraw');
+  if (objected && !override) return withheld('objection', consentRefs, chosen.index);
+  if (optOutConsulted && state?.optOutWinner) consentRefs.push(state.optOutWinner.id);
+  const optedOut = optOutConsulted && state?.nationallyOptedOut === true;
+  if (optedOut && !override) return withheld('national-opt-out', consentRefs, chosen.index);
+  const overridden: SharedReason[] = [];
+  if (objected || optedOut) {
+    overridden.push('safeguarding-override');
+    if (objected) overridden.push('objection');
+    if (optedOut) overridden.push('national-opt-out');
+  }
+
+  // Step 6: shared, exactly the allow-list.
+  const key = pseudonymKey(input.pseudonymMasterKey, agreement.id);
+  const projection = project(event.data, chosen.rule.fields, chosen.rule.transforms, key);
+  const releasedPaths = projection.fieldsReleased;
+  const fieldsWithheld = leafPaths(event.data).filter(
+    (path) => !isCovered(path, releasedPaths) || isCovered(path, projection.fieldsNotTransformable),
+  );
+  return {
+    ...base,
+    outcome: 'shared',
+    reasons: overridden.length > 0 ? overridden : ['permitted'],
+    rule: chosen.index,
+    fieldsReleased: releasedPaths,
+    fieldsWithheld,
+    consentRefs,
+    released: projection.released,
+    payloadDigest: payloadDigest(projection.released),
+  };
+}
+
+/** A data path reached the recipient when it or one of its parents was released. */
+function isCovered(path: string, released: readonly string[]): boolean {
+  for (const allowed of released) {
+    if (path === allowed || path.startsWith(allowed + '.')) return true;
+  }
+  return false;
+}

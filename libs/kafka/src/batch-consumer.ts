@@ -1,0 +1,163 @@
+import type { Admin, Batch, Consumer, ConsumerConfig, Kafka, KafkaMessage } from 'kafkajs';
+import type { Logger } from 'pino';
+
+export interface BatchContext {
+  topic: string;
+  partition: number;
+  /** Keeps the group membership alive during long work (e.g. a retried Postgres write). */
+  heartbeat(): Promise<void>;
+  /** False once the consumer is stopping or the partition was reassigned: abandon the batch. */
+  isActive(): boolean;
+}
+
+/** Handles one batch completely; offsets are committed only after it resolves. */
+export type BatchHandler = (messages: KafkaMessage[], context: BatchContext) => Promise<void>;
+
+export interface BatchConsumerOptions {
+  kafka: Kafka;
+  groupId: string;
+  /** Exact topics and/or patterns; topics matching a pattern that appear later are picked up. */
+  topics: (string | RegExp)[];
+  handler: BatchHandler;
+  logger?: Logger;
+  /** How often to look for new topics matching a pattern. */
+  topicRefreshMs?: number;
+  /** Backoff bounds while a batch keeps failing (e.g. Postgres unreachable). */
+  retryInitialMs?: number;
+  retryMaxMs?: number;
+  consumerConfig?: Partial<ConsumerConfig>;
+  /** Called with each failure of the handler (for metrics). */
+  onFailure?: (error: unknown) => void;
+}
+
+class StaleBatch extends Error {}
+
+/**
+ * Consumes with `eachBatch` and commits a batch's offsets only after the handler finished
+ * it, so nothing is lost if the process dies mid-batch (at-least-once). While the handler
+ * fails — a dependency is down — the batch is retried with backoff and heartbeats, which
+ * holds the partition rather than skipping anything: the consumer fails closed.
+ */
+export class BatchConsumer {
+  private consumer: Consumer | undefined;
+  private admin: Admin | undefined;
+  private subscribed = new Set<string>();
+  private refreshTimer: NodeJS.Timeout | undefined;
+  private restarting: Promise<void> | undefined;
+  private stopped = true;
+
+  constructor(private readonly options: BatchConsumerOptions) {}
+
+  async start(): Promise<void> {
+    this.stopped = false;
+    this.admin = this.options.kafka.admin();
+    await this.admin.connect();
+    await this.startConsumer();
+    if (this.options.topics.some((topic) => topic instanceof RegExp)) {
+      this.refreshTimer = setInterval(() => void this.refreshTopics(), this.options.topicRefreshMs ?? 5000);
+    }
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    if (this.refreshTimer) clearInterval(this.refreshTimer);
+    await this.restarting;
+    await this.consumer?.disconnect().catch(() => undefined);
+    await this.admin?.disconnect().catch(() => undefined);
+    this.consumer = undefined;
+  }
+
+  /** Topics currently consumed. */
+  topics(): string[] {
+    return [...this.subscribed].sort();
+  }
+
+  private async matchingTopics(): Promise<string[]> {
+    const all = await this.admin!.listTopics();
+    return all.filter((topic) =>
+      this.options.topics.some((wanted) => (wanted instanceof RegExp ? wanted.test(topic) : wanted === topic)),
+    );
+  }
+
+  private async startConsumer(): Promise<void> {
+    const topics = await this.matchingTopics();
+    const consumer = this.options.kafka.consumer({
+      groupId: this.options.groupId,
+      allowAutoTopicCreation: false,
+      ...this.options.consumerConfig,
+    });
+    await consumer.connect();
+    if (topics.length > 0) await consumer.subscribe({ topics, fromBeginning: true });
+    this.subscribed = new Set(topics);
+    this.consumer = consumer;
+    if (topics.length === 0) return; // nothing to consume yet; the refresh timer will start it
+    await consumer.run({
+      autoCommit: false,
+      eachBatchAutoResolve: false,
+      partitionsConsumedConcurrently: 1,
+      eachBatch: async ({ batch, heartbeat, isRunning, isStale, resolveOffset }) => {
+        const context: BatchContext = {
+          topic: batch.topic,
+          partition: batch.partition,
+          heartbeat,
+          isActive: () => isRunning() && !isStale(),
+        };
+        try {
+          await this.handleWithRetry(batch, context);
+        } catch (error) {
+          if (error instanceof StaleBatch) return; // nothing committed; the new owner re-reads it
+          throw error;
+        }
+        resolveOffset(batch.lastOffset());
+        await consumer.commitOffsets([
+          { topic: batch.topic, partition: batch.partition, offset: (BigInt(batch.lastOffset()) + 1n).toString() },
+        ]);
+      },
+    });
+  }
+
+  private async handleWithRetry(batch: Batch, context: BatchContext): Promise<void> {
+    let delay = this.options.retryInitialMs ?? 200;
+    for (let attempt = 1; ; attempt++) {
+      if (!context.isActive()) throw new StaleBatch();
+      try {
+        await this.options.handler(batch.messages, context);
+        return;
+      } catch (error) {
+        this.options.onFailure?.(error);
+        this.options.logger?.warn(
+          { err: error, topic: batch.topic, partition: batch.partition, attempt },
+          'batch failed; holding the partition and retrying',
+        );
+        await sleepWithHeartbeat(delay, context);
+        delay = Math.min(delay * 2, this.options.retryMaxMs ?? 10_000);
+      }
+    }
+  }
+
+  private async refreshTopics(): Promise<void> {
+    if (this.stopped || this.restarting) return;
+    try {
+      const topics = await this.matchingTopics();
+      if (topics.every((topic) => this.subscribed.has(topic))) return;
+      this.options.logger?.info({ topics: topics.filter((topic) => !this.subscribed.has(topic)) }, 'new topics; resubscribing');
+      this.restarting = (async () => {
+        await this.consumer?.disconnect();
+        if (!this.stopped) await this.startConsumer();
+      })();
+      await this.restarting;
+    } catch (error) {
+      this.options.logger?.warn({ err: error }, 'could not refresh the topic subscription');
+    } finally {
+      this.restarting = undefined;
+    }
+  }
+}
+
+async function sleepWithHeartbeat(ms: number, context: BatchContext): Promise<void> {
+  const until = Date.now() + ms;
+  while (Date.now() < until && context.isActive()) {
+    await new Promise((resolve) => setTimeout(resolve, Math.min(1000, until - Date.now())));
+    await context.heartbeat().catch(() => undefined);
+  }
+}

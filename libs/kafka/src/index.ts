@@ -1,0 +1,5 @@
+/** The Kafka plumbing every Accord app shares: the client, topic creation, and (later) the batch consumer runner and outbox relay. */
+export * from './client';
+export * from './topics';
+export * from './outbox';
+export * from './batch-consumer';

@@ -1,0 +1,224 @@
+import type { Kafka, Message, Producer } from 'kafkajs';
+import type { DataSource, EntityManager, MigrationInterface, QueryRunner } from 'typeorm';
+import type { Logger } from 'pino';
+
+/**
+ * The transactional outbox: a service writes its business row and the event row in one
+ * transaction, and the relay publishes pending rows to Kafka afterwards. Nothing is lost
+ * if the process dies between the two, and a write succeeds while Kafka is down.
+ */
+
+export interface OutboxMessage {
+  /** The CloudEvent id (`ce_id`); unique, so a retried write cannot enqueue twice. */
+  eventId: string;
+  topic: string;
+  /** Kafka key: the source's opaque person reference, never an NHS number. */
+  key: string;
+  headers: Record<string, string>;
+  value: string;
+}
+
+/** Number of key buckets: relays work on different buckets in parallel, each bucket in order. */
+export const OUTBOX_BUCKETS = 16;
+
+/** A migration creating `<schema>.outbox`; each service adds it to its own migrations. */
+export function outboxMigration(timestamp: number): new () => MigrationInterface {
+  const name = `Outbox${timestamp}`;
+  return class implements MigrationInterface {
+    name = name;
+    async up(runner: QueryRunner): Promise<void> {
+      await runner.query(`
+        CREATE TABLE outbox (
+          id bigserial PRIMARY KEY,
+          event_id uuid NOT NULL UNIQUE,
+          topic text NOT NULL,
+          message_key text NOT NULL,
+          bucket smallint NOT NULL,
+          headers jsonb NOT NULL,
+          value text NOT NULL,
+          created_at timestamptz NOT NULL DEFAULT now(),
+          published_at timestamptz,
+          attempts integer NOT NULL DEFAULT 0
+        )`);
+      await runner.query('CREATE INDEX outbox_pending ON outbox (bucket, id) WHERE published_at IS NULL');
+      await runner.query('CREATE INDEX outbox_published ON outbox (published_at) WHERE published_at IS NOT NULL');
+    }
+    async down(runner: QueryRunner): Promise<void> {
+      await runner.query('DROP TABLE outbox');
+    }
+  };
+}
+
+/** Stable bucket for a key, the same in every process (FNV-1a). */
+export function bucketOf(key: string): number {
+  let hash = 0x811c9dc5;
+  for (let index = 0; index < key.length; index++) {
+    hash ^= key.charCodeAt(index);
+    hash = Math.imul(hash, 0x01000193);
+  }
+  return (hash >>> 0) % OUTBOX_BUCKETS;
+}
+
+/** Enqueues messages inside the caller's transaction (the one that writes the business row). */
+export async function enqueue(manager: EntityManager, messages: OutboxMessage[]): Promise<void> {
+  for (const message of messages) {
+    await manager.query(
+      'INSERT INTO outbox (event_id, topic, message_key, bucket, headers, value) VALUES ($1, $2, $3, $4, $5, $6)',
+      [message.eventId, message.topic, message.key, bucketOf(message.key), JSON.stringify(message.headers), message.value],
+    );
+  }
+}
+
+export interface OutboxRelayOptions {
+  dataSource: DataSource;
+  kafka: Kafka;
+  logger?: Logger;
+  /** Rows per bucket per round. */
+  batchSize?: number;
+  /** Idle wait between rounds when nothing was pending. */
+  pollIntervalMs?: number;
+  /** Published rows older than this are purged. */
+  retentionMs?: number;
+  /** Lock namespace, distinct per schema so two services' relays never contend. */
+  lockNamespace: number;
+}
+
+interface PendingRow {
+  id: string;
+  topic: string;
+  message_key: string;
+  headers: Record<string, string>;
+  value: string;
+}
+
+/**
+ * Publishes pending outbox rows in id order per key bucket. Each bucket is held by one
+ * relay at a time (a transaction-scoped advisory lock), so several relay instances never
+ * publish the same row twice concurrently nor reorder one person's events. A row is marked
+ * published only after Kafka acknowledged it (acks=all, idempotent producer); if the
+ * process dies in between, the row is published again on restart (at-least-once; the
+ * stable `ce_id` lets consumers de-duplicate). While Kafka is down it retries with backoff.
+ */
+export class OutboxRelay {
+  private producer: Producer | undefined;
+  private running = false;
+  private loop: Promise<void> | undefined;
+  private wake: (() => void) | undefined;
+  private failures = 0;
+  private lastPurge = 0;
+
+  constructor(private readonly options: OutboxRelayOptions) {}
+
+  start(): void {
+    if (this.running) return;
+    this.running = true;
+    this.loop = this.run();
+  }
+
+  /** Asks the relay to look for new rows now rather than at its next poll. */
+  nudge(): void {
+    this.wake?.();
+  }
+
+  async stop(): Promise<void> {
+    this.running = false;
+    this.wake?.();
+    await this.loop;
+    await this.producer?.disconnect().catch(() => undefined);
+    this.producer = undefined;
+  }
+
+  /** Pending rows, for metrics and health. */
+  async backlog(): Promise<number> {
+    const [row] = await this.options.dataSource.query('SELECT count(*)::int AS pending FROM outbox WHERE published_at IS NULL');
+    return row.pending;
+  }
+
+  /** One pass over every bucket; returns how many rows were published. */
+  async publishPending(): Promise<number> {
+    let published = 0;
+    for (let bucket = 0; bucket < OUTBOX_BUCKETS; bucket++) published += await this.publishBucket(bucket);
+    return published;
+  }
+
+  private async run(): Promise<void> {
+    while (this.running) {
+      let published = 0;
+      try {
+        published = await this.publishPending();
+        this.failures = 0;
+        await this.purgeIfDue();
+      } catch (error) {
+        this.failures++;
+        await this.resetProducer();
+        this.options.logger?.warn({ err: error, failures: this.failures }, 'outbox relay could not publish; will retry');
+      }
+      if (published === 0 || this.failures > 0) await this.sleep(this.delay());
+    }
+  }
+
+  private delay(): number {
+    const poll = this.options.pollIntervalMs ?? 250;
+    if (this.failures === 0) return poll;
+    return Math.min(30_000, poll * 2 ** Math.min(this.failures, 7));
+  }
+
+  private async publishBucket(bucket: number): Promise<number> {
+    const { dataSource, lockNamespace } = this.options;
+    return dataSource.transaction(async (manager) => {
+      const [lock] = await manager.query('SELECT pg_try_advisory_xact_lock($1, $2) AS locked', [lockNamespace, bucket]);
+      if (!lock.locked) return 0;
+      const rows: PendingRow[] = await manager.query(
+        'SELECT id, topic, message_key, headers, value FROM outbox WHERE bucket = $1 AND published_at IS NULL ORDER BY id LIMIT $2',
+        [bucket, this.options.batchSize ?? 500],
+      );
+      if (rows.length === 0) return 0;
+      await manager.query('UPDATE outbox SET attempts = attempts + 1 WHERE id = ANY($1::bigint[])', [rows.map((row) => row.id)]);
+      const producer = await this.connectedProducer();
+      const byTopic = new Map<string, Message[]>();
+      for (const row of rows) {
+        const messages = byTopic.get(row.topic) ?? [];
+        messages.push({ key: row.message_key, headers: row.headers, value: row.value });
+        byTopic.set(row.topic, messages);
+      }
+      await producer.sendBatch({ acks: -1, topicMessages: [...byTopic].map(([topic, messages]) => ({ topic, messages })) });
+      await manager.query('UPDATE outbox SET published_at = now() WHERE id = ANY($1::bigint[])', [rows.map((row) => row.id)]);
+      return rows.length;
+    });
+  }
+
+  private async purgeIfDue(): Promise<void> {
+    const retentionMs = this.options.retentionMs ?? 7 * 24 * 3600 * 1000;
+    if (Date.now() - this.lastPurge < 60_000) return;
+    this.lastPurge = Date.now();
+    await this.options.dataSource.query(
+      `DELETE FROM outbox WHERE published_at IS NOT NULL AND published_at < now() - ($1::bigint * interval '1 millisecond')`,
+      [retentionMs],
+    );
+  }
+
+  private async connectedProducer(): Promise<Producer> {
+    if (!this.producer) {
+      const producer = this.options.kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false });
+      await producer.connect();
+      this.producer = producer;
+    }
+    return this.producer;
+  }
+
+  private async resetProducer(): Promise<void> {
+    const producer = this.producer;
+    this.producer = undefined;
+    await producer?.disconnect().catch(() => undefined);
+  }
+
+  private sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(resolve, ms);
+      this.wake = () => {
+        clearTimeout(timer);
+        resolve();
+      };
+    });
+  }
+}

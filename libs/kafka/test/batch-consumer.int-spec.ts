@@ -1,0 +1,67 @@
+import { randomUUID } from 'node:crypto';
+import type { KafkaMessage } from 'kafkajs';
+import { BatchConsumer, ensureTopics } from '@accord/kafka';
+import { eventually, testKafka } from '@accord/testing';
+
+describe('BatchConsumer against the real Kafka broker', () => {
+  const kafka = testKafka('batch-consumer-test');
+  const admin = kafka.admin();
+  const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
+  const prefix = `accord.events.bc${randomUUID().slice(0, 8)}-`;
+  const pattern = new RegExp(`^${prefix.replace(/\./g, '\\.')}`);
+
+  beforeAll(async () => {
+    await admin.connect();
+    await producer.connect();
+  });
+  afterAll(async () => {
+    await producer.disconnect();
+    await admin.disconnect();
+  });
+
+  async function publish(topic: string, values: string[]): Promise<void> {
+    await producer.send({ topic, messages: values.map((value) => ({ key: 'k', value })) });
+  }
+
+  it('retries a failing batch without skipping it, then commits; topics created later are picked up', async () => {
+    const first = `${prefix}one.adult-social-care`;
+    await ensureTopics(admin, [{ topic: first, numPartitions: 1 }]);
+    await publish(first, ['a1', 'a2', 'a3']);
+
+    const seen: string[] = [];
+    let failuresLeft = 2; // a dependency that is down for the first two attempts
+    const groupId = `bc-${randomUUID()}`;
+    const consumer = new BatchConsumer({
+      kafka,
+      groupId,
+      topics: [pattern],
+      topicRefreshMs: 500,
+      retryInitialMs: 50,
+      handler: async (messages: KafkaMessage[]) => {
+        if (failuresLeft-- > 0) throw new Error('postgres unreachable');
+        seen.push(...messages.map((message) => message.value!.toString()));
+      },
+    });
+    await consumer.start();
+    try {
+      await eventually(async () => (seen.length === 3 ? true : undefined));
+      expect(seen).toEqual(['a1', 'a2', 'a3']);
+
+      const second = `${prefix}two.public-health`;
+      await ensureTopics(admin, [{ topic: second, numPartitions: 1 }]);
+      await publish(second, ['b1']);
+      await eventually(async () => (seen.includes('b1') ? true : undefined));
+      expect(consumer.topics()).toEqual([first, second]);
+
+      const offsets = await eventually(async () => {
+        const [committed] = await admin.fetchOffsets({ groupId, topics: [first] });
+        return committed.partitions[0].offset === '3' ? committed : undefined;
+      });
+      expect(offsets.partitions[0].offset).toBe('3');
+    } finally {
+      await consumer.stop();
+    }
+    // Each record was handled once: the failures never half-applied a batch here.
+    expect(seen.filter((value) => value === 'a1')).toHaveLength(1);
+  });
+});

@@ -1,0 +1,100 @@
+import { Client } from 'pg';
+import { DataSource, type DataSourceOptions, type MixedList, type EntitySchema } from 'typeorm';
+
+export interface DatabaseOptions {
+  url: string;
+  /** Postgres schema the owner's tables and migration history live in. */
+  schema: string;
+  // eslint-disable-next-line @typescript-eslint/no-unsafe-function-type
+  entities: MixedList<Function | string | EntitySchema>;
+  // eslint-disable-next-line @typescript-eslint/no-unsafe-function-type
+  migrations: MixedList<Function | string>;
+  /** Name used in pg_stat_activity, to tell the apps apart. */
+  applicationName?: string;
+  poolSize?: number;
+}
+
+/**
+ * The one DataSource options object: the Nest module, the migration CLI and the tests
+ * all build theirs here, so they cannot drift. Schema changes are migrations only.
+ */
+export function dataSourceOptions(options: DatabaseOptions): DataSourceOptions {
+  return {
+    type: 'postgres',
+    url: options.url,
+    schema: options.schema,
+    entities: options.entities,
+    migrations: options.migrations,
+    migrationsTableName: 'migrations',
+    migrationsTransactionMode: 'each',
+    synchronize: false,
+    migrationsRun: false,
+    // TypeORM's error log prints query parameters, which can be personal data: errors surface as exceptions instead.
+    logging: false,
+    applicationName: options.applicationName,
+    // Raw SQL in migrations and queries resolves unqualified names in the owner's schema.
+    extra: { max: options.poolSize ?? 10, options: `-c search_path=${options.schema},public` },
+  };
+}
+
+/** `postgres://…/accord` → the database name and a URL for the maintenance database. */
+export function splitDatabaseUrl(url: string): { database: string; maintenanceUrl: string } {
+  const parsed = new URL(url);
+  const database = decodeURIComponent(parsed.pathname.replace(/^\//, '')) || 'postgres';
+  parsed.pathname = '/postgres';
+  return { database, maintenanceUrl: parsed.toString() };
+}
+
+const SAFE_IDENTIFIER = /^[a-z_][a-z0-9_]*$/;
+
+/** Creates the database if it does not exist (first run of `npm start`, a test's own database). */
+export async function ensureDatabase(url: string): Promise<void> {
+  const { database, maintenanceUrl } = splitDatabaseUrl(url);
+  if (!SAFE_IDENTIFIER.test(database)) throw new Error('database name must match [a-z_][a-z0-9_]*');
+  const client = new Client({ connectionString: maintenanceUrl });
+  await client.connect();
+  try {
+    const existing = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [database]);
+    if (existing.rowCount === 0) {
+      await client.query(`CREATE DATABASE "${database}"`).catch((error: { code?: string }) => {
+        // Another process created it between our check and our create.
+        if (error.code !== '42P04' && error.code !== '23505') throw error;
+      });
+    }
+  } finally {
+    await client.end();
+  }
+}
+
+// One lock for every migration run in the cluster: apps that share a schema start together.
+const MIGRATION_LOCK_KEY = 0x616363; // "acc"
+
+/** Runs pending migrations under an advisory lock so concurrent starters take turns. */
+export async function runMigrations(dataSource: DataSource): Promise<string[]> {
+  const runner = dataSource.createQueryRunner();
+  await runner.connect();
+  try {
+    await runner.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK_KEY]);
+    const schema = (dataSource.options as { schema?: string }).schema;
+    if (schema && !SAFE_IDENTIFIER.test(schema)) throw new Error('schema name must match [a-z_][a-z0-9_]*');
+    if (schema) await runner.query(`CREATE SCHEMA IF NOT EXISTS "${schema}"`);
+    const applied = await dataSource.runMigrations({ transaction: 'each' });
+    return applied.map((migration) => migration.name);
+  } finally {
+    await runner.query('SELECT pg_advisory_unlock($1)', [MIGRATION_LOCK_KEY]).catch(() => undefined);
+    await runner.release();
+  }
+}
+
+/** Creates the database if needed, connects, and migrates: what every app does at start. */
+export async function openDatabase(options: DataSourceOptions & { url?: string }): Promise<DataSource> {
+  if (options.url) await ensureDatabase(options.url);
+  const dataSource = await new DataSource(options).initialize();
+  try {
+    await runMigrations(dataSource);
+  } catch (error) {
+    await dataSource.destroy();
+    throw error;
+  }
+  return dataSource;
+}

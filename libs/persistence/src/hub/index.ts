@@ -1,0 +1,16 @@
+import { AgreementVersionEntity } from './agreement-version.entity';
+import { ApiTokenEntity } from './api-token.entity';
+import { ConsentStatementEntity } from './consent-statement.entity';
+import { DecisionEntity } from './decision.entity';
+import { ParticipantEntity } from './participant.entity';
+import { Participants1764338400000 } from './migrations/1764338400000-participants';
+import { GovernanceAndAudit1764338500000 } from './migrations/1764338500000-governance-and-audit';
+
+export { AgreementVersionEntity, ApiTokenEntity, ConsentStatementEntity, DecisionEntity, ParticipantEntity };
+export type { ConsentKind } from './consent-statement.entity';
+
+/** The hub's shared schema: control plane (participants, agreements, consent) and the audit log. */
+export const HUB_SCHEMA = 'accord';
+export const HUB_ENTITIES = [ParticipantEntity, ApiTokenEntity, AgreementVersionEntity, ConsentStatementEntity, DecisionEntity];
+export const HUB_MIGRATIONS = [Participants1764338400000, GovernanceAndAudit1764338500000];
+export * from './decision-log';

@@ -1,0 +1,21 @@
+import { Column, CreateDateColumn, Entity, PrimaryColumn } from 'typeorm';
+
+/** A registered participant: one system of one organisation, which is its data controller. */
+@Entity({ name: 'participants' })
+export class ParticipantEntity {
+  /** `<org>.<system>`, e.g. `southampton.adult-social-care`. */
+  @PrimaryColumn({ type: 'text' })
+  id: string;
+
+  @Column({ type: 'text' })
+  organisation: string;
+
+  @Column({ type: 'text' })
+  system: string;
+
+  @Column({ type: 'text', name: 'display_name' })
+  displayName: string;
+
+  @CreateDateColumn({ type: 'timestamptz', name: 'registered_at' })
+  registeredAt: Date;
+}

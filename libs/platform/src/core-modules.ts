@@ -1,0 +1,37 @@
+import type { DynamicModule } from '@nestjs/common';
+import { ConfigModule } from '@nestjs/config';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { brokersFrom } from '@accord/kafka';
+import { dataSourceOptions, openDatabase, type DatabaseOptions } from '@accord/persistence';
+import type { BaseEnvironment } from './config';
+import { HealthModule } from './health';
+import { loggingModule } from './logging';
+
+export interface CoreModuleOptions {
+  service: string;
+  environment: BaseEnvironment;
+  database: Pick<DatabaseOptions, 'schema' | 'entities' | 'migrations'>;
+}
+
+/**
+ * The modules every app starts with: its validated configuration, the redacting logger,
+ * Postgres (database created and migrated at start, under a lock) and `/health`.
+ */
+export function coreModules({ service, environment, database }: CoreModuleOptions): Array<DynamicModule | Promise<DynamicModule>> {
+  return [
+    ConfigModule.forRoot({ isGlobal: true, ignoreEnvFile: true, load: [() => ({ ...environment })] }),
+    loggingModule(service, environment.LOG_LEVEL),
+    TypeOrmModule.forRootAsync({
+      useFactory: () => ({
+        ...dataSourceOptions({ url: environment.DATABASE_URL, applicationName: `accord-${service}`, ...database }),
+        retryAttempts: 10,
+        retryDelay: 2000,
+      }),
+      dataSourceFactory: async (options) => {
+        if (!options) throw new Error('database options missing');
+        return openDatabase(options);
+      },
+    }),
+    HealthModule.forRoot({ kafkaBrokers: brokersFrom(environment.KAFKA_BROKERS) }),
+  ];
+}

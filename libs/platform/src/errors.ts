@@ -1,0 +1,121 @@
+import {
+  ArgumentsHost,
+  BadRequestException,
+  Catch,
+  ExceptionFilter,
+  HttpException,
+  HttpStatus,
+  Logger,
+  ValidationError,
+  ValidationPipe,
+} from '@nestjs/common';
+import type { Response } from 'express';
+
+export interface Problem {
+  path: string;
+  problem: string;
+}
+
+/** The one error body every Accord HTTP API returns: what was wrong and where. */
+export interface ErrorBody {
+  code: string;
+  message: string;
+  problems?: Problem[];
+}
+
+/**
+ * An error an area of the hub raises on purpose, with a stable code partners can
+ * match on. Each area subclasses it (AgreementInvalid, ConsentScopeUnknown, ...).
+ */
+export class AccordError extends Error {
+  constructor(
+    readonly code: string,
+    message: string,
+    readonly status: number = HttpStatus.BAD_REQUEST,
+    readonly problems?: Problem[],
+  ) {
+    super(message);
+    this.name = new.target.name;
+  }
+}
+
+export class InvalidRequest extends AccordError {
+  constructor(problems: Problem[], message = 'The request is invalid') {
+    super('invalid-request', message, HttpStatus.BAD_REQUEST, problems);
+  }
+}
+
+/** Flattens class-validator errors into `{ path, problem }`, one per failed constraint. */
+export function problemsFrom(errors: ValidationError[], parent = ''): Problem[] {
+  return errors.flatMap((error) => {
+    const path = parent ? `${parent}.${error.property}` : error.property;
+    const own = Object.values(error.constraints ?? {}).map((problem) => ({ path, problem }));
+    return [...own, ...problemsFrom(error.children ?? [], path)];
+  });
+}
+
+/** Validates every body, query and param: unknown properties are problems; all are listed. */
+export function validationPipe(): ValidationPipe {
+  return new ValidationPipe({
+    whitelist: true,
+    forbidNonWhitelisted: true,
+    transform: true,
+    validationError: { target: false, value: false },
+    exceptionFactory: (errors) => new InvalidRequest(problemsFrom(errors)),
+  });
+}
+
+const CODES: Record<number, string> = {
+  400: 'bad-request',
+  401: 'unauthenticated',
+  403: 'forbidden',
+  404: 'not-found',
+  409: 'conflict',
+  413: 'payload-too-large',
+  415: 'unsupported-media-type',
+  422: 'unprocessable',
+  503: 'unavailable',
+};
+
+/** Maps every error to `{ code, message, problems }`; never a stack trace or SQL to a client. */
+@Catch()
+export class AccordExceptionFilter implements ExceptionFilter {
+  private readonly logger = new Logger('errors');
+
+  catch(exception: unknown, host: ArgumentsHost): void {
+    const response = host.switchToHttp().getResponse<Response>();
+    const { status, body } = this.describe(exception);
+    if (status >= 500) this.logger.error({ err: exception }, 'unhandled error');
+    response.status(status).json(body);
+  }
+
+  private describe(exception: unknown): { status: number; body: ErrorBody } {
+    if (exception instanceof AccordError) {
+      return {
+        status: exception.status,
+        body: { code: exception.code, message: exception.message, ...(exception.problems ? { problems: exception.problems } : {}) },
+      };
+    }
+    if (exception instanceof HttpException) {
+      const status = exception.getStatus();
+      const response = exception.getResponse();
+      const message =
+        typeof response === 'string'
+          ? response
+          : typeof (response as { message?: unknown }).message === 'string'
+            ? (response as { message: string }).message
+            : exception.message;
+      if (exception instanceof BadRequestException && typeof response === 'object') {
+        const messages = (response as { message?: unknown }).message;
+        if (Array.isArray(messages)) {
+          return {
+            status,
+            body: { code: 'bad-request', message: 'The request is invalid', problems: messages.map((problem) => ({ path: '', problem: String(problem) })) },
+          };
+        }
+      }
+      return { status, body: { code: CODES[status] ?? 'error', message } };
+    }
+    return { status: 500, body: { code: 'internal', message: 'An internal error occurred' } };
+  }
+}

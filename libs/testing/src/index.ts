@@ -1,0 +1,8 @@
+/** Test support: the real Kafka broker and Postgres, a database per test file, unique topics, and polling. */
+export * from './environment';
+export * from './database';
+export * from './kafka';
+export * from './network-faults';
+export * from './apps';
+export * from './topic-recorder';
+export * from './openapi';

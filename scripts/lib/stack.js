@@ -1,0 +1,82 @@
+// Shared by `npm start` and `npm test`: make sure dependencies are installed, Postgres is
+// reachable and Kafka is running. Plain Node.js so it works before anything is built.
+'use strict';
+const { spawnSync, execFileSync } = require('node:child_process');
+const fs = require('node:fs');
+const path = require('node:path');
+
+const ROOT = path.resolve(__dirname, '../..');
+const KAFKA_SCRIPT = path.join(ROOT, 'infra/kafka/kafka.sh');
+
+function step(message) {
+  process.stdout.write(`\u001b[1m›\u001b[0m ${message}\n`);
+}
+
+/** Installs npm dependencies when node_modules is missing or older than the lock file. */
+function ensureInstalled() {
+  const marker = path.join(ROOT, 'node_modules/.package-lock.json');
+  const lock = path.join(ROOT, 'package-lock.json');
+  const fresh = fs.existsSync(marker) && fs.statSync(marker).mtimeMs >= fs.statSync(lock).mtimeMs;
+  if (fresh) return;
+  step('Installing npm dependencies (npm ci)…');
+  const result = spawnSync('npm', ['ci', '--no-audit', '--no-fund'], { cwd: ROOT, stdio: 'inherit' });
+  if (result.status !== 0) throw new Error('npm ci failed');
+}
+
+function databaseUrl() {
+  return process.env.DATABASE_URL || 'postgres://postgres@127.0.0.1:5432/accord';
+}
+
+async function postgresReachable(url) {
+  const { Client } = require('pg');
+  const maintenance = new URL(url);
+  maintenance.pathname = '/postgres';
+  const client = new Client({ connectionString: maintenance.toString(), connectionTimeoutMillis: 2000 });
+  try {
+    await client.connect();
+    await client.query('SELECT 1');
+    return true;
+  } catch {
+    return false;
+  } finally {
+    await client.end().catch(() => undefined);
+  }
+}
+
+/**
+ * Postgres must answer. When it is the local cluster and it is stopped, start it with
+ * pg_ctlcluster (Debian), as the README says; otherwise explain what to do.
+ */
+async function ensurePostgres(url = databaseUrl()) {
+  if (await postgresReachable(url)) return;
+  const host = new URL(url).hostname;
+  const local = host === '127.0.0.1' || host === 'localhost';
+  const versions = fs.existsSync('/etc/postgresql') ? fs.readdirSync('/etc/postgresql') : [];
+  if (!local || versions.length === 0) {
+    throw new Error(`Postgres is not reachable at ${host}; start it or set DATABASE_URL`);
+  }
+  step(`Starting the local Postgres ${versions[0]} cluster…`);
+  spawnSync('pg_ctlcluster', ['--skip-systemctl-redirect', versions[0], 'main', 'start'], { stdio: 'inherit' });
+  for (let attempt = 0; attempt < 30; attempt++) {
+    if (await postgresReachable(url)) return;
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+  }
+  throw new Error(`Postgres did not become reachable at ${host}`);
+}
+
+function kafkaRunning() {
+  return spawnSync('bash', [KAFKA_SCRIPT, 'status'], { cwd: ROOT, stdio: 'ignore' }).status === 0;
+}
+
+/** Starts the development broker unless one answers; returns true when this call started it. */
+function ensureKafka() {
+  const wasRunning = kafkaRunning();
+  execFileSync('bash', [KAFKA_SCRIPT, 'start'], { cwd: ROOT, stdio: 'inherit' });
+  return !wasRunning;
+}
+
+function stopKafka() {
+  spawnSync('bash', [KAFKA_SCRIPT, 'stop'], { cwd: ROOT, stdio: 'inherit' });
+}
+
+module.exports = { ROOT, step, ensureInstalled, ensurePostgres, ensureKafka, stopKafka, databaseUrl };

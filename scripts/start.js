@@ -1,0 +1,204 @@
+#!/usr/bin/env node
+// `npm start`: the whole hub on this machine. Installs what is missing, starts Kafka and
+// Postgres, builds, starts the five apps, waits until each reports healthy, applies the
+// reference agreements, and prints where everything is. Ctrl-C stops all it started.
+'use strict';
+const { spawn, spawnSync } = require('node:child_process');
+const fs = require('node:fs');
+const path = require('node:path');
+const stack = require('./lib/stack');
+
+const ROOT = stack.ROOT;
+const LOG_DIR = path.join(process.env.ACCORD_RUN_DIR || path.join(ROOT, '.run'), 'logs');
+const DEVELOPMENT_ADMIN_TOKEN = 'accord-dev-admin-token-change-me';
+
+const APPS = [
+  { name: 'hub-api', portVariable: 'HUB_API_PORT', port: 3000 },
+  { name: 'sharing-broker', portVariable: 'BROKER_PORT', port: 3010 },
+  { name: 'adult-social-care', portVariable: 'ASC_PORT', port: 3001 },
+  { name: 'public-health', portVariable: 'PH_PORT', port: 3002 },
+  { name: 'revenues-benefits', portVariable: 'RB_PORT', port: 3003 },
+].map((app) => ({ ...app, port: Number(process.env[app.portVariable] || app.port) }));
+
+const children = new Map();
+let startedKafka = false;
+let stopping = false;
+
+function build() {
+  stack.step('Building the apps (tsc)…');
+  const result = spawnSync('npm', ['run', '--silent', 'build'], { cwd: ROOT, stdio: 'inherit' });
+  if (result.status !== 0) throw new Error('the build failed');
+}
+
+async function ensureDatabase() {
+  const { Client } = require('pg');
+  const url = new URL(stack.databaseUrl());
+  const database = url.pathname.slice(1) || 'accord';
+  url.pathname = '/postgres';
+  const client = new Client({ connectionString: url.toString() });
+  await client.connect();
+  try {
+    const existing = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [database]);
+    if (existing.rowCount === 0) {
+      await client.query(`CREATE DATABASE "${database.replace(/"/g, '')}"`);
+      stack.step(`Created database ${database}; each app applies its migrations as it starts`);
+    } else {
+      stack.step(`Database ${database} exists; each app applies pending migrations as it starts`);
+    }
+  } finally {
+    await client.end();
+  }
+}
+
+/** Warnings and errors from the JSON logs reach the console; everything is in .run/logs. */
+function relay(app, stream) {
+  let buffered = '';
+  stream.on('data', (chunk) => {
+    buffered += chunk.toString();
+    const lines = buffered.split('\n');
+    buffered = lines.pop() ?? '';
+    for (const line of lines) {
+      let level = 'info';
+      let message = line;
+      try {
+        const entry = JSON.parse(line);
+        level = entry.level ?? 'info';
+        message = entry.message ?? line;
+      } catch {
+        level = 'error'; // not JSON: a crash or a configuration error line
+      }
+      if (level === 'warn' || level === 'error' || level === 'fatal') {
+        process.stdout.write(`[${app.name}] ${level}: ${message}\n`);
+      }
+    }
+  });
+}
+
+function startApp(app) {
+  fs.mkdirSync(LOG_DIR, { recursive: true });
+  const log = fs.createWriteStream(path.join(LOG_DIR, `${app.name}.log`), { flags: 'a' });
+  const child = spawn(process.execPath, ['--enable-source-maps', path.join(ROOT, 'dist/apps', app.name, 'src/main.js')], {
+    cwd: ROOT,
+    env: { ...process.env, ACCORD_ADMIN_TOKEN: process.env.ACCORD_ADMIN_TOKEN || DEVELOPMENT_ADMIN_TOKEN, [app.portVariable]: String(app.port) },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  child.stdout.pipe(log);
+  child.stderr.pipe(log);
+  relay(app, child.stdout);
+  relay(app, child.stderr);
+  child.on('exit', (code, signal) => {
+    children.delete(app.name);
+    if (!stopping) {
+      process.stdout.write(`[${app.name}] exited unexpectedly (${signal ?? `code ${code}`}); see ${path.relative(ROOT, LOG_DIR)}/${app.name}.log\n`);
+      shutdown(1);
+    }
+  });
+  children.set(app.name, child);
+}
+
+async function healthy(app) {
+  try {
+    const response = await fetch(`http://127.0.0.1:${app.port}/health`, { signal: AbortSignal.timeout(5000) });
+    return response.status === 200;
+  } catch {
+    return false;
+  }
+}
+
+async function waitHealthy(timeoutMs = 120_000) {
+  const deadline = Date.now() + timeoutMs;
+  const pending = new Set(APPS.map((app) => app.name));
+  let lastReport = 0;
+  while (pending.size > 0) {
+    if (stopping) return;
+    for (const app of APPS) {
+      if (pending.has(app.name) && (await healthy(app))) {
+        pending.delete(app.name);
+        stack.step(`${app.name} is healthy (${APPS.length - pending.size}/${APPS.length})`);
+      }
+    }
+    if (pending.size === 0) break;
+    if (Date.now() > deadline) throw new Error(`not healthy within ${timeoutMs / 1000}s: ${[...pending].join(', ')}`);
+    if (Date.now() - lastReport > 10_000) {
+      lastReport = Date.now();
+      stack.step(`waiting for ${[...pending].join(', ')}…`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+  }
+}
+
+/** Applies infra/agreements through the hub API once the hub can take them. */
+async function applyReferenceAgreements() {
+  const script = path.join(ROOT, 'scripts/apply-agreements.js');
+  if (!fs.existsSync(script)) return;
+  stack.step('Applying the reference agreements…');
+  const result = spawnSync(process.execPath, [script], { cwd: ROOT, stdio: 'inherit', env: { ...process.env, ACCORD_ADMIN_TOKEN: process.env.ACCORD_ADMIN_TOKEN || DEVELOPMENT_ADMIN_TOKEN } });
+  if (result.status !== 0) throw new Error('applying the reference agreements failed');
+}
+
+function printSummary() {
+  const token = process.env.ACCORD_ADMIN_TOKEN || DEVELOPMENT_ADMIN_TOKEN;
+  const lines = [
+    '',
+    'Accord is running.',
+    '',
+    ...APPS.map((app) => `  ${app.name.padEnd(18)} http://127.0.0.1:${app.port}   (health /health, OpenAPI /docs)`),
+    `  ${'kafka'.padEnd(18)} ${process.env.KAFKA_BROKERS || '127.0.0.1:9092'}`,
+    `  ${'postgres'.padEnd(18)} ${stack.databaseUrl().replace(/\/\/([^:@]+):[^@]*@/, '//$1:***@')}`,
+    '',
+    `  admin token:       ${token}${process.env.ACCORD_ADMIN_TOKEN ? '' : '   (development default; set ACCORD_ADMIN_TOKEN to change it)'}`,
+    `  logs:              ${path.relative(ROOT, LOG_DIR)}/<app>.log`,
+    '',
+    'Press Ctrl-C to stop everything.',
+    '',
+  ];
+  process.stdout.write(lines.join('\n'));
+}
+
+async function stopChildren() {
+  const exits = [...children.values()].map(
+    (child) =>
+      new Promise((resolve) => {
+        child.once('exit', resolve);
+        child.kill('SIGTERM');
+        setTimeout(() => {
+          child.kill('SIGKILL');
+          resolve();
+        }, 15_000).unref();
+      }),
+  );
+  await Promise.all(exits);
+}
+
+async function shutdown(code) {
+  if (stopping) return;
+  stopping = true;
+  stack.step('Stopping the apps…');
+  await stopChildren();
+  if (startedKafka) {
+    stack.step('Stopping Kafka…');
+    stack.stopKafka();
+  }
+  process.exit(code);
+}
+
+async function main() {
+  process.on('SIGINT', () => shutdown(0));
+  process.on('SIGTERM', () => shutdown(0));
+  stack.ensureInstalled();
+  await stack.ensurePostgres();
+  startedKafka = stack.ensureKafka();
+  build();
+  await ensureDatabase();
+  stack.step('Starting the apps…');
+  // The hub first: it migrates the shared schema; the others would wait on its lock anyway.
+  for (const app of APPS) startApp(app);
+  await waitHealthy();
+  await applyReferenceAgreements();
+  printSummary();
+}
+
+main().catch((error) => {
+  process.stderr.write(`npm start: ${error.message}\n`);
+  shutdown(1);
+});

@@ -1,0 +1,85 @@
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createTestDatabase, eventually, REPOSITORY_ROOT, type TestDatabase } from '@accord/testing';
+
+// Ports away from a developer's running `npm start` (3000-3010), so both can coexist.
+const PORTS = { HUB_API_PORT: 3200, ASC_PORT: 3201, PH_PORT: 3202, RB_PORT: 3203, BROKER_PORT: 3210 };
+
+interface HealthBody {
+  status: string;
+  info?: Record<string, { status: string }>;
+}
+
+async function health(port: number): Promise<{ status: number; body: HealthBody } | undefined> {
+  try {
+    const response = await fetch(`http://127.0.0.1:${port}/health`, { signal: AbortSignal.timeout(5000) });
+    return { status: response.status, body: (await response.json()) as HealthBody };
+  } catch {
+    return undefined;
+  }
+}
+
+describe('npm start', () => {
+  let database: TestDatabase;
+  let stack: ChildProcess;
+  let output = '';
+
+  beforeAll(async () => {
+    database = await createTestDatabase('npm_start');
+  });
+
+  afterAll(async () => {
+    if (stack && stack.exitCode === null) stack.kill('SIGKILL');
+    await database.drop();
+  });
+
+  it('brings up all five apps, each healthy with Kafka and Postgres, then stops them all on Ctrl-C', async () => {
+    stack = spawn(process.execPath, ['scripts/start.js'], {
+      cwd: REPOSITORY_ROOT,
+      env: {
+        ...process.env,
+        ...Object.fromEntries(Object.entries(PORTS).map(([name, port]) => [name, String(port)])),
+        DATABASE_URL: database.url,
+        ACCORD_RUN_DIR: mkdtempSync(join(tmpdir(), 'accord-start-')),
+        KAFKA_BROKERS: process.env.KAFKA_BROKERS ?? '127.0.0.1:9092',
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    stack.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    stack.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+
+    await eventually(async () => (output.includes('Accord is running.') ? true : undefined), 240_000, 500).catch((error: Error) => {
+      throw new Error(`${error.message}\n--- npm start output ---\n${output}`);
+    });
+
+    for (const port of Object.values(PORTS)) {
+      const result = await health(port);
+      expect(result?.status).toBe(200);
+      expect(result?.body.info?.postgres?.status).toBe('up');
+      expect(result?.body.info?.kafka?.status).toBe('up');
+    }
+    expect(output).toContain('admin token:');
+    expect(output).toContain(`http://127.0.0.1:${PORTS.HUB_API_PORT}`);
+
+    const exited = new Promise<number | null>((resolve) => stack.once('exit', (code) => resolve(code)));
+    stack.kill('SIGINT');
+    expect(await exited).toBe(0);
+    for (const port of Object.values(PORTS)) expect(await health(port)).toBeUndefined();
+  });
+
+  it('refuses to start an app with a malformed setting, in one clear line naming it', () => {
+    // The build from the test above is in dist/.
+    const result = spawnSync(process.execPath, ['dist/apps/hub-api/src/main.js'], {
+      cwd: REPOSITORY_ROOT,
+      env: { ...process.env, KAFKA_BROKERS: 'not a broker list', HUB_API_PORT: 'eighty' },
+      encoding: 'utf8',
+      timeout: 30_000,
+    });
+    expect(result.status).toBe(78);
+    const lines = result.stderr.trim().split('\n');
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatch(/^accord hub-api: invalid configuration: .*KAFKA_BROKERS.*HUB_API_PORT|HUB_API_PORT.*KAFKA_BROKERS/);
+  });
+});
