@@ -79,7 +79,7 @@ function startApp(app) {
   const log = fs.createWriteStream(path.join(LOG_DIR, `${app.name}.log`), { flags: 'a' });
   const child = spawn(process.execPath, ['--enable-source-maps', path.join(ROOT, 'dist/apps', app.name, 'src/main.js')], {
     cwd: ROOT,
-    env: { ...process.env, ACCORD_ADMIN_TOKEN: process.env.ACCORD_ADMIN_TOKEN || DEVELOPMENT_ADMIN_TOKEN, [app.portVariable]: String(app.port) },
+    env: { ...process.env, KAFKAJS_NO_PARTITIONER_WARNING: '1', ACCORD_ADMIN_TOKEN: process.env.ACCORD_ADMIN_TOKEN || DEVELOPMENT_ADMIN_TOKEN, [app.portVariable]: String(app.port) },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   child.stdout.pipe(log);
@@ -133,7 +133,8 @@ async function applyReferenceAgreements() {
   if (!fs.existsSync(script)) return;
   stack.step('Applying the reference agreements…');
   const result = spawnSync(process.execPath, [script], { cwd: ROOT, stdio: 'inherit', env: { ...process.env, ACCORD_ADMIN_TOKEN: process.env.ACCORD_ADMIN_TOKEN || DEVELOPMENT_ADMIN_TOKEN } });
-  if (result.status !== 0) throw new Error('applying the reference agreements failed');
+  // The hub stays up either way: a governance team can fix and re-apply (node scripts/apply-agreements.js).
+  if (result.status !== 0) process.stdout.write('warning: not every reference agreement was applied (see above)\n');
 }
 
 function printSummary() {

@@ -67,7 +67,7 @@ describe('npm start', () => {
     stack.kill('SIGINT');
     expect(await exited).toBe(0);
     for (const port of Object.values(PORTS)) expect(await health(port)).toBeUndefined();
-  });
+  }, 300_000);
 
   it('refuses to start an app with a malformed setting, in one clear line naming it', () => {
     // The build from the test above is in dist/.

@@ -83,7 +83,8 @@ describe('public-health: records, outbox and inbox against the real Kafka and Po
     }
     const list = await service.request('GET', '/v1/health-checks');
     expect(list.body.items.map((item: { id: string }) => item.id)).toHaveLength(1);
-    expect(list.body.items[0]).toMatchObject({ bmi: 27.3, smokingStatus: 'ex' });
+    const example = exampleEventData('ph.health-check.completed.v1');
+    expect(list.body.items[0]).toMatchObject({ bmi: example.bmi, smokingStatus: example.smokingStatus });
   });
 
   it('refuses an invalid body with every problem listed; nothing stored, nothing published', async () => {
