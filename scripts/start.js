@@ -11,6 +11,7 @@ const stack = require('./lib/stack');
 const ROOT = stack.ROOT;
 const LOG_DIR = path.join(process.env.ACCORD_RUN_DIR || path.join(ROOT, '.run'), 'logs');
 const DEVELOPMENT_ADMIN_TOKEN = 'accord-dev-admin-token-change-me';
+const ADMIN_TOKEN = process.env.ACCORD_ADMIN_TOKEN || DEVELOPMENT_ADMIN_TOKEN;
 
 const APPS = [
   { name: 'hub-api', portVariable: 'HUB_API_PORT', port: 3000 },
@@ -79,7 +80,7 @@ function startApp(app) {
   const log = fs.createWriteStream(path.join(LOG_DIR, `${app.name}.log`), { flags: 'a' });
   const child = spawn(process.execPath, ['--enable-source-maps', path.join(ROOT, 'dist/apps', app.name, 'src/main.js')], {
     cwd: ROOT,
-    env: { ...process.env, KAFKAJS_NO_PARTITIONER_WARNING: '1', ACCORD_ADMIN_TOKEN: process.env.ACCORD_ADMIN_TOKEN || DEVELOPMENT_ADMIN_TOKEN, [app.portVariable]: String(app.port) },
+    env: { ...process.env, ACCORD_ADMIN_TOKEN: ADMIN_TOKEN, [app.portVariable]: String(app.port) },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   child.stdout.pipe(log);
@@ -132,13 +133,12 @@ async function applyReferenceAgreements() {
   const script = path.join(ROOT, 'scripts/apply-agreements.js');
   if (!fs.existsSync(script)) return;
   stack.step('Applying the reference agreements…');
-  const result = spawnSync(process.execPath, [script], { cwd: ROOT, stdio: 'inherit', env: { ...process.env, ACCORD_ADMIN_TOKEN: process.env.ACCORD_ADMIN_TOKEN || DEVELOPMENT_ADMIN_TOKEN } });
+  const result = spawnSync(process.execPath, [script], { cwd: ROOT, stdio: 'inherit', env: { ...process.env, ACCORD_ADMIN_TOKEN: ADMIN_TOKEN } });
   // The hub stays up either way: a governance team can fix and re-apply (node scripts/apply-agreements.js).
   if (result.status !== 0) process.stdout.write('warning: not every reference agreement was applied (see above)\n');
 }
 
 function printSummary() {
-  const token = process.env.ACCORD_ADMIN_TOKEN || DEVELOPMENT_ADMIN_TOKEN;
   const lines = [
     '',
     'Accord is running.',
@@ -147,7 +147,7 @@ function printSummary() {
     `  ${'kafka'.padEnd(18)} ${process.env.KAFKA_BROKERS || '127.0.0.1:9092'}`,
     `  ${'postgres'.padEnd(18)} ${stack.databaseUrl().replace(/\/\/([^:@]+):[^@]*@/, '//$1:***@')}`,
     '',
-    `  admin token:       ${token}${process.env.ACCORD_ADMIN_TOKEN ? '' : '   (development default; set ACCORD_ADMIN_TOKEN to change it)'}`,
+    `  admin token:       ${ADMIN_TOKEN}${process.env.ACCORD_ADMIN_TOKEN ? '' : '   (development default; set ACCORD_ADMIN_TOKEN to change it)'}`,
     `  logs:              ${path.relative(ROOT, LOG_DIR)}/<app>.log`,
     '',
     'Press Ctrl-C to stop everything.',

@@ -1,5 +1,6 @@
 import { Global, Module, type DynamicModule, type INestApplication } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
+import { Partitioners } from 'kafkajs';
 import { createKafka } from '@accord/kafka';
 import { createLogger } from '@accord/platform';
 import { InboxController, InboxListener } from './inbox/inbox.controller';
@@ -59,6 +60,8 @@ export async function connectInbox(app: INestApplication): Promise<void> {
       strategy: new InboxServer(topics, {
         client: { clientId: `accord-${options.service}`, brokers: options.kafkaBrokers },
         consumer: { groupId: `accord-${options.service}`, allowAutoTopicCreation: false },
+        // The transport's own producer is unused here; naming the default partitioner silences kafkajs' v2 notice.
+        producer: { createPartitioner: Partitioners.DefaultPartitioner },
         subscribe: { fromBeginning: true },
         run: { partitionsConsumedConcurrently: 3 },
       }),
