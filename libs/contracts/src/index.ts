@@ -7,3 +7,4 @@ export * from './event-catalog';
 export * from './events';
 export * from './examples';
 export * from './envelope';
+export * from './dead-letter';

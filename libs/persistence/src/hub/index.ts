@@ -14,3 +14,4 @@ export const HUB_SCHEMA = 'accord';
 export const HUB_ENTITIES = [ParticipantEntity, ApiTokenEntity, AgreementVersionEntity, ConsentStatementEntity, DecisionEntity];
 export const HUB_MIGRATIONS = [Participants1764338400000, GovernanceAndAudit1764338500000];
 export * from './decision-log';
+export * from './governance-state';

@@ -1,0 +1,110 @@
+import type { EntityManager } from 'typeorm';
+import {
+  subjectKeys,
+  type ConsentStatement,
+  type SubjectIdentifiers,
+  type VersionedAgreement,
+} from '@accord/governance';
+import type { AgreementVersionEntity } from './agreement-version.entity';
+
+/*
+ * The governance state the broker decides with and the hub simulates with, read from the
+ * control-plane tables: the latest version of every agreement, and the consent statements
+ * about the people of a batch (found by keyed hash, since raw identifiers are never stored).
+ */
+
+type AgreementRow = Pick<AgreementVersionEntity, 'agreementId' | 'version' | 'status' | 'document'>;
+
+/** One stored version as the engine sees it; the row's status wins (suspend and resume add versions). */
+export function agreementFromRow(row: AgreementRow): VersionedAgreement {
+  return { ...(row.document as unknown as VersionedAgreement), id: row.agreementId, status: row.status, version: row.version };
+}
+
+/** The latest version of every agreement, drafts included (the engine skips them). */
+export async function loadLatestAgreements(manager: EntityManager): Promise<VersionedAgreement[]> {
+  const rows: Array<{ agreement_id: string; version: number; status: AgreementRow['status']; document: Record<string, unknown> }> =
+    await manager.query(
+      `SELECT DISTINCT ON (agreement_id) agreement_id, version, status, document
+         FROM agreement_versions ORDER BY agreement_id, version DESC`,
+    );
+  return rows.map((row) =>
+    agreementFromRow({ agreementId: row.agreement_id, version: row.version, status: row.status, document: row.document }),
+  );
+}
+
+/**
+ * Changes whenever a version is added: versions are append-only, so their count and the
+ * newest `applied_at` identify the state. Cheap enough to ask before every batch.
+ */
+export async function agreementsStamp(manager: EntityManager): Promise<string> {
+  const [row] = await manager.query(`SELECT count(*)::text AS versions, coalesce(max(applied_at)::text, '') AS latest FROM agreement_versions`);
+  return `${row.versions}@${row.latest}`;
+}
+
+interface ConsentRow {
+  id: string;
+  recorded_seq: string;
+  nhs_key: string | null;
+  ni_key: string | null;
+  kind: ConsentStatement['kind'];
+  scope_purpose: string | null;
+  scope_recipient: string | null;
+  scope_agreement_id: string | null;
+  effective_from: Date;
+  recorded_at: Date;
+}
+
+/**
+ * Every consent statement about each of `subjects`, in one query, aligned with `subjects`.
+ * A stored statement holds keyed hashes; a statement that matches a subject's key is given
+ * that subject's own identifier back, so the engine's matching (CONTRACT.md §4) applies
+ * unchanged without the registry ever holding the number.
+ */
+export async function consentStatementsFor(
+  manager: EntityManager,
+  subjects: readonly (SubjectIdentifiers | null | undefined)[],
+  secret: string,
+): Promise<ConsentStatement[][]> {
+  const keys = subjects.map((subject) => subjectKeys(subject, secret));
+  const nhsKeys = [...new Set(keys.map((key) => key.nhsNumber).filter((key): key is string => key !== undefined))];
+  const niKeys = [...new Set(keys.map((key) => key.niNumber).filter((key): key is string => key !== undefined))];
+  if (nhsKeys.length === 0 && niKeys.length === 0) return subjects.map(() => []);
+  const rows: ConsentRow[] = await manager.query(
+    `SELECT id, recorded_seq, nhs_key, ni_key, kind, scope_purpose, scope_recipient, scope_agreement_id, effective_from, recorded_at
+       FROM consent_statements
+      WHERE nhs_key = ANY($1::text[]) OR ni_key = ANY($2::text[])`,
+    [nhsKeys, niKeys],
+  );
+  const byNhsKey = group(rows, (row) => row.nhs_key);
+  const byNiKey = group(rows, (row) => row.ni_key);
+  return subjects.map((subject, index) => {
+    const key = keys[index];
+    const matched = new Map<string, ConsentRow>();
+    for (const row of key.nhsNumber ? byNhsKey.get(key.nhsNumber) ?? [] : []) matched.set(row.id, row);
+    for (const row of key.niNumber ? byNiKey.get(key.niNumber) ?? [] : []) matched.set(row.id, row);
+    return [...matched.values()].map((row) => ({
+      id: row.id,
+      subject: {
+        nhsNumber: key.nhsNumber !== undefined && row.nhs_key === key.nhsNumber ? subject?.nhsNumber : undefined,
+        niNumber: key.niNumber !== undefined && row.ni_key === key.niNumber ? subject?.niNumber : undefined,
+      },
+      kind: row.kind,
+      scope: { purpose: row.scope_purpose, recipient: row.scope_recipient, agreementId: row.scope_agreement_id },
+      effectiveFrom: row.effective_from,
+      recordedAt: row.recorded_at,
+      recordedSeq: Number(row.recorded_seq),
+    }));
+  });
+}
+
+function group<T>(rows: readonly T[], keyOf: (row: T) => string | null): Map<string, T[]> {
+  const groups = new Map<string, T[]>();
+  for (const row of rows) {
+    const key = keyOf(row);
+    if (key === null) continue;
+    const list = groups.get(key);
+    if (list) list.push(row);
+    else groups.set(key, [row]);
+  }
+  return groups;
+}

@@ -1,0 +1,85 @@
+import { randomUUID } from 'node:crypto';
+import type { DataSource } from 'typeorm';
+import { consentState, subjectKeys } from '@accord/governance';
+import { createTestDatabase, type TestDatabase } from '@accord/testing';
+import {
+  agreementsStamp,
+  consentStatementsFor,
+  dataSourceOptions,
+  HUB_ENTITIES,
+  HUB_MIGRATIONS,
+  HUB_SCHEMA,
+  loadLatestAgreements,
+  openDatabase,
+} from '@accord/persistence';
+
+const SECRET = 'governance-state-test-secret-0123456789';
+
+describe('governance state read from the control-plane tables', () => {
+  let database: TestDatabase;
+  let dataSource: DataSource;
+
+  beforeAll(async () => {
+    database = await createTestDatabase('governance_state');
+    dataSource = await openDatabase(
+      dataSourceOptions({ url: database.url, schema: HUB_SCHEMA, entities: HUB_ENTITIES, migrations: HUB_MIGRATIONS }),
+    );
+  });
+  afterAll(async () => {
+    await dataSource?.destroy();
+    await database.drop();
+  });
+
+  async function addVersion(id: string, version: number, status: string): Promise<void> {
+    await dataSource.query(
+      `INSERT INTO agreement_versions (agreement_id, version, status, provider, document, document_digest, change)
+       VALUES ($1, $2, $3, 'southampton.adult-social-care', $4, 'digest', 'applied')`,
+      [id, version, status, JSON.stringify({ id, status: 'active', title: `v${version}`, rules: [] })],
+    );
+  }
+
+  it('gives the latest version of each agreement with the status of that version, and a stamp that moves on change', async () => {
+    const before = await agreementsStamp(dataSource.manager);
+    await addVersion('care-homes', 1, 'active');
+    await addVersion('care-homes', 2, 'suspended');
+    await addVersion('discharge', 1, 'active');
+    const after = await agreementsStamp(dataSource.manager);
+
+    const latest = await loadLatestAgreements(dataSource.manager);
+    expect(latest.map((agreement) => [agreement.id, agreement.version, agreement.status, agreement.title])).toEqual([
+      ['care-homes', 2, 'suspended', 'v2'],
+      ['discharge', 1, 'active', 'v1'],
+    ]);
+    expect(after).not.toEqual(before);
+    expect(await agreementsStamp(dataSource.manager)).toEqual(after);
+  });
+
+  it('finds each person’s statements by keyed hash in one query, and the engine matches them to that person only', async () => {
+    const alice = { nhsNumber: '943 476 5919' };
+    const bob = { niNumber: 'ab123456c' };
+    const carol = { nhsNumber: '9876543210', niNumber: 'AB123456C' };
+    const insert = async (subject: { nhsNumber?: string; niNumber?: string }, kind: string) => {
+      const keys = subjectKeys(subject, SECRET);
+      const id = randomUUID();
+      await dataSource.query(
+        `INSERT INTO consent_statements (id, nhs_key, ni_key, kind, effective_from) VALUES ($1, $2, $3, $4, now() - interval '1 minute')`,
+        [id, keys.nhsNumber ?? null, keys.niNumber ?? null, kind],
+      );
+      return id;
+    };
+    const aliceObjects = await insert({ nhsNumber: '9434765919' }, 'object');
+    const bobOptsOut = await insert({ niNumber: 'AB 12 34 56 C' }, 'national-opt-out');
+
+    const [forAlice, forBob, forCarol, forNobody] = await consentStatementsFor(dataSource.manager, [alice, bob, carol, {}], SECRET);
+    expect(forAlice.map((statement) => statement.id)).toEqual([aliceObjects]);
+    expect(forBob.map((statement) => statement.id)).toEqual([bobOptsOut]);
+    // Carol shares Bob's NI number, so Bob's opt-out is about her too (CONTRACT.md §4: any identifier).
+    expect(forCarol.map((statement) => statement.id)).toEqual([bobOptsOut]);
+    expect(forNobody).toEqual([]);
+
+    const query = { purpose: 'p', recipient: 'r.s', agreementId: 'a', now: new Date() };
+    expect(consentState(forAlice, { ...query, subject: alice }).winner?.kind).toBe('object');
+    expect(consentState(forCarol, { ...query, subject: carol }).nationallyOptedOut).toBe(true);
+    expect(JSON.stringify(await dataSource.query('SELECT * FROM consent_statements'))).not.toContain('9434765919');
+  });
+});
