@@ -3,6 +3,7 @@ export * from './environment';
 export * from './database';
 export * from './kafka';
 export * from './network-faults';
+export * from './tcp-proxy';
 export * from './apps';
 export * from './topic-recorder';
 export * from './openapi';
