@@ -10,7 +10,7 @@ const YAML = require('yaml');
 const ROOT = path.resolve(__dirname, '..');
 const DIRECTORY = process.env.ACCORD_AGREEMENTS_DIR || path.join(ROOT, 'infra/agreements');
 const HUB = process.env.ACCORD_HUB_URL || `http://127.0.0.1:${process.env.HUB_API_PORT || 3000}`;
-const TOKEN = process.env.ACCORD_ADMIN_TOKEN || 'accord-dev-admin-token-change-me';
+const TOKEN = process.env.ACCORD_ADMIN_TOKEN || require('../libs/platform/src/development-defaults.json').adminToken;
 
 async function call(method, route, body, contentType = 'application/json') {
   const response = await fetch(`${HUB}${route}`, {

@@ -10,7 +10,7 @@ const stack = require('./lib/stack');
 
 const ROOT = stack.ROOT;
 const LOG_DIR = path.join(process.env.ACCORD_RUN_DIR || path.join(ROOT, '.run'), 'logs');
-const DEVELOPMENT_ADMIN_TOKEN = 'accord-dev-admin-token-change-me';
+const DEVELOPMENT_ADMIN_TOKEN = require('../libs/platform/src/development-defaults.json').adminToken;
 const ADMIN_TOKEN = process.env.ACCORD_ADMIN_TOKEN || DEVELOPMENT_ADMIN_TOKEN;
 
 const APPS = [

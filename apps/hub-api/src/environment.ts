@@ -1,7 +1,7 @@
 import { IsNotEmpty, Matches } from 'class-validator';
-import { BaseEnvironment, portSetting } from '@accord/platform';
+import { BaseEnvironment, DEVELOPMENT_DEFAULTS, portSetting } from '@accord/platform';
 
-export const DEVELOPMENT_ADMIN_TOKEN = 'accord-dev-admin-token-change-me';
+export const DEVELOPMENT_ADMIN_TOKEN = DEVELOPMENT_DEFAULTS.adminToken;
 
 export class HubApiEnvironment extends BaseEnvironment {
   @portSetting('HUB_API_PORT')

@@ -7,3 +7,4 @@ export * from './health';
 export * from './public-route';
 export * from './bootstrap';
 export * from './core-modules';
+export { default as DEVELOPMENT_DEFAULTS } from './development-defaults.json';

@@ -4,6 +4,7 @@ export * from './database';
 export * from './kafka';
 export * from './network-faults';
 export * from './tcp-proxy';
+export * from './identities';
 export * from './apps';
 export * from './topic-recorder';
 export * from './openapi';
