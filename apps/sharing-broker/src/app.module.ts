@@ -2,10 +2,11 @@ import { Module, type DynamicModule } from '@nestjs/common';
 import { coreModules } from '@accord/platform';
 import { HUB_ENTITIES, HUB_MIGRATIONS, HUB_SCHEMA } from '@accord/persistence';
 import type { SharingBrokerEnvironment } from './environment';
+import { RoutingModule, type RoutingOptions } from './routing/routing.module';
 
 @Module({})
 export class AppModule {
-  static forRoot(environment: SharingBrokerEnvironment): DynamicModule {
+  static forRoot(environment: SharingBrokerEnvironment, options: RoutingOptions = {}): DynamicModule {
     return {
       module: AppModule,
       imports: [
@@ -14,6 +15,7 @@ export class AppModule {
           environment,
           database: { schema: HUB_SCHEMA, entities: HUB_ENTITIES, migrations: HUB_MIGRATIONS },
         }),
+        RoutingModule.forRoot(environment, options),
       ],
     };
   }

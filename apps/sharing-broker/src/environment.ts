@@ -1,5 +1,37 @@
-import { IsNotEmpty, Matches } from 'class-validator';
+import { Type } from 'class-transformer';
+import { IsInt, IsNotEmpty, Matches, Max, Min, ValidateBy } from 'class-validator';
+import { EVENTS_TOPIC_PATTERN } from '@accord/contracts';
 import { BaseEnvironment, portSetting } from '@accord/platform';
+
+/** An integer setting within bounds (environment values are strings). */
+function integerSetting(name: string, min: number, max: number) {
+  const message = `${name} must be an integer from ${min} to ${max}`;
+  return function (target: object, propertyKey: string): void {
+    Type(() => Number)(target, propertyKey);
+    IsInt({ message })(target, propertyKey);
+    Min(min, { message })(target, propertyKey);
+    Max(max, { message })(target, propertyKey);
+  };
+}
+
+/** A JavaScript regular expression source that compiles. */
+function regularExpressionSetting(name: string) {
+  return ValidateBy({
+    name: 'isRegularExpression',
+    validator: {
+      validate: (value: unknown) => {
+        if (typeof value !== 'string' || value.length === 0 || value.length > 500) return false;
+        try {
+          new RegExp(value);
+          return true;
+        } catch {
+          return false;
+        }
+      },
+      defaultMessage: () => `${name} must be a regular expression (at most 500 characters)`,
+    },
+  });
+}
 
 export class SharingBrokerEnvironment extends BaseEnvironment {
   @portSetting('BROKER_PORT')
@@ -9,4 +41,48 @@ export class SharingBrokerEnvironment extends BaseEnvironment {
   @IsNotEmpty({ message: 'ACCORD_PSEUDONYMISATION_SECRET must be set' })
   @Matches(/^.{32,}$/, { message: 'ACCORD_PSEUDONYMISATION_SECRET must be at least 32 characters' })
   ACCORD_PSEUDONYMISATION_SECRET: string = 'accord-development-pseudonymisation-secret-change-me';
+
+  /** Kafka consumer group: every broker instance of one hub uses the same one and they share the partitions. */
+  @Matches(/^[A-Za-z0-9._-]{1,200}$/, { message: 'BROKER_GROUP_ID must be 1-200 letters, digits, dots, underscores or hyphens' })
+  BROKER_GROUP_ID: string = 'accord-sharing-broker';
+
+  /**
+   * Which events topics to consume, as a regular expression over topic names; only topics
+   * that are also `accord.events.<participant>` are ever consumed. Narrowed in tests and
+   * when one hub's partnerships are split over several broker groups.
+   */
+  @regularExpressionSetting('BROKER_TOPIC_PATTERN')
+  BROKER_TOPIC_PATTERN: string = EVENTS_TOPIC_PATTERN.source;
+
+  /**
+   * Kafka consumers this process runs in the group. Each owns its own partitions and
+   * handles their batches in order; several let one batch's Postgres and Kafka waits
+   * overlap with another's work (the audit chain still takes batches one at a time).
+   */
+  @integerSetting('BROKER_CONSUMERS', 1, 16)
+  BROKER_CONSUMERS: number = 3;
+
+  /** How often to look for new events topics (participants registered later). */
+  @integerSetting('BROKER_TOPIC_REFRESH_MS', 100, 600_000)
+  BROKER_TOPIC_REFRESH_MS: number = 5000;
+
+  /** Upper bound of one fetched batch per partition, in bytes (kafkajs maxBytesPerPartition). */
+  @integerSetting('BROKER_MAX_BATCH_BYTES', 1024, 64 * 1024 * 1024)
+  BROKER_MAX_BATCH_BYTES: number = 1024 * 1024;
+
+  /** How long a fetch waits for data before returning a smaller batch (kafkajs maxWaitTimeInMs). */
+  @integerSetting('BROKER_MAX_WAIT_MS', 10, 30_000)
+  BROKER_MAX_WAIT_MS: number = 1000;
+
+  /**
+   * How long the Kafka group waits for a silent broker instance before handing its
+   * partitions to the others (kafkajs sessionTimeout); a crashed instance's work resumes
+   * elsewhere after at most this long.
+   */
+  @integerSetting('BROKER_SESSION_TIMEOUT_MS', 6000, 300_000)
+  BROKER_SESSION_TIMEOUT_MS: number = 30_000;
+
+  /** Longest pause between retries of a failing batch (Postgres or Kafka unreachable). */
+  @integerSetting('BROKER_RETRY_MAX_MS', 100, 300_000)
+  BROKER_RETRY_MAX_MS: number = 10_000;
 }

@@ -1,0 +1,59 @@
+import { Counter, Histogram, register, type Metric } from 'prom-client';
+
+/*
+ * The broker's Prometheus metrics, on the default registry that `/metrics` serves. Get or
+ * create: a process that starts the app twice (tests) must not register a name twice.
+ * Labels are bounded: `source` is the participant of the consumed topic, `reason` a
+ * reason code of CONTRACT.md §4.
+ */
+
+function getOrCreate<T extends Metric>(name: string, create: () => T): T {
+  return (register.getSingleMetric(name) as T | undefined) ?? create();
+}
+
+export interface BrokerMetrics {
+  eventsConsumed: Counter<'source'>;
+  decisions: Counter<'outcome' | 'reason'>;
+  batchDuration: Histogram<string>;
+  batchFailures: Counter<string>;
+}
+
+export function brokerMetrics(): BrokerMetrics {
+  return {
+    eventsConsumed: getOrCreate(
+      'accord_broker_events_consumed_total',
+      () =>
+        new Counter({
+          name: 'accord_broker_events_consumed_total',
+          help: 'Records consumed from accord.events.* topics and fully handled, by publishing participant',
+          labelNames: ['source'],
+        }),
+    ),
+    decisions: getOrCreate(
+      'accord_broker_decisions_total',
+      () =>
+        new Counter({
+          name: 'accord_broker_decisions_total',
+          help: 'Decisions recorded, by outcome and first reason',
+          labelNames: ['outcome', 'reason'],
+        }),
+    ),
+    batchDuration: getOrCreate(
+      'accord_broker_batch_duration_seconds',
+      () =>
+        new Histogram({
+          name: 'accord_broker_batch_duration_seconds',
+          help: 'Time to handle one batch: validate, decide, record, deliver',
+          buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+        }),
+    ),
+    batchFailures: getOrCreate(
+      'accord_broker_batch_failures_total',
+      () =>
+        new Counter({
+          name: 'accord_broker_batch_failures_total',
+          help: 'Batch attempts that failed and will be retried (Postgres or Kafka unavailable)',
+        }),
+    ),
+  };
+}

@@ -1,0 +1,191 @@
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { ConfigService } from '@nestjs/config';
+import { InjectDataSource } from '@nestjs/typeorm';
+import type { KafkaMessage } from 'kafkajs';
+import { DataSource } from 'typeorm';
+import { EVENT_TYPES, fieldsOf, mayPublish, participantFromEventsTopic } from '@accord/contracts';
+import { createEventTypeCatalog, type VersionedAgreement } from '@accord/governance';
+import type { BatchContext } from '@accord/kafka';
+import { consentStatementsFor } from '@accord/persistence';
+import { brokerMetrics, type BrokerMetrics } from '../metrics';
+import { AgreementCache, versionKey } from './agreement-cache';
+import { DecisionWriter } from './decision-writer';
+import { candidatesOf, evaluateEvents, rejectedRow, type EvaluationSettings, type PlanInput, type RecordedDecision } from './decisions';
+import { deadLetterRecord, inboxRecord, reproject, type Outgoing } from './deliveries';
+import { inspectRecord, type AcceptedEvent, type InspectedRecord, type RejectedRecord } from './inspect';
+import { RecordProducer } from './record-producer';
+
+/** Thrown when the partition was taken away mid-batch: the new owner handles it. */
+export class BatchAbandoned extends Error {
+  constructor() {
+    super('the partition was reassigned or the consumer is stopping; batch abandoned');
+    this.name = 'BatchAbandoned';
+  }
+}
+
+/**
+ * The data plane, one consumed batch at a time (ARCHITECTURE.md, CONTRACT.md §2–§5):
+ *
+ * 1. decode and validate every record (the bad ones become rejections);
+ * 2. bring the agreement cache up to date and fetch the consent statements of every person
+ *    of the batch in one query;
+ * 3. take `now` once, after the consent fetch, so a statement committed before it counts;
+ * 4. evaluate every candidate;
+ * 5. in one transaction, record the decisions not recorded yet (write-ahead audit);
+ * 6. produce the shared records to the recipients' inboxes and the rejects to accord.dlq,
+ *    awaiting every acknowledgement;
+ * 7. return, and the BatchConsumer commits the offsets.
+ *
+ * Any failure in 2, 5 or 6 throws: nothing is committed, the batch is retried as it is
+ * (fail closed), and step 5 makes the retry deliver what was recorded rather than decide again.
+ */
+@Injectable()
+export class BatchRouter {
+  private readonly logger = new Logger(BatchRouter.name);
+  private readonly metrics: BrokerMetrics = brokerMetrics();
+  private readonly settings: EvaluationSettings;
+
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    @Inject(ConfigService) config: ConfigService,
+    private readonly agreements: AgreementCache,
+    private readonly writer: DecisionWriter,
+    private readonly producer: RecordProducer,
+  ) {
+    this.settings = {
+      catalog: createEventTypeCatalog({ eventTypes: EVENT_TYPES, fieldsOf, mayPublish }),
+      pseudonymMasterKey: config.getOrThrow<string>('ACCORD_PSEUDONYMISATION_SECRET'),
+      subjectKeySecret: config.getOrThrow<string>('ACCORD_SUBJECT_KEY_SECRET'),
+    };
+  }
+
+  /** The BatchConsumer handler. */
+  readonly handle = async (messages: KafkaMessage[], context: BatchContext): Promise<void> => {
+    if (messages.length === 0) return;
+    const stopTimer = this.metrics.batchDuration.startTimer();
+    const { topic, partition } = context;
+
+    // 1. Decode and validate.
+    const inspected: InspectedRecord[] = messages.map((message) => inspectRecord({ topic, partition, offset: message.offset, message }));
+    const accepted = inspected.filter((item): item is AcceptedEvent => item.kind === 'accepted');
+
+    // 2. Agreements, then the consent of every person who has a candidate, in one query.
+    await this.agreements.refresh(this.dataSource.manager);
+    const candidates = candidatesOf(accepted, (provider) => this.agreements.agreementsOf(provider));
+    const needConsent = accepted.filter((_, index) => candidates[index]!.length > 0);
+    const subjects = needConsent.map((item) => item.subject);
+    const fetched = subjects.length === 0 ? [] : await consentStatementsFor(this.dataSource.manager, subjects, this.settings.subjectKeySecret);
+    const consentOf = new Map(needConsent.map((item, index) => [item, fetched[index] ?? []]));
+
+    // 3 and 4. One moment of evaluation for the whole batch.
+    const now = new Date();
+    const evaluated = evaluateEvents(accepted, candidates, accepted.map((item) => consentOf.get(item) ?? []), now, this.settings);
+    const decisionsOf = new Map(accepted.map((item, index) => [item, evaluated[index]!]));
+    const rejectedAt = now.toISOString();
+    const items: PlanInput[] = inspected.map((item) =>
+      item.kind === 'accepted'
+        ? { kind: 'accepted', eventId: item.event.id, decisions: decisionsOf.get(item)! }
+        : { kind: 'rejected', row: rejectedRow(item, rejectedAt, this.settings.subjectKeySecret) },
+    );
+
+    await context.heartbeat().catch(() => undefined);
+    if (!context.isActive()) throw new BatchAbandoned();
+
+    // 5. Write-ahead: the decisions are durable before anything is released.
+    const { plan, extra: recordedVersions } = await this.writer.write(items, (manager, written) =>
+      this.agreements.versionsOf(manager, sharedRecorded(written.plans)),
+    );
+
+    // 6. Deliver: fresh shared decisions, recorded shared decisions of redelivered events, rejects.
+    const outgoing: Outgoing[] = [];
+    let redelivered = 0;
+    inspected.forEach((item, index) => {
+      const itemPlan = plan.plans[index]!;
+      if (item.kind === 'rejected') {
+        outgoing.push(deadLetterRecord(item, rejectedAt));
+        return;
+      }
+      if (itemPlan.mode === 'new') {
+        for (const { decision } of decisionsOf.get(item)!) {
+          if (decision.outcome !== 'shared' || !decision.released) continue;
+          outgoing.push(inboxRecord(item.envelope, decision, decision.released, this.settings.pseudonymMasterKey));
+        }
+      } else if (itemPlan.mode === 'recorded') {
+        for (const recorded of itemPlan.decisions) {
+          const record = this.redelivery(item, recorded, recordedVersions);
+          if (record) {
+            outgoing.push(record);
+            redelivered++;
+          }
+        }
+      }
+    });
+    await this.producer.send(outgoing);
+
+    // 7. Done: the BatchConsumer commits. Count only what this attempt recorded.
+    for (const row of plan.toAppend) this.metrics.decisions.inc({ outcome: row.outcome, reason: row.reasons[0] ?? 'none' });
+    this.metrics.eventsConsumed.inc({ source: participantFromEventsTopic(topic) ?? 'unknown' }, messages.length);
+    const rejected = inspected.filter((item): item is RejectedRecord => item.kind === 'rejected');
+    for (const item of rejected) {
+      this.logger.warn(
+        { topic, partition, offset: item.record.offset, reason: item.reason, decisionId: item.decisionId, problems: item.problems.length },
+        'record rejected to the dead-letter queue',
+      );
+    }
+    const seconds = stopTimer();
+    this.logger.debug(
+      {
+        topic,
+        partition,
+        firstOffset: messages[0]!.offset,
+        lastOffset: messages[messages.length - 1]!.offset,
+        records: messages.length,
+        rejected: rejected.length,
+        decisionsRecorded: plan.toAppend.length,
+        produced: outgoing.length,
+        redelivered,
+        ms: Math.round(seconds * 1000),
+      },
+      'batch handled',
+    );
+  };
+
+  /**
+   * Delivers a decision recorded by an earlier attempt exactly as recorded: only if it
+   * was `shared`, under the recorded agreement version, and only if what would be released
+   * now has the recorded digest (otherwise the record is not what was decided on).
+   */
+  private redelivery(item: AcceptedEvent, recorded: RecordedDecision, versions: Map<string, VersionedAgreement>): Outgoing | undefined {
+    if (recorded.outcome !== 'shared') return undefined;
+    const { recipient, agreementId, agreementVersion, purpose } = recorded;
+    if (recipient === null || agreementId === null || agreementVersion === null || purpose === null) return undefined;
+    const agreement = versions.get(versionKey(agreementId, agreementVersion));
+    const projection = agreement && reproject(item.event, agreement, this.settings.pseudonymMasterKey);
+    if (!projection || projection.payloadDigest !== recorded.payloadDigest) {
+      this.logger.error(
+        { decisionId: recorded.decisionId, topic: item.record.topic, partition: item.record.partition, offset: item.record.offset },
+        'a recorded shared decision does not match the record consumed again; not delivered',
+      );
+      return undefined;
+    }
+    return inboxRecord(
+      item.envelope,
+      { decisionId: recorded.decisionId, recipient, agreementId, agreementVersion, purpose },
+      projection.released,
+      this.settings.pseudonymMasterKey,
+    );
+  }
+}
+
+/** The agreement versions named by recorded shared decisions of redelivered events. */
+function sharedRecorded(plans: readonly { mode: string; decisions?: RecordedDecision[] }[]) {
+  const wanted: { agreementId: string; version: number }[] = [];
+  for (const plan of plans) {
+    for (const decision of plan.decisions ?? []) {
+      if (decision.outcome === 'shared' && decision.agreementId !== null && decision.agreementVersion !== null) {
+        wanted.push({ agreementId: decision.agreementId, version: decision.agreementVersion });
+      }
+    }
+  }
+  return wanted;
+}

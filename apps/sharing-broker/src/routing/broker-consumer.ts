@@ -1,0 +1,92 @@
+import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
+import { ConfigService } from '@nestjs/config';
+import type { Kafka } from 'kafkajs';
+import { DLQ_TOPIC, EVENTS_TOPIC_PATTERN } from '@accord/contracts';
+import { BatchConsumer, ensureTopics, type BatchConsumerOptions } from '@accord/kafka';
+import { createLogger } from '@accord/platform';
+import { brokerMetrics } from '../metrics';
+import { BatchRouter } from './batch-router';
+import { BROKER_KAFKA } from './record-producer';
+
+/**
+ * The topics the broker consumes: `accord.events.<participant>` topics that also match the
+ * configured pattern. One RegExp (what the BatchConsumer takes), both conditions as
+ * lookaheads, no flags (so `test` is stateless).
+ */
+export function subscriptionPattern(configured: string): RegExp {
+  return new RegExp(`^(?=${EVENTS_TOPIC_PATTERN.source})(?=[\\s\\S]*?(?:${configured}))`);
+}
+
+/**
+ * Runs BROKER_CONSUMERS BatchConsumers from application bootstrap to shutdown: members
+ * of the consumer group `BROKER_GROUP_ID` over every events topic (topics created later
+ * are picked up), with the BatchRouter as handler. Stopped in onModuleDestroy, before the database and the
+ * producer close, so the batch in hand finishes or is abandoned uncommitted.
+ */
+@Injectable()
+export class BrokerConsumer implements OnApplicationBootstrap, OnModuleDestroy {
+  private readonly logger = new Logger(BrokerConsumer.name);
+  private consumers: BatchConsumer[] = [];
+
+  constructor(
+    @Inject(BROKER_KAFKA) private readonly kafka: Kafka,
+    @Inject(ConfigService) private readonly config: ConfigService,
+    private readonly router: BatchRouter,
+  ) {}
+
+  async onApplicationBootstrap(): Promise<void> {
+    await this.ensureDeadLetterTopic();
+    const groupId = this.config.getOrThrow<string>('BROKER_GROUP_ID');
+    const metrics = brokerMetrics();
+    const sessionTimeout = this.config.getOrThrow<number>('BROKER_SESSION_TIMEOUT_MS');
+    const options: BatchConsumerOptions = {
+      kafka: this.kafka,
+      groupId,
+      topics: [subscriptionPattern(this.config.getOrThrow<string>('BROKER_TOPIC_PATTERN'))],
+      handler: this.router.handle,
+      logger: createLogger('sharing-broker', this.config.getOrThrow<string>('LOG_LEVEL')),
+      topicRefreshMs: this.config.getOrThrow<number>('BROKER_TOPIC_REFRESH_MS'),
+      retryMaxMs: this.config.getOrThrow<number>('BROKER_RETRY_MAX_MS'),
+      consumerConfig: {
+        maxBytesPerPartition: this.config.getOrThrow<number>('BROKER_MAX_BATCH_BYTES'),
+        maxWaitTimeInMs: this.config.getOrThrow<number>('BROKER_MAX_WAIT_MS'),
+        sessionTimeout,
+        heartbeatInterval: Math.min(3000, Math.floor(sessionTimeout / 3)),
+      },
+      onFailure: () => metrics.batchFailures.inc(),
+    };
+    // Members of one group: Kafka gives each its own partitions, so per-partition order holds.
+    const count = this.config.getOrThrow<number>('BROKER_CONSUMERS');
+    this.consumers = Array.from({ length: count }, () => new BatchConsumer(options));
+    await Promise.all(this.consumers.map((consumer) => consumer.start()));
+    this.logger.log({ groupId, consumers: count, topics: this.topics() }, 'consuming events topics');
+  }
+
+  async onModuleDestroy(): Promise<void> {
+    const consumers = this.consumers;
+    this.consumers = [];
+    await Promise.all(consumers.map((consumer) => consumer.stop()));
+  }
+
+  /** Topics consumed now (for tests and diagnostics). */
+  topics(): string[] {
+    return this.consumers[0]?.topics() ?? [];
+  }
+
+  /** The hub creates accord.dlq too; whichever starts first does, with the same settings. */
+  private async ensureDeadLetterTopic(): Promise<void> {
+    const admin = this.kafka.admin();
+    try {
+      await admin.connect();
+      const created = await ensureTopics(admin, [
+        { topic: DLQ_TOPIC, numPartitions: 3, configEntries: [{ name: 'retention.ms', value: String(30 * 24 * 3600 * 1000) }] },
+      ]);
+      if (created.length > 0) this.logger.log({ topics: created }, 'created the dead-letter topic');
+    } catch (error) {
+      // Not fatal: if it is really missing, delivering a reject fails and the batch waits for it.
+      this.logger.warn({ err: error }, 'could not ensure the dead-letter topic');
+    } finally {
+      await admin.disconnect().catch(() => undefined);
+    }
+  }
+}

@@ -1,0 +1,212 @@
+import {
+  candidatesFor,
+  evaluate,
+  subjectKey,
+  subjectKeys,
+  type ConsentStatement,
+  type Decision,
+  type EventTypeCatalog,
+  type VersionedAgreement,
+} from '@accord/governance';
+import type { DecisionToAppend } from '@accord/persistence';
+import type { AcceptedEvent, RejectedRecord } from './inspect';
+
+/*
+ * From evaluated candidates to audit rows, and the choice, per event, between recording
+ * new decisions and honouring decisions already recorded (a redelivery after a crash).
+ * Pure: the caller supplies the agreements, consents, clock and recorded rows.
+ */
+
+/** A fresh decision on one candidate, with the agreement version that made it. */
+export interface EvaluatedDecision {
+  decision: Decision;
+  agreement: VersionedAgreement;
+  row: DecisionToAppend;
+}
+
+/** What the audit log already says about a decision (enough to deliver it again). */
+export interface RecordedDecision {
+  decisionId: string;
+  eventId: string | null;
+  recipient: string | null;
+  agreementId: string | null;
+  agreementVersion: number | null;
+  purpose: string | null;
+  outcome: 'shared' | 'withheld' | 'rejected';
+  payloadDigest: string | null;
+}
+
+export interface EvaluationSettings {
+  catalog: EventTypeCatalog;
+  pseudonymMasterKey: string;
+  subjectKeySecret: string;
+}
+
+/** The candidates of each event, from the agreements of its provider. */
+export function candidatesOf(events: readonly AcceptedEvent[], agreementsOf: (provider: string) => readonly VersionedAgreement[]) {
+  return events.map((accepted) => candidatesFor(accepted.event, agreementsOf(accepted.event.source)));
+}
+
+/** Evaluates every candidate of every event at one moment, `now`. */
+export function evaluateEvents(
+  events: readonly AcceptedEvent[],
+  candidates: ReturnType<typeof candidatesOf>,
+  consents: readonly (readonly ConsentStatement[])[],
+  now: Date,
+  settings: EvaluationSettings,
+): EvaluatedDecision[][] {
+  const decidedAt = now.toISOString();
+  return events.map((accepted, index) => {
+    const eventCandidates = candidates[index] ?? [];
+    if (eventCandidates.length === 0) return [];
+    const key = subjectKey(accepted.subject, settings.subjectKeySecret);
+    const keys = subjectKeys(accepted.subject, settings.subjectKeySecret);
+    return eventCandidates.map(({ agreement, recipient }) => {
+      const decision = evaluate({
+        event: accepted.event,
+        agreement,
+        recipient,
+        consents: consents[index] ?? [],
+        now,
+        catalog: settings.catalog,
+        pseudonymMasterKey: settings.pseudonymMasterKey,
+      });
+      return { decision, agreement, row: decisionRow(accepted, decision, agreement, decidedAt, key, keys) };
+    });
+  });
+}
+
+export function decisionRow(
+  accepted: AcceptedEvent,
+  decision: Decision,
+  agreement: VersionedAgreement,
+  decidedAt: string,
+  key: string | null,
+  keys: { nhsNumber?: string; niNumber?: string } = {},
+): DecisionToAppend {
+  const { record } = accepted;
+  return {
+    decisionId: decision.decisionId,
+    eventId: accepted.event.id,
+    eventType: accepted.event.type,
+    source: accepted.event.source,
+    recipient: decision.recipient,
+    agreementId: decision.agreementId,
+    agreementVersion: decision.agreementVersion,
+    purpose: decision.purpose,
+    lawfulBasis: {
+      article6: agreement.lawfulBasis.article6,
+      article9: agreement.lawfulBasis.article9 ?? null,
+      legislation: [...agreement.lawfulBasis.legislation],
+    },
+    outcome: decision.outcome,
+    reasons: [...decision.reasons],
+    fieldsReleased: [...decision.fieldsReleased],
+    fieldsWithheld: [...decision.fieldsWithheld],
+    consentRefs: [...decision.consentRefs],
+    subjectKey: key,
+    payloadDigest: decision.payloadDigest ?? null,
+    topic: record.topic,
+    partition: record.partition,
+    offset: record.offset,
+    decidedAt,
+    ...(keys.nhsNumber !== undefined && keys.niNumber !== undefined ? { subjectKeys: keys } : {}),
+  };
+}
+
+/** The `rejected` decision of a record that cannot be evaluated (CONTRACT.md §4, §5). */
+export function rejectedRow(rejected: RejectedRecord, decidedAt: string, subjectKeySecret: string): DecisionToAppend {
+  const { record } = rejected;
+  return {
+    decisionId: rejected.decisionId,
+    eventId: rejected.eventId,
+    eventType: rejected.eventType,
+    source: rejected.source,
+    recipient: null,
+    agreementId: null,
+    agreementVersion: null,
+    purpose: null,
+    lawfulBasis: null,
+    outcome: 'rejected',
+    reasons: [rejected.reason],
+    fieldsReleased: [],
+    fieldsWithheld: [],
+    consentRefs: [],
+    subjectKey: rejected.subject === null ? null : subjectKey(rejected.subject, subjectKeySecret),
+    payloadDigest: null,
+    topic: record.topic,
+    partition: record.partition,
+    offset: record.offset,
+    decidedAt,
+  };
+}
+
+export function recordedFrom(row: DecisionToAppend): RecordedDecision {
+  return {
+    decisionId: row.decisionId,
+    eventId: row.eventId,
+    recipient: row.recipient,
+    agreementId: row.agreementId,
+    agreementVersion: row.agreementVersion,
+    purpose: row.purpose,
+    outcome: row.outcome,
+    payloadDigest: row.payloadDigest,
+  };
+}
+
+/** Per consumed record: decide it now, honour what was recorded for it earlier, or reject it. */
+export type RecordPlan =
+  | { mode: 'new' }
+  | { mode: 'recorded'; decisions: RecordedDecision[] }
+  | { mode: 'rejected'; alreadyRecorded: boolean };
+
+export type PlanInput =
+  | { kind: 'accepted'; eventId: string; decisions: readonly EvaluatedDecision[] }
+  | { kind: 'rejected'; row: DecisionToAppend };
+
+export interface WritePlan {
+  /** Rows to append, in record order; none already in the log, none twice. */
+  toAppend: DecisionToAppend[];
+  /** Aligned with the input. */
+  plans: RecordPlan[];
+}
+
+/**
+ * An event whose decisions are already in the log — an earlier attempt at this batch
+ * committed them, or the same `ce_id` appeared earlier — is not decided again: each
+ * candidate keeps exactly one decision, and a redelivery carries the recorded decision id,
+ * agreement version and purpose. All of an event's decisions are written in one
+ * transaction, so "some recorded" means "all recorded". A rejection is recorded once per
+ * rejection id. Rejections of an event id do not count as deciding it, so a redriven
+ * record that is now valid is decided afresh.
+ */
+export function planWrites(items: readonly PlanInput[], recorded: readonly RecordedDecision[]): WritePlan {
+  const decidedEvents = new Map<string, RecordedDecision[]>();
+  const knownIds = new Set<string>();
+  for (const decision of recorded) {
+    knownIds.add(decision.decisionId);
+    if (decision.outcome === 'rejected' || decision.eventId === null) continue;
+    const list = decidedEvents.get(decision.eventId);
+    if (list) list.push(decision);
+    else decidedEvents.set(decision.eventId, [decision]);
+  }
+  const toAppend: DecisionToAppend[] = [];
+  const plans = items.map((item): RecordPlan => {
+    if (item.kind === 'rejected') {
+      const alreadyRecorded = knownIds.has(item.row.decisionId);
+      if (!alreadyRecorded) {
+        knownIds.add(item.row.decisionId);
+        toAppend.push(item.row);
+      }
+      return { mode: 'rejected', alreadyRecorded };
+    }
+    const earlier = decidedEvents.get(item.eventId);
+    if (earlier) return { mode: 'recorded', decisions: earlier };
+    const rows = item.decisions.map((decision) => decision.row).filter((row) => !knownIds.has(row.decisionId));
+    for (const row of rows) knownIds.add(row.decisionId);
+    toAppend.push(...rows);
+    if (item.decisions.length > 0) decidedEvents.set(item.eventId, item.decisions.map((decision) => recordedFrom(decision.row)));
+    return { mode: 'new' };
+  });
+  return { toAppend, plans };
+}
