@@ -2,14 +2,37 @@ import type { EntityManager } from 'typeorm';
 import { chain, type ChainedDecision, type UnchainedDecision } from '@accord/audit-chain';
 
 /**
- * The audit log's writer. One chain for the whole hub: a writer locks the chain head row,
- * takes the next sequence numbers, links and hashes its rows, inserts them and moves the
- * head — all in the caller's transaction. Concurrent broker instances therefore take turns
- * per batch (the lock is held for one multi-row insert), and the chain has no gaps or forks.
+ * A decision to append. `subjectKeys` is optional and not part of the row: when a record
+ * carried both an NHS and an NI number, pass `subjectKeys(subject, secret)` (from
+ * `@accord/governance`) and the pair of keyed hashes is remembered, so that an auditor
+ * searching by either identifier also finds the rows keyed by the other (`subjectKey`
+ * holds only the NHS number's key when both are present).
  */
-export async function appendDecisions(manager: EntityManager, decisions: UnchainedDecision[]): Promise<ChainedDecision[]> {
+export type DecisionToAppend = UnchainedDecision & {
+  subjectKeys?: { nhsNumber?: string; niNumber?: string };
+};
+
+/**
+ * The audit log's writer (write-ahead: call it in the transaction that must be durable
+ * before anything is released, then commit, then produce).
+ *
+ * One global chain for the whole hub, serialised by a row lock: the writer locks the
+ * single `audit_chain_head` row (SELECT … FOR UPDATE), takes the next sequence numbers,
+ * links and hashes its rows onto the head, inserts them in one multi-row statement and
+ * moves the head — all in the caller's transaction. Concurrent broker instances therefore
+ * take turns per batch: the second blocks on the head row until the first commits (or
+ * rolls back, in which case nothing it chained exists and the second chains onto the
+ * unchanged head). So the chain can have no gap, fork or duplicate seq, whatever the
+ * number of writers. The price is that appends are serial across the hub, and that the
+ * lock is held until the caller commits: keep the work after this call short (commit,
+ * then produce to Kafka — not the other way round). If one chain ever becomes the
+ * bottleneck, the design moves to one chain per partition segment (ARCHITECTURE.md,
+ * Scale-out), each with its own head row.
+ */
+export async function appendDecisions(manager: EntityManager, decisions: DecisionToAppend[]): Promise<ChainedDecision[]> {
   if (decisions.length === 0) return [];
   const [head] = await manager.query('SELECT seq, hash FROM audit_chain_head WHERE id = 1 FOR UPDATE');
+  if (!head) throw new Error('the audit chain head row is missing: run the hub migrations');
   const chained = chain(decisions, { seq: Number(head.seq), hash: head.hash });
   const columns = {
     seq: chained.map((row) => row.seq),
@@ -58,7 +81,32 @@ export async function appendDecisions(manager: EntityManager, decisions: Unchain
   );
   const last = chained[chained.length - 1];
   await manager.query('UPDATE audit_chain_head SET seq = $1, hash = $2 WHERE id = 1', [last.seq, last.hash]);
+  await rememberSubjectKeyLinks(manager, decisions, chained);
   return chained;
+}
+
+/** Written under the head lock, so two writers never wait on each other's uncommitted link (no deadlock). */
+async function rememberSubjectKeyLinks(
+  manager: EntityManager,
+  decisions: readonly DecisionToAppend[],
+  chained: readonly ChainedDecision[],
+): Promise<void> {
+  const links = new Map<string, { nhsKey: string; niKey: string; seq: number }>();
+  decisions.forEach((decision, index) => {
+    const nhsKey = decision.subjectKeys?.nhsNumber;
+    const niKey = decision.subjectKeys?.niNumber;
+    if (typeof nhsKey !== 'string' || typeof niKey !== 'string') return;
+    const id = `${nhsKey}/${niKey}`;
+    if (!links.has(id)) links.set(id, { nhsKey, niKey, seq: chained[index].seq });
+  });
+  if (links.size === 0) return;
+  const rows = [...links.values()];
+  await manager.query(
+    `INSERT INTO subject_key_links (nhs_key, ni_key, first_seen_seq)
+     SELECT * FROM unnest($1::text[], $2::text[], $3::bigint[])
+     ON CONFLICT (nhs_key, ni_key) DO NOTHING`,
+    [rows.map((row) => row.nhsKey), rows.map((row) => row.niKey), rows.map((row) => row.seq)],
+  );
 }
 
 /** Reads decision rows back in the chain's canonical shape (for verification and the auditor API). */
@@ -84,8 +132,23 @@ export function decisionFromRow(row: Record<string, any>): ChainedDecision {
     topic: row.topic,
     partition: row.kafka_partition,
     offset: row.kafka_offset,
-    decidedAt: new Date(row.decided_at).toISOString(),
+    decidedAt: decidedAtOf(row.decided_at),
     prevHash: row.prev_hash,
     hash: row.hash,
   } as ChainedDecision;
+}
+
+const MICROSECOND_TIMESTAMP = /^(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3})(\d{3})Z$/;
+
+/**
+ * A Date (as pg returns timestamptz) becomes its ISO string. Text with microseconds (as
+ * the audit reads select it) loses them only when they are zero: rows are written with
+ * millisecond precision, so anything finer is an edit, and is kept to fail the hash.
+ */
+function decidedAtOf(value: unknown): string {
+  if (typeof value === 'string') {
+    const micro = MICROSECOND_TIMESTAMP.exec(value);
+    if (micro) return micro[2] === '000' ? `${micro[1]}Z` : value;
+  }
+  return new Date(value as string | Date).toISOString();
 }

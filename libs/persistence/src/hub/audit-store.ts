@@ -1,0 +1,253 @@
+import type { EntityManager } from 'typeorm';
+import type { ChainHead, ChainedDecision, Checkpoint } from '@accord/audit-chain';
+import { decisionFromRow } from './decision-log';
+
+/*
+ * Reads and writes of the audit tables shared by the hub's auditor API, its checkpoint
+ * and retention jobs, and the `audit:verify` command (which has no Nest). Every read that
+ * can be large is keyset-paginated by seq, so callers stream in constant memory.
+ */
+
+/**
+ * The columns in `decisionFromRow`'s shape. `decided_at` is read as text with microseconds
+ * so that an edit below the millisecond the hash covers still changes what is verified.
+ */
+export const DECISION_COLUMNS = `seq, decision_id, event_id, event_type, source, recipient, agreement_id, agreement_version,
+  purpose, lawful_basis, outcome, reasons, fields_released, fields_withheld, consent_refs, subject_key, payload_digest,
+  topic, kafka_partition, kafka_offset,
+  to_char(decided_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS decided_at, prev_hash, hash`;
+
+/** A retention purge: rows up to `throughSeq` were deleted after a checkpoint sealed `hash` at that seq. */
+export interface AuditPurge {
+  throughSeq: number;
+  hash: string;
+  /** Only rows decided before this instant were purged. ISO 8601 with milliseconds. */
+  decidedBefore: string;
+  purgedAt: string;
+  signature: string;
+  keyId: string;
+}
+
+/** The chain head as the writers left it, plus the first row (if any) beyond it, read in one snapshot. */
+export async function readChainHead(manager: EntityManager): Promise<{ head: ChainHead; firstSeqBeyondHead: number | null }> {
+  const [row] = await manager.query(
+    `SELECT h.seq, h.hash, (SELECT min(d.seq) FROM decisions d WHERE d.seq > h.seq) AS beyond
+       FROM audit_chain_head h WHERE h.id = 1`,
+  );
+  if (!row) throw new Error('the audit chain head row is missing: run the hub migrations');
+  return { head: { seq: Number(row.seq), hash: row.hash }, firstSeqBeyondHead: row.beyond === null ? null : Number(row.beyond) };
+}
+
+/** Up to `limit` rows with `afterSeq < seq <= throughSeq`, in seq order. */
+export async function readDecisionsAfter(
+  manager: EntityManager,
+  afterSeq: number,
+  throughSeq: number,
+  limit: number,
+): Promise<ChainedDecision[]> {
+  const rows: Record<string, unknown>[] = await manager.query(
+    `SELECT ${DECISION_COLUMNS} FROM decisions WHERE seq > $1 AND seq <= $2 ORDER BY seq LIMIT $3`,
+    [afterSeq, throughSeq, limit],
+  );
+  return rows.map(decisionFromRow);
+}
+
+export async function readDecision(manager: EntityManager, decisionId: string): Promise<ChainedDecision | undefined> {
+  const [row] = await manager.query(`SELECT ${DECISION_COLUMNS} FROM decisions WHERE decision_id = $1`, [decisionId]);
+  return row ? decisionFromRow(row) : undefined;
+}
+
+/** The row at `seq`, if it is there. */
+export async function readDecisionAt(manager: EntityManager, seq: number): Promise<ChainedDecision | undefined> {
+  const [row] = await manager.query(`SELECT ${DECISION_COLUMNS} FROM decisions WHERE seq = $1`, [seq]);
+  return row ? decisionFromRow(row) : undefined;
+}
+
+function checkpointFromRow(row: Record<string, any>): Checkpoint {
+  return {
+    seq: Number(row.seq),
+    hash: row.hash,
+    signedAt: new Date(row.signed_at).toISOString(),
+    signature: row.signature,
+    keyId: row.key_id,
+  };
+}
+
+/** Up to `limit` checkpoints with `fromSeq <= seq <= throughSeq`, in seq order. */
+export async function readCheckpointsFrom(
+  manager: EntityManager,
+  fromSeq: number,
+  throughSeq: number,
+  limit: number,
+): Promise<Checkpoint[]> {
+  const rows = await manager.query(
+    'SELECT seq, hash, signed_at, signature, key_id FROM audit_checkpoints WHERE seq >= $1 AND seq <= $2 ORDER BY seq LIMIT $3',
+    [fromSeq, throughSeq, limit],
+  );
+  return rows.map(checkpointFromRow);
+}
+
+/** The checkpoint with the highest seq at or below `seq` (or overall). */
+export async function readLatestCheckpoint(manager: EntityManager, atOrBelowSeq?: number): Promise<Checkpoint | undefined> {
+  const [row] = await manager.query(
+    `SELECT seq, hash, signed_at, signature, key_id FROM audit_checkpoints
+      WHERE $1::bigint IS NULL OR seq <= $1 ORDER BY seq DESC LIMIT 1`,
+    [atOrBelowSeq ?? null],
+  );
+  return row ? checkpointFromRow(row) : undefined;
+}
+
+/** Records a checkpoint; a second sealer of the same seq (another hub-api instance) is a no-op. */
+export async function insertCheckpoint(manager: EntityManager, checkpoint: Checkpoint): Promise<boolean> {
+  const inserted = await manager.query(
+    `INSERT INTO audit_checkpoints (seq, hash, signed_at, signature, key_id) VALUES ($1, $2, $3, $4, $5)
+     ON CONFLICT (seq) DO NOTHING RETURNING seq`,
+    [checkpoint.seq, checkpoint.hash, checkpoint.signedAt, checkpoint.signature, checkpoint.keyId],
+  );
+  return inserted.length > 0;
+}
+
+/** The purge with the highest seq: the retained chain starts right after it. */
+export async function readLatestPurge(manager: EntityManager): Promise<AuditPurge | undefined> {
+  const [row] = await manager.query(
+    'SELECT through_seq, hash, decided_before, purged_at, signature, key_id FROM audit_purges ORDER BY through_seq DESC LIMIT 1',
+  );
+  if (!row) return undefined;
+  return {
+    throughSeq: Number(row.through_seq),
+    hash: row.hash,
+    decidedBefore: new Date(row.decided_before).toISOString(),
+    purgedAt: new Date(row.purged_at).toISOString(),
+    signature: row.signature,
+    keyId: row.key_id,
+  };
+}
+
+export async function insertPurge(manager: EntityManager, purge: AuditPurge): Promise<void> {
+  await manager.query(
+    `INSERT INTO audit_purges (through_seq, hash, decided_before, purged_at, signature, key_id) VALUES ($1, $2, $3, $4, $5, $6)
+     ON CONFLICT (through_seq) DO NOTHING`,
+    [purge.throughSeq, purge.hash, purge.decidedBefore, purge.purgedAt, purge.signature, purge.keyId],
+  );
+}
+
+/**
+ * The highest seq P such that every row up to P was decided before `instant` (rows are
+ * chained in commit order, and decidedAt comes from the writers' clocks, so the purgeable
+ * part is the prefix before the first row that is still young enough to keep).
+ */
+export async function lastSeqDecidedBefore(manager: EntityManager, instant: Date, headSeq: number): Promise<number> {
+  const [row] = await manager.query('SELECT min(seq) AS keep FROM decisions WHERE decided_at >= $1 AND seq <= $2', [instant, headSeq]);
+  return row.keep === null ? headSeq : Number(row.keep) - 1;
+}
+
+/**
+ * Deletes up to `batch` rows with seq <= `throughSeq` in one transaction, through the
+ * append-only guard's one exception. Returns how many went; call until it returns 0.
+ */
+export async function deletePurgedDecisions(manager: EntityManager, throughSeq: number, batch: number): Promise<number> {
+  return manager.transaction(async (transaction) => {
+    await transaction.query(`SELECT set_config('accord.audit_retention', 'purge', true)`);
+    // TypeORM answers a DELETE with [rows, rowCount].
+    const [, deleted] = await transaction.query(
+      'DELETE FROM decisions WHERE seq IN (SELECT seq FROM decisions WHERE seq <= $1 ORDER BY seq LIMIT $2)',
+      [throughSeq, batch],
+    );
+    return Number(deleted);
+  });
+}
+
+/** Keyed hashes linked to any of `keys` (an NHS number key and an NI number key seen on the same record). */
+export async function linkedSubjectKeys(manager: EntityManager, keys: readonly string[]): Promise<string[]> {
+  if (keys.length === 0) return [];
+  const rows: Array<{ key: string }> = await manager.query(
+    `SELECT ni_key AS key FROM subject_key_links WHERE nhs_key = ANY($1::text[])
+     UNION SELECT nhs_key AS key FROM subject_key_links WHERE ni_key = ANY($1::text[])`,
+    [keys],
+  );
+  return rows.map((row) => row.key);
+}
+
+/** The auditor's filters, already resolved: identifiers as keyed hashes, times as instants. All combine with AND. */
+export interface DecisionFilter {
+  /** Rows whose subjectKey is any of these. An empty array matches nothing. */
+  subjectKeys?: readonly string[];
+  recipient?: string;
+  source?: string;
+  agreementId?: string;
+  eventType?: string;
+  outcome?: string;
+  /** Rows that give this reason (among others). */
+  reason?: string;
+  /** decidedAt >= from */
+  from?: Date;
+  /** decidedAt < to */
+  to?: Date;
+}
+
+function whereOf(filter: DecisionFilter): { conditions: string[]; params: unknown[] } {
+  const conditions: string[] = [];
+  const params: unknown[] = [];
+  const add = (sql: (placeholder: string) => string, value: unknown) => {
+    params.push(value);
+    conditions.push(sql(`$${params.length}`));
+  };
+  if (filter.subjectKeys !== undefined) add((p) => `subject_key = ANY(${p}::text[])`, filter.subjectKeys);
+  if (filter.recipient !== undefined) add((p) => `recipient = ${p}`, filter.recipient);
+  if (filter.source !== undefined) add((p) => `source = ${p}`, filter.source);
+  if (filter.agreementId !== undefined) add((p) => `agreement_id = ${p}`, filter.agreementId);
+  if (filter.eventType !== undefined) add((p) => `event_type = ${p}`, filter.eventType);
+  if (filter.outcome !== undefined) add((p) => `outcome = ${p}`, filter.outcome);
+  if (filter.reason !== undefined) add((p) => `reasons @> ARRAY[${p}::text]`, filter.reason);
+  if (filter.from !== undefined) add((p) => `decided_at >= ${p}`, filter.from);
+  if (filter.to !== undefined) add((p) => `decided_at < ${p}`, filter.to);
+  return { conditions, params };
+}
+
+/** Up to `limit` matching rows with seq > `afterSeq`, in seq order: one keyset page. */
+export async function findDecisions(
+  manager: EntityManager,
+  filter: DecisionFilter,
+  afterSeq: number,
+  limit: number,
+): Promise<ChainedDecision[]> {
+  const { conditions, params } = whereOf(filter);
+  params.push(afterSeq, limit);
+  conditions.push(`seq > $${params.length - 1}`);
+  const rows: Record<string, unknown>[] = await manager.query(
+    `SELECT ${DECISION_COLUMNS} FROM decisions WHERE ${conditions.join(' AND ')} ORDER BY seq LIMIT $${params.length}`,
+    params,
+  );
+  return rows.map(decisionFromRow);
+}
+
+/** Counts by outcome, first and last decision time, and who received anything, over every matching row. */
+export async function summariseDecisions(
+  manager: EntityManager,
+  filter: DecisionFilter,
+): Promise<{ byOutcome: Record<string, number>; first: string | null; last: string | null; receivedBy: string[] }> {
+  const { conditions, params } = whereOf(filter);
+  const where = conditions.length > 0 ? `WHERE ${conditions.join(' AND ')}` : '';
+  const rows: Array<{ outcome: string; count: number; first: Date; last: Date }> = await manager.query(
+    `SELECT outcome, count(*)::int AS count, min(decided_at) AS first, max(decided_at) AS last FROM decisions ${where} GROUP BY outcome`,
+    params,
+  );
+  const recipients: Array<{ recipient: string }> = await manager.query(
+    `SELECT DISTINCT recipient FROM decisions ${where ? `${where} AND` : 'WHERE'} outcome = 'shared' AND recipient IS NOT NULL ORDER BY recipient`,
+    params,
+  );
+  const byOutcome: Record<string, number> = { shared: 0, withheld: 0, rejected: 0 };
+  let first: number | null = null;
+  let last: number | null = null;
+  for (const row of rows) {
+    byOutcome[row.outcome] = row.count;
+    first = first === null ? new Date(row.first).getTime() : Math.min(first, new Date(row.first).getTime());
+    last = last === null ? new Date(row.last).getTime() : Math.max(last, new Date(row.last).getTime());
+  }
+  return {
+    byOutcome,
+    first: first === null ? null : new Date(first).toISOString(),
+    last: last === null ? null : new Date(last).toISOString(),
+    receivedBy: recipients.map((row) => row.recipient),
+  };
+}

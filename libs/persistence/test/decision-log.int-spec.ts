@@ -1,0 +1,177 @@
+import { randomUUID } from 'node:crypto';
+import type { DataSource } from 'typeorm';
+import { GENESIS_HASH, verifyChain, type UnchainedDecision } from '@accord/audit-chain';
+import { createTestDatabase, type TestDatabase } from '@accord/testing';
+import {
+  appendDecisions,
+  dataSourceOptions,
+  deletePurgedDecisions,
+  HUB_ENTITIES,
+  HUB_MIGRATIONS,
+  HUB_SCHEMA,
+  linkedSubjectKeys,
+  openDatabase,
+  readChainHead,
+  readDecisionsAfter,
+} from '@accord/persistence';
+
+function decision(overrides: Partial<UnchainedDecision> = {}): UnchainedDecision {
+  return {
+    decisionId: randomUUID(),
+    eventId: randomUUID(),
+    eventType: 'asc.service.started.v1',
+    source: 'southampton.adult-social-care',
+    recipient: 'southampton.revenues-benefits',
+    agreementId: 'scc-asc-care-home-to-rb',
+    agreementVersion: 3,
+    purpose: 'council-tax-and-hb-review',
+    lawfulBasis: { article6: 'public-task', article9: null, legislation: ['Local Government Finance Act 1992'] },
+    outcome: 'shared',
+    reasons: ['permitted'],
+    fieldsReleased: ['subject.localId', 'serviceType'],
+    fieldsWithheld: ['subject.nhsNumber'],
+    consentRefs: [],
+    subjectKey: 'a'.repeat(64),
+    payloadDigest: 'b'.repeat(64),
+    topic: 'accord.events.southampton.adult-social-care',
+    partition: 2,
+    offset: '9007199254740993',
+    decidedAt: '2026-04-01T09:30:00.123Z',
+    ...overrides,
+  };
+}
+
+describe('the audit log writer against the real Postgres', () => {
+  let database: TestDatabase;
+  let dataSource: DataSource;
+  const open = (poolSize = 4) =>
+    openDatabase({
+      ...dataSourceOptions({ url: database.url, schema: HUB_SCHEMA, entities: HUB_ENTITIES, migrations: HUB_MIGRATIONS, poolSize }),
+    });
+
+  async function allRows(source: DataSource) {
+    const { head } = await readChainHead(source.manager);
+    return readDecisionsAfter(source.manager, 0, head.seq, 1_000_000);
+  }
+
+  beforeAll(async () => {
+    database = await createTestDatabase('decision_log');
+    dataSource = await open();
+  });
+  afterAll(async () => {
+    await dataSource?.destroy();
+    await database.drop();
+  });
+
+  it('writes rows that read back exactly as chained, nulls, special-category basis and int64 offsets included', async () => {
+    const written = await dataSource.transaction((manager) =>
+      appendDecisions(manager, [
+        decision(),
+        decision({
+          lawfulBasis: { article6: 'public-task', article9: 'health-social-care', legislation: [] },
+          outcome: 'withheld',
+          reasons: ['objection'],
+          fieldsReleased: [],
+          consentRefs: [randomUUID()],
+          payloadDigest: null,
+        }),
+        decision({
+          eventId: null,
+          eventType: null,
+          recipient: null,
+          agreementId: null,
+          agreementVersion: null,
+          purpose: null,
+          lawfulBasis: null,
+          outcome: 'rejected',
+          reasons: ['invalid-identifier'],
+          fieldsReleased: [],
+          fieldsWithheld: [],
+          subjectKey: null,
+          payloadDigest: null,
+          offset: '0',
+        }),
+      ]),
+    );
+    expect(written.map((row) => row.seq)).toEqual([1, 2, 3]);
+    expect(written[0].prevHash).toBe(GENESIS_HASH);
+
+    const read = await allRows(dataSource);
+    expect(read).toEqual(written);
+    expect(verifyChain(read)).toMatchObject({ ok: true, checked: 3 });
+    expect((await readChainHead(dataSource.manager)).head).toEqual({ seq: 3, hash: written[2].hash });
+  });
+
+  it('writes nothing and keeps the head when the caller rolls back', async () => {
+    const before = await readChainHead(dataSource.manager);
+    await expect(
+      dataSource.transaction(async (manager) => {
+        await appendDecisions(manager, [decision()]);
+        throw new Error('the broker failed after appending');
+      }),
+    ).rejects.toThrow('the broker failed');
+    expect(await readChainHead(dataSource.manager)).toEqual(before);
+  });
+
+  it('keeps one gap-free chain while two separate DataSources append many batches at once', async () => {
+    const other = await open();
+    try {
+      const before = (await readChainHead(dataSource.manager)).head.seq;
+      const batchesPerWriter = 40;
+      const writer = (source: DataSource, label: string) =>
+        Promise.all(
+          // Several transactions in flight per DataSource too: the head lock must serialise them all.
+          Array.from({ length: 4 }, async (_, lane) => {
+            let rows = 0;
+            for (let batch = lane; batch < batchesPerWriter; batch += 4) {
+              const size = 1 + ((batch * 7) % 13);
+              await source.transaction((manager) =>
+                appendDecisions(manager, Array.from({ length: size }, () => decision({ topic: `topic-${label}` }))),
+              );
+              rows += size;
+            }
+            return rows;
+          }),
+        );
+      const [first, second] = await Promise.all([writer(dataSource, 'one'), writer(other, 'two')]);
+      const appended = [...first, ...second].reduce((sum, rows) => sum + rows, 0);
+
+      const rows = await allRows(dataSource);
+      expect(rows.map((row) => row.seq)).toEqual(Array.from({ length: before + appended }, (_, index) => index + 1));
+      expect(new Set(rows.map((row) => row.topic))).toEqual(new Set(['accord.events.southampton.adult-social-care', 'topic-one', 'topic-two']));
+      expect(verifyChain(rows)).toMatchObject({ ok: true, checked: before + appended });
+      expect((await readChainHead(other.manager)).head).toEqual({ seq: before + appended, hash: rows[rows.length - 1].hash });
+    } finally {
+      await other.destroy();
+    }
+  });
+
+  it('remembers that an NHS number key and an NI number key belong together, once', async () => {
+    const link = { nhsNumber: 'c'.repeat(64), niNumber: 'd'.repeat(64) };
+    await dataSource.transaction((manager) =>
+      appendDecisions(manager, [
+        { ...decision({ subjectKey: link.nhsNumber }), subjectKeys: link },
+        { ...decision({ subjectKey: link.nhsNumber }), subjectKeys: link },
+        { ...decision({ subjectKey: 'e'.repeat(64) }), subjectKeys: { nhsNumber: 'e'.repeat(64) } },
+      ]),
+    );
+    expect(await linkedSubjectKeys(dataSource.manager, [link.niNumber])).toEqual([link.nhsNumber]);
+    expect(await linkedSubjectKeys(dataSource.manager, [link.nhsNumber])).toEqual([link.niNumber]);
+    expect(await linkedSubjectKeys(dataSource.manager, ['e'.repeat(64)])).toEqual([]);
+  });
+
+  it('refuses to update, delete or truncate sealed rows, except the retention purge', async () => {
+    await expect(dataSource.query(`UPDATE decisions SET outcome = 'withheld' WHERE seq = 1`)).rejects.toThrow(/append-only/);
+    await expect(dataSource.query('DELETE FROM decisions WHERE seq = 1')).rejects.toThrow(/append-only/);
+    await expect(dataSource.query('TRUNCATE decisions')).rejects.toThrow(/append-only/);
+    await expect(dataSource.query('DELETE FROM audit_checkpoints')).rejects.toThrow(/append-only/);
+
+    expect(await deletePurgedDecisions(dataSource.manager, 2, 1)).toBe(1);
+    expect(await deletePurgedDecisions(dataSource.manager, 2, 10)).toBe(1);
+    expect(await deletePurgedDecisions(dataSource.manager, 2, 10)).toBe(0);
+    const [{ first }] = await dataSource.query('SELECT min(seq)::int AS first FROM decisions');
+    expect(first).toBe(3);
+    // The exception is scoped to the purge's own transaction.
+    await expect(dataSource.query('DELETE FROM decisions WHERE seq = 3')).rejects.toThrow(/append-only/);
+  });
+});
