@@ -1,0 +1,175 @@
+import { randomUUID } from 'node:crypto';
+import {
+  decodeEvent,
+  HEADERS,
+  isParticipantId,
+  isRfc3339DateTime,
+  isUuid,
+  validateEventData,
+  type IncomingRecord,
+  type Problem,
+  type RejectionReason,
+} from '@accord/contracts';
+import {
+  candidatesFor,
+  evaluate,
+  type ConsentStatement,
+  type Decision,
+  type EventToEvaluate,
+  type EventTypeCatalog,
+  type JsonObject,
+  type SubjectIdentifiers,
+  type VersionedAgreement,
+} from '@accord/governance';
+import type { SimulatedDecisionView, SimulatedOutcomeView, SimulationEventRequest } from './dto/simulate.dto';
+
+/*
+ * The pure part of `POST /v1/agreements/simulate`: events are inspected as the broker would
+ * (envelope, publisher, payload), then each candidate recipient is decided under the
+ * current and the proposed version. What comes out names event ids, types, recipients,
+ * outcomes, reasons and field paths: never event data or identifiers.
+ */
+
+export type InspectedEvent =
+  | { kind: 'accepted'; event: EventToEvaluate; subject: SubjectIdentifiers }
+  | { kind: 'rejected'; eventId: string | null; eventType: string | null; reason: RejectionReason; problems: Problem[] };
+
+/** Sender-chosen text is echoed only when it has the shape of an event type name. */
+const EVENT_TYPE_LIKE = /^[a-z0-9][a-z0-9._-]{0,99}$/i;
+
+const typeLike = (value: unknown): string | null => (typeof value === 'string' && EVENT_TYPE_LIKE.test(value) ? value : null);
+
+/** The engine never releases anything in a simulation; the key only has to be fixed. */
+const SIMULATION_PSEUDONYM_KEY = 'accord-simulation-releases-nothing';
+
+/** An event supplied in the request: its attributes stand in for the envelope's headers. */
+export function inspectSuppliedEvent(input: SimulationEventRequest, defaultSource: string, now: Date): InspectedEvent {
+  const problems: Problem[] = [];
+  if (input.id !== undefined && !isUuid(input.id)) problems.push({ path: 'id', problem: 'must be a UUID' });
+  const source = input.source ?? defaultSource;
+  if (!isParticipantId(source)) problems.push({ path: 'source', problem: 'must be a participant id <org>.<system>' });
+  if (input.time !== undefined && !isRfc3339DateTime(input.time)) problems.push({ path: 'time', problem: 'must be an RFC 3339 date-time' });
+  const eventId = input.id !== undefined && isUuid(input.id) ? input.id : input.id === undefined ? randomUUID() : null;
+  const eventType = typeLike(input.type);
+  if (problems.length > 0) return { kind: 'rejected', eventId, eventType, reason: 'invalid-envelope', problems };
+  return validated(eventId!, input.type, source, input.time ?? now.toISOString(), input.data);
+}
+
+/** A record read from the provider's events topic, checked as the broker checks it. */
+export function inspectTopicRecord(message: IncomingRecord, provider: string): InspectedEvent {
+  const decoded = decodeEvent(message);
+  if (!decoded.ok) {
+    const eventId = headerText(message, HEADERS.id);
+    return {
+      kind: 'rejected',
+      eventId: isUuid(eventId) ? eventId : null,
+      eventType: typeLike(headerText(message, HEADERS.type)),
+      reason: 'invalid-envelope',
+      problems: decoded.problems,
+    };
+  }
+  const { event } = decoded;
+  if (event.participant !== provider) {
+    return {
+      kind: 'rejected',
+      eventId: event.id,
+      eventType: typeLike(event.type),
+      reason: 'invalid-envelope',
+      problems: [{ path: HEADERS.source, problem: 'must name the participant whose events topic the record is on' }],
+    };
+  }
+  return validated(event.id, event.type, event.participant, event.time, event.data);
+}
+
+function validated(id: string, type: string, source: string, time: string, data: unknown): InspectedEvent {
+  const result = validateEventData(type, data, { publisher: source });
+  if (!result.ok) return { kind: 'rejected', eventId: id, eventType: typeLike(type), reason: result.reason, problems: result.problems };
+  const value = result.value as JsonObject;
+  const subject = (value.subject ?? {}) as SubjectIdentifiers;
+  return {
+    kind: 'accepted',
+    event: { id, type, source, time, data: value },
+    subject: { nhsNumber: subject.nhsNumber, niNumber: subject.niNumber },
+  };
+}
+
+export interface ComparisonInput {
+  readonly event: EventToEvaluate;
+  readonly proposed: VersionedAgreement;
+  readonly current: VersionedAgreement | undefined;
+  readonly consents: readonly ConsentStatement[];
+  readonly now: Date;
+  readonly catalog: EventTypeCatalog;
+}
+
+/**
+ * One row per recipient that either version would decide for (CONTRACT.md §4 candidates:
+ * not draft, the event's provider, a rule for its type): the proposal's recipients first,
+ * then any only the current version names. Empty when neither covers the event.
+ */
+export function compareDecisions(input: ComparisonInput): SimulatedDecisionView[] {
+  const decide = (agreement: VersionedAgreement | undefined): Map<string, SimulatedOutcomeView> => {
+    const outcomes = new Map<string, SimulatedOutcomeView>();
+    if (!agreement) return outcomes;
+    for (const candidate of candidatesFor(input.event, [agreement])) {
+      const decision = evaluate({
+        event: input.event,
+        agreement: candidate.agreement,
+        recipient: candidate.recipient,
+        consents: input.consents,
+        now: input.now,
+        catalog: input.catalog,
+        pseudonymMasterKey: SIMULATION_PSEUDONYM_KEY,
+      });
+      outcomes.set(candidate.recipient, outcomeOf(decision));
+    }
+    return outcomes;
+  };
+  const proposed = decide(input.proposed);
+  const current = decide(input.current);
+  const recipients = [...new Set([...proposed.keys(), ...current.keys()])];
+  return recipients.map((recipient) => {
+    const before = current.get(recipient) ?? null;
+    const after = proposed.get(recipient) ?? null;
+    return {
+      eventId: input.event.id,
+      eventType: input.event.type,
+      recipient,
+      current: before,
+      proposed: after,
+      changed: !sameOutcome(before, after),
+    };
+  });
+}
+
+/** A rejected event gets one row; the proposal cannot change a rejection, so it is never `changed`. */
+export function rejectedDecision(inspected: Extract<InspectedEvent, { kind: 'rejected' }>): SimulatedDecisionView {
+  return {
+    eventId: inspected.eventId,
+    eventType: inspected.eventType,
+    recipient: null,
+    current: null,
+    proposed: { outcome: 'rejected', reasons: [inspected.reason], fieldsReleased: [] },
+    changed: false,
+    problems: inspected.problems.map(({ path, problem }) => ({ path, problem })),
+  };
+}
+
+/** Outcome, reasons and field names only: `released` (the data) is dropped here. */
+function outcomeOf(decision: Decision): SimulatedOutcomeView {
+  return { outcome: decision.outcome, reasons: [...decision.reasons], fieldsReleased: [...decision.fieldsReleased] };
+}
+
+function sameOutcome(a: SimulatedOutcomeView | null, b: SimulatedOutcomeView | null): boolean {
+  if (a === null || b === null) return a === b;
+  return a.outcome === b.outcome && sameList(a.reasons, b.reasons) && sameList(a.fieldsReleased, b.fieldsReleased);
+}
+
+const sameList = (a: readonly string[], b: readonly string[]): boolean => a.length === b.length && a.every((item, index) => item === b[index]);
+
+function headerText(message: IncomingRecord, name: string): string | undefined {
+  const raw = message.headers?.[name];
+  const first = Array.isArray(raw) ? raw[0] : raw;
+  if (first === undefined || first === null) return undefined;
+  return Buffer.isBuffer(first) ? first.toString('utf8') : String(first);
+}

@@ -1,0 +1,80 @@
+import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
+import { ConfigService } from '@nestjs/config';
+import { InjectDataSource } from '@nestjs/typeorm';
+import type { Kafka } from 'kafkajs';
+import { DataSource } from 'typeorm';
+import { OutboxRelay, outboxMigration } from '@accord/kafka';
+import { dataSourceOptions, HUB_SCHEMA, openDatabase } from '@accord/persistence';
+import { createLogger } from '@accord/platform';
+
+/** The Kafka client the consent outbox publishes with (a provider, so tests can cut its network). */
+export const CONSENTS_KAFKA = Symbol('CONSENTS_KAFKA');
+
+/** The outbox relay's advisory-lock namespace ("hub"), distinct from the domain services'. */
+const OUTBOX_LOCK_NAMESPACE = 0x687562;
+
+/**
+ * hub-api's own migration history, apart from the shared HUB_MIGRATIONS (which the broker
+ * runs too): it creates `accord.outbox`, the transactional outbox of `@accord/kafka`.
+ */
+export const HUB_API_MIGRATIONS_TABLE = 'hub_api_migrations';
+export const HUB_API_MIGRATIONS = [outboxMigration(1764338900000)];
+
+/**
+ * The transactional outbox for consent changes and notices: they are enqueued in the
+ * transaction that records the statement, so a POST succeeds while Kafka is down and
+ * nothing is lost if the process dies before publishing; the relay publishes them (with
+ * backoff while Kafka is unreachable) once it can, at least once, with stable ids.
+ */
+@Injectable()
+export class ConsentOutbox implements OnModuleInit, OnApplicationBootstrap, OnApplicationShutdown {
+  private readonly relay: OutboxRelay;
+
+  constructor(
+    @InjectDataSource() dataSource: DataSource,
+    @Inject(CONSENTS_KAFKA) kafka: Kafka,
+    private readonly config: ConfigService,
+  ) {
+    this.relay = new OutboxRelay({
+      dataSource,
+      kafka,
+      lockNamespace: OUTBOX_LOCK_NAMESPACE,
+      pollIntervalMs: 500,
+      logger: createLogger('hub-api-outbox', config.get<string>('LOG_LEVEL') ?? 'info'),
+    });
+  }
+
+  /** Runs hub-api's own migrations (under the same cluster-wide lock as every migration) before anything uses the outbox. */
+  async onModuleInit(): Promise<void> {
+    const migrator = await openDatabase({
+      ...dataSourceOptions({
+        url: this.config.getOrThrow<string>('DATABASE_URL'),
+        schema: HUB_SCHEMA,
+        entities: [],
+        migrations: HUB_API_MIGRATIONS,
+        applicationName: 'accord-hub-api-migrations',
+        // runMigrations holds the lock on one connection and migrates on another.
+        poolSize: 2,
+      }),
+      migrationsTableName: HUB_API_MIGRATIONS_TABLE,
+    });
+    await migrator.destroy();
+  }
+
+  onApplicationBootstrap(): void {
+    this.relay.start();
+  }
+
+  /** A statement was committed: publish now rather than at the next poll. */
+  nudge(): void {
+    this.relay.nudge();
+  }
+
+  backlog(): Promise<number> {
+    return this.relay.backlog();
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    await this.relay.stop();
+  }
+}
