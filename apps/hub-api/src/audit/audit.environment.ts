@@ -1,0 +1,40 @@
+import { Type } from 'class-transformer';
+import { IsInt, IsString, Max, Min } from 'class-validator';
+import { BaseEnvironment } from '@accord/platform';
+import { IsAuditPublicKeyList, IsAuditSigningKey } from './audit-keys';
+
+/** The audit log's settings; hub-api's environment extends this. */
+export class AuditEnvironment extends BaseEnvironment {
+  /** `production` makes AUDIT_SIGNING_KEY mandatory (the Docker image sets it). */
+  @IsString()
+  NODE_ENV: string = 'development';
+
+  /**
+   * Ed25519 private key (PKCS#8 PEM, `\n` escapes allowed, or base64 of PEM or DER) that
+   * signs audit checkpoints and retention purges. Required in production; in development
+   * an unset key means the key kept in AUDIT_DEVELOPMENT_KEY_FILE.
+   */
+  @IsAuditSigningKey()
+  AUDIT_SIGNING_KEY: string = '';
+
+  /** Where the development signing key is kept when AUDIT_SIGNING_KEY is unset (created on first start). */
+  @IsString()
+  AUDIT_DEVELOPMENT_KEY_FILE: string = '.run/audit-development-signing-key.pem';
+
+  /** Earlier (rotated-out) public keys whose checkpoints still verify: comma-separated SPKI PEM or base64. */
+  @IsAuditPublicKeyList()
+  AUDIT_TRUSTED_PUBLIC_KEYS: string = '';
+
+  /** How often the chain head is verified since the last checkpoint and sealed; 0 turns sealing off. */
+  @Type(() => Number)
+  @IsInt({ message: 'AUDIT_CHECKPOINT_INTERVAL_SECONDS must be a whole number of seconds' })
+  @Min(0, { message: 'AUDIT_CHECKPOINT_INTERVAL_SECONDS must be 0 (off) or more' })
+  @Max(86_400, { message: 'AUDIT_CHECKPOINT_INTERVAL_SECONDS must be at most 86400 (a day)' })
+  AUDIT_CHECKPOINT_INTERVAL_SECONDS: number = 300;
+
+  /** Decision rows older than this many days are purged after a sealed checkpoint; 0 keeps them forever. */
+  @Type(() => Number)
+  @IsInt({ message: 'AUDIT_RETENTION_DAYS must be a whole number of days' })
+  @Min(0, { message: 'AUDIT_RETENTION_DAYS must be 0 (keep forever) or more' })
+  AUDIT_RETENTION_DAYS: number = 0;
+}

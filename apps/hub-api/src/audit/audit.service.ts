@@ -1,0 +1,327 @@
+import { Readable } from 'node:stream';
+import { Inject, Injectable } from '@nestjs/common';
+import { ConfigService } from '@nestjs/config';
+import { InjectDataSource } from '@nestjs/typeorm';
+import type { DataSource } from 'typeorm';
+import type { ChainedDecision } from '@accord/audit-chain';
+import { EVENT_TYPES } from '@accord/contracts';
+import { subjectKeys } from '@accord/governance';
+import { findDecisions, linkedSubjectKeys, readDecision, summariseDecisions, type DecisionFilter } from '@accord/persistence';
+import { InvalidRequest } from '@accord/platform';
+import { AUDIT_KEYS } from './audit.tokens';
+import type { AuditKeys } from './audit-keys';
+import { DecisionNotFound } from './audit.errors';
+import { verifyAuditLog, type AuditVerificationReport } from './audit-verification';
+import type { DecisionFilterQuery, DecisionPageQuery, SubjectReportQuery } from './dto/decision-query.dto';
+import type { DecisionPage, DecisionView, PublicKeyView, SubjectReport, SubjectReportEntry } from './dto/decision.view';
+import { dateInWords, explainDecision, lawfulBasisInWords, REASON_EXPLANATIONS, type AgreementVersionSummary } from './plain-english';
+
+export type ExportFormat = 'csv' | 'ndjson';
+
+const DEFAULT_PAGE = 100;
+const DEFAULT_REPORT_PAGE = 1000;
+/** Rows per query while streaming an export: under a megabyte of text in flight at a time. */
+const EXPORT_CHUNK = 1000;
+const DAY_MS = 86_400_000;
+
+/** CSV columns: the decision record's fields in CONTRACT.md §5 order. */
+const CSV_COLUMNS = [
+  'decisionId',
+  'eventId',
+  'eventType',
+  'source',
+  'recipient',
+  'agreementId',
+  'agreementVersion',
+  'purpose',
+  'lawfulBasis',
+  'outcome',
+  'reasons',
+  'fieldsReleased',
+  'fieldsWithheld',
+  'consentRefs',
+  'subjectKey',
+  'payloadDigest',
+  'topic',
+  'partition',
+  'offset',
+  'decidedAt',
+  'seq',
+  'prevHash',
+  'hash',
+] as const satisfies readonly (keyof DecisionView)[];
+
+@Injectable()
+export class AuditService {
+  private readonly secret: string;
+
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    @Inject(AUDIT_KEYS) private readonly keys: AuditKeys,
+    config: ConfigService,
+  ) {
+    this.secret = config.getOrThrow<string>('ACCORD_SUBJECT_KEY_SECRET');
+  }
+
+  /** One keyset page of matching decisions, oldest first. */
+  async page(query: DecisionPageQuery): Promise<DecisionPage> {
+    const filter = await this.filterFrom(query);
+    const limit = query.limit ?? DEFAULT_PAGE;
+    const rows = await findDecisions(this.dataSource.manager, filter, decodeCursor(query.cursor), limit + 1);
+    const items = rows.slice(0, limit);
+    return { items: items.map(toView), nextCursor: rows.length > limit ? encodeCursor(items[items.length - 1].seq) : null };
+  }
+
+  /**
+   * Every matching decision (after `cursor`, if given) as CSV or NDJSON, in constant
+   * memory: keyset pages of EXPORT_CHUNK rows are read only as fast as the client takes
+   * them (a Readable pulls the next page only when the socket has drained), and reading
+   * stops when the client goes away. The first page is read before anything is sent, so
+   * a failure to start is an ordinary error response.
+   */
+  async export(query: DecisionPageQuery, format: ExportFormat): Promise<Readable> {
+    const filter = await this.filterFrom(query);
+    const manager = this.dataSource.manager;
+    let rows = await findDecisions(manager, filter, decodeCursor(query.cursor), EXPORT_CHUNK);
+    const line = format === 'csv' ? csvLine : ndjsonLine;
+    const render = (page: readonly ChainedDecision[]) => page.reduce((text, row) => text + line(toView(row)), '');
+    async function* chunks(): AsyncGenerator<string> {
+      if (format === 'csv') yield CSV_COLUMNS.join(',') + '\r\n';
+      while (rows.length > 0) {
+        yield render(rows);
+        if (rows.length < EXPORT_CHUNK) return;
+        rows = await findDecisions(manager, filter, rows[rows.length - 1].seq, EXPORT_CHUNK);
+      }
+    }
+    return Readable.from(chunks(), { objectMode: false, highWaterMark: 64 * 1024 });
+  }
+
+  async one(decisionId: string): Promise<DecisionView> {
+    const row = await readDecision(this.dataSource.manager, decisionId);
+    if (!row) throw new DecisionNotFound();
+    return toView(row);
+  }
+
+  /** Who received what about one person, when, under which agreement and why — in words. */
+  async subjectReport(query: SubjectReportQuery): Promise<SubjectReport> {
+    if (!query.nhsNumber && !query.niNumber) {
+      throw new InvalidRequest([
+        { path: 'nhsNumber', problem: 'give nhsNumber or niNumber (or both, for the same person)' },
+        { path: 'niNumber', problem: 'give nhsNumber or niNumber (or both, for the same person)' },
+      ]);
+    }
+    const own = subjectKeys({ nhsNumber: query.nhsNumber, niNumber: query.niNumber }, this.secret);
+    const filter = await this.filterFrom(query);
+    const limit = query.limit ?? DEFAULT_REPORT_PAGE;
+    const manager = this.dataSource.manager;
+    const [rows, summary] = await Promise.all([
+      findDecisions(manager, filter, decodeCursor(query.cursor), limit + 1),
+      summariseDecisions(manager, filter),
+    ]);
+    const items = rows.slice(0, limit);
+    const [agreements, participants] = await Promise.all([this.agreementVersionsOf(items), this.participantNames(items, summary.receivedBy)]);
+    const context = {
+      participantName: (id: string) => participants.get(id),
+      eventTypeDescription: (type: string) => EVENT_TYPES.get(type)?.description,
+    };
+    const entries = items.map((row): SubjectReportEntry => {
+      const agreement = row.agreementId ? agreements.get(`${row.agreementId}@${row.agreementVersion}`) : undefined;
+      return {
+        decisionId: row.decisionId,
+        seq: row.seq,
+        decidedAt: row.decidedAt,
+        outcome: row.outcome,
+        eventId: row.eventId,
+        eventType: row.eventType,
+        source: row.source ? { id: row.source, name: participants.get(row.source) ?? null } : null,
+        recipient: row.recipient ? { id: row.recipient, name: participants.get(row.recipient) ?? null } : null,
+        agreement:
+          row.agreementId === null || row.agreementVersion === null
+            ? null
+            : {
+                id: row.agreementId,
+                version: row.agreementVersion,
+                title: agreement?.title ?? null,
+                purposeCode: row.purpose,
+                purposeDescription: agreement?.purposeDescription ?? null,
+                lawfulBasis: row.lawfulBasis,
+                lawfulBasisInWords: lawfulBasisInWords(row.lawfulBasis),
+                versionFound: agreement !== undefined,
+              },
+        fieldsReleased: row.fieldsReleased,
+        fieldsWithheld: row.fieldsWithheld,
+        reasons: row.reasons.map((code) => ({ code, explanation: REASON_EXPLANATIONS[code] ?? code })),
+        matchedBy: row.subjectKey === own.nhsNumber ? 'nhsNumber' : row.subjectKey === own.niNumber ? 'niNumber' : 'linked-identifier',
+        explanation: explainDecision(row, { ...context, agreement }),
+      };
+    });
+    const { shared, withheld, rejected } = summary.byOutcome;
+    const total = shared + withheld + rejected;
+    const names = summary.receivedBy.map((id) => participants.get(id) ?? id);
+    const text =
+      total === 0
+        ? 'The audit log holds no sharing decision about this person.'
+        : `Between ${dateInWords(summary.first!)} and ${dateInWords(summary.last!)}, ${total} sharing decision${total === 1 ? '' : 's'} ` +
+          `concerned this person: ${shared} shared, ${withheld} withheld, ${rejected} rejected. ` +
+          (names.length > 0 ? `Records about them were received by: ${names.join('; ')}.` : 'No record about them was received by anyone.');
+    return {
+      searchedBy: [...(query.nhsNumber ? ['nhsNumber'] : []), ...(query.niNumber ? ['niNumber'] : [])],
+      generatedAt: new Date().toISOString(),
+      summary: {
+        decisions: total,
+        shared,
+        withheld,
+        rejected,
+        receivedBy: summary.receivedBy,
+        firstDecidedAt: summary.first,
+        lastDecidedAt: summary.last,
+        text,
+      },
+      items: entries,
+      nextCursor: rows.length > limit ? encodeCursor(items[items.length - 1].seq) : null,
+    };
+  }
+
+  verify(): Promise<AuditVerificationReport> {
+    return verifyAuditLog(this.dataSource.manager, { publicKeys: this.keys.verificationKeys });
+  }
+
+  publicKey(): PublicKeyView {
+    return {
+      algorithm: 'Ed25519',
+      keyId: this.keys.keyId,
+      publicKeyPem: this.keys.publicKeyPem,
+      development: this.keys.development,
+      trustedKeys: this.keys.trustedKeys,
+    };
+  }
+
+  /**
+   * Identifiers become keyed hashes exactly as the broker computes subjectKey, plus the
+   * keys linked to them (the same person's other identifier, seen together on a record).
+   */
+  private async filterFrom(query: DecisionFilterQuery): Promise<DecisionFilter> {
+    const filter: DecisionFilter = {
+      recipient: query.recipient,
+      source: query.source,
+      agreementId: query.agreementId,
+      eventType: query.eventType,
+      outcome: query.outcome,
+      reason: query.reason,
+      from: query.from ? new Date(query.from) : undefined,
+      to: query.to ? endOf(query.to) : undefined,
+    };
+    if (query.nhsNumber || query.niNumber) {
+      const own = Object.values(subjectKeys({ nhsNumber: query.nhsNumber, niNumber: query.niNumber }, this.secret));
+      const linked = await linkedSubjectKeys(this.dataSource.manager, own);
+      filter.subjectKeys = [...new Set([...own, ...linked])];
+    }
+    for (const key of Object.keys(filter) as (keyof DecisionFilter)[]) if (filter[key] === undefined) delete filter[key];
+    return filter;
+  }
+
+  private async agreementVersionsOf(rows: readonly ChainedDecision[]): Promise<Map<string, AgreementVersionSummary>> {
+    const pairs = new Map<string, [string, number]>();
+    for (const row of rows) {
+      if (row.agreementId !== null && row.agreementVersion !== null) {
+        pairs.set(`${row.agreementId}@${row.agreementVersion}`, [row.agreementId, row.agreementVersion]);
+      }
+    }
+    if (pairs.size === 0) return new Map();
+    const found: Array<{ agreement_id: string; version: number; title: string | null; purpose_description: string | null }> =
+      await this.dataSource.query(
+        `SELECT agreement_id, version, document->>'title' AS title, document->'purpose'->>'description' AS purpose_description
+           FROM agreement_versions
+          WHERE (agreement_id, version) IN (SELECT * FROM unnest($1::text[], $2::int[]))`,
+        [[...pairs.values()].map(([id]) => id), [...pairs.values()].map(([, version]) => version)],
+      );
+    return new Map(
+      found.map((row) => [`${row.agreement_id}@${row.version}`, { title: row.title, purposeDescription: row.purpose_description }]),
+    );
+  }
+
+  private async participantNames(rows: readonly ChainedDecision[], more: readonly string[]): Promise<Map<string, string>> {
+    const ids = new Set<string>(more);
+    for (const row of rows) {
+      if (row.source) ids.add(row.source);
+      if (row.recipient) ids.add(row.recipient);
+    }
+    if (ids.size === 0) return new Map();
+    const found: Array<{ id: string; display_name: string }> = await this.dataSource.query(
+      'SELECT id, display_name FROM participants WHERE id = ANY($1::text[])',
+      [[...ids]],
+    );
+    return new Map(found.map((row) => [row.id, row.display_name]));
+  }
+}
+
+/** A date alone means up to the end of that day (UTC); a date-time is the exclusive end itself. */
+function endOf(to: string): Date {
+  const instant = new Date(to);
+  return /^\d{4}-\d{2}-\d{2}$/.test(to) ? new Date(instant.getTime() + DAY_MS) : instant;
+}
+
+/** The cursor is opaque to clients: base64url of the last seq they saw, versioned. */
+export function encodeCursor(seq: number): string {
+  return Buffer.from(JSON.stringify({ v: 1, after: seq }), 'utf8').toString('base64url');
+}
+
+function decodeCursor(cursor: string | undefined): number {
+  if (cursor === undefined) return 0;
+  try {
+    const decoded = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as { v?: unknown; after?: unknown };
+    if (decoded.v === 1 && Number.isSafeInteger(decoded.after) && (decoded.after as number) >= 0) return decoded.after as number;
+  } catch {
+    // fall through to the one error below
+  }
+  throw new InvalidRequest([{ path: 'cursor', problem: 'must be a nextCursor returned by this API' }]);
+}
+
+/** The record in CONTRACT.md §5 field order. */
+function toView(row: ChainedDecision): DecisionView {
+  return {
+    decisionId: row.decisionId,
+    eventId: row.eventId,
+    eventType: row.eventType,
+    source: row.source,
+    recipient: row.recipient,
+    agreementId: row.agreementId,
+    agreementVersion: row.agreementVersion,
+    purpose: row.purpose,
+    lawfulBasis: row.lawfulBasis,
+    outcome: row.outcome,
+    reasons: row.reasons,
+    fieldsReleased: row.fieldsReleased,
+    fieldsWithheld: row.fieldsWithheld,
+    consentRefs: row.consentRefs,
+    subjectKey: row.subjectKey,
+    payloadDigest: row.payloadDigest,
+    topic: row.topic,
+    partition: row.partition,
+    offset: row.offset,
+    decidedAt: row.decidedAt,
+    seq: row.seq,
+    prevHash: row.prevHash,
+    hash: row.hash,
+  };
+}
+
+function ndjsonLine(view: DecisionView): string {
+  return JSON.stringify(view) + '\n';
+}
+
+/** RFC 4180: arrays joined with `;`, lawfulBasis as JSON, a field quoted when it holds a comma, quote or line break. */
+function csvLine(view: DecisionView): string {
+  let line = '';
+  for (let i = 0; i < CSV_COLUMNS.length; i++) {
+    const value = view[CSV_COLUMNS[i]];
+    let text: string;
+    if (value === null || value === undefined) text = '';
+    else if (Array.isArray(value)) text = value.join(';');
+    else if (typeof value === 'object') text = JSON.stringify(value);
+    else text = String(value);
+    if (/[",\r\n]/.test(text)) text = `"${text.replace(/"/g, '""')}"`;
+    line += (i === 0 ? '' : ',') + text;
+  }
+  return line + '\r\n';
+}
