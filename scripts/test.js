@@ -7,6 +7,7 @@ const stack = require('./lib/stack');
 
 async function main() {
   stack.ensureInstalled();
+  stack.ensureChromium();
   await stack.ensurePostgres(process.env.TEST_DATABASE_URL || 'postgres://postgres@127.0.0.1:5432/postgres');
   const startedKafka = stack.ensureKafka();
   let status = 1;

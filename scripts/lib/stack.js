@@ -79,4 +79,30 @@ function stopKafka() {
   spawnSync('bash', [KAFKA_SCRIPT, 'stop'], { cwd: ROOT, stdio: 'inherit' });
 }
 
-module.exports = { ROOT, step, ensureInstalled, ensurePostgres, ensureKafka, stopKafka, databaseUrl };
+const CHROMIUM = '/usr/bin/chromium';
+
+/**
+ * The console's browser tests drive Debian's chromium with playwright-core. Installs it
+ * with apt-get (as root, or through sudo) when it is missing; a no-op when it is there.
+ */
+function ensureChromium() {
+  if (fs.existsSync(CHROMIUM)) return;
+  step('Installing Debian chromium for the browser tests (apt-get; first run only)…');
+  const root = typeof process.getuid === 'function' && process.getuid() === 0;
+  const run = (args) => {
+    const [command, commandArgs] = root ? ['apt-get', args] : ['sudo', ['-n', 'apt-get', ...args]];
+    const result = spawnSync(command, commandArgs, {
+      stdio: 'inherit',
+      env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' },
+    });
+    return result.status === 0;
+  };
+  step('Refreshing the apt package lists (apt-get update)…');
+  if (!run(['update'])) throw new Error('apt-get update failed; install chromium by hand: apt-get install -y chromium');
+  step('apt-get install chromium…');
+  if (!run(['install', '-y', 'chromium']) || !fs.existsSync(CHROMIUM)) {
+    throw new Error(`could not install chromium (${CHROMIUM}); install it with: apt-get install -y chromium`);
+  }
+}
+
+module.exports = { ROOT, CHROMIUM, step, ensureInstalled, ensurePostgres, ensureKafka, stopKafka, ensureChromium, databaseUrl };

@@ -2,7 +2,12 @@ import { Module, type DynamicModule } from '@nestjs/common';
 import { coreModules } from '@accord/platform';
 import { HUB_ENTITIES, HUB_MIGRATIONS, HUB_SCHEMA } from '@accord/persistence';
 import type { HubApiEnvironment } from './environment';
+import { AgreementsModule } from './agreements/agreements.module';
+import { ConsentsModule } from './consents/consents.module';
+import { AuditModule } from './audit/audit.module';
 import { AuthModule } from './auth/auth.module';
+import { ConsoleModule } from './console/console.module';
+import { OpsModule } from './ops/ops.module';
 import { ParticipantsModule } from './participants/participants.module';
 import { TopicsModule } from './topics/topics.module';
 
@@ -20,6 +25,11 @@ export class AppModule {
         AuthModule,
         TopicsModule,
         ParticipantsModule,
+        AgreementsModule,
+        ConsentsModule,
+        OpsModule,
+        ConsoleModule,
+        AuditModule,
       ],
     };
   }

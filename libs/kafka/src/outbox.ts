@@ -1,6 +1,7 @@
 import { Partitioners, type Kafka, type Message, type Producer } from 'kafkajs';
 import type { DataSource, EntityManager, MigrationInterface, QueryRunner } from 'typeorm';
 import type { Logger } from 'pino';
+import { Gauge, register } from 'prom-client';
 
 /**
  * The transactional outbox: a service writes its business row and the event row in one
@@ -16,6 +17,41 @@ export interface OutboxMessage {
   key: string;
   headers: Record<string, string>;
   value: string;
+}
+
+/** Relays running in this process; the backlog gauge asks each when Prometheus scrapes. */
+const runningRelays = new Set<OutboxRelay>();
+
+/**
+ * `accord_outbox_backlog{schema}`: outbox rows not yet published, counted at scrape time
+ * (one indexed count per relay, given a second at most so a slow database never hangs
+ * `/metrics`). A growing backlog means Kafka is unreachable or the relay has stopped.
+ */
+function outboxBacklogGauge(): Gauge<'schema'> {
+  const name = 'accord_outbox_backlog';
+  return (
+    (register.getSingleMetric(name) as Gauge<'schema'> | undefined) ??
+    new Gauge({
+      name,
+      help: 'Outbox rows written but not yet published to Kafka, by database schema',
+      labelNames: ['schema'],
+      async collect() {
+        this.reset();
+        const counts = new Map<string, number>();
+        await Promise.all(
+          [...runningRelays].map(async (relay) => {
+            const schema = relay.schema;
+            const pending = await Promise.race([
+              relay.backlog().catch(() => undefined),
+              new Promise<undefined>((resolve) => setTimeout(() => resolve(undefined), 1000).unref()),
+            ]);
+            if (pending !== undefined) counts.set(schema, Math.max(counts.get(schema) ?? 0, pending));
+          }),
+        );
+        for (const [schema, pending] of counts) this.set({ schema }, pending);
+      },
+    })
+  );
 }
 
 /** Number of key buckets: relays work on different buckets in parallel, each bucket in order. */
@@ -107,11 +143,19 @@ export class OutboxRelay {
   private failures = 0;
   private lastPurge = 0;
 
-  constructor(private readonly options: OutboxRelayOptions) {}
+  constructor(private readonly options: OutboxRelayOptions) {
+    outboxBacklogGauge();
+  }
+
+  /** The database schema the outbox table lives in (the metric label). */
+  get schema(): string {
+    return (this.options.dataSource.options as { schema?: string }).schema ?? 'public';
+  }
 
   start(): void {
     if (this.running) return;
     this.running = true;
+    runningRelays.add(this);
     this.loop = this.run();
   }
 
@@ -122,6 +166,7 @@ export class OutboxRelay {
 
   async stop(): Promise<void> {
     this.running = false;
+    runningRelays.delete(this);
     this.wake?.();
     await this.loop;
     await this.producer?.disconnect().catch(() => undefined);

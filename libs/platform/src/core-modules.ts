@@ -6,6 +6,7 @@ import { dataSourceOptions, openDatabase, type DatabaseOptions } from '@accord/p
 import type { BaseEnvironment } from './config';
 import { HealthModule } from './health';
 import { loggingModule } from './logging';
+import { MetricsModule } from './metrics';
 
 export interface CoreModuleOptions {
   service: string;
@@ -15,7 +16,7 @@ export interface CoreModuleOptions {
 
 /**
  * The modules every app starts with: its validated configuration, the redacting logger,
- * Postgres (database created and migrated at start, under a lock) and `/health`.
+ * Postgres (database created and migrated at start, under a lock), `/health` and `/metrics`.
  */
 export function coreModules({ service, environment, database }: CoreModuleOptions): Array<DynamicModule | Promise<DynamicModule>> {
   return [
@@ -32,6 +33,7 @@ export function coreModules({ service, environment, database }: CoreModuleOption
         return openDatabase(options);
       },
     }),
-    HealthModule.forRoot({ kafkaBrokers: brokersFrom(environment.KAFKA_BROKERS) }),
+    HealthModule.forRoot({ kafkaBrokers: brokersFrom(environment.KAFKA_BROKERS), timeoutMs: 2000 }),
+    MetricsModule.forRoot(),
   ];
 }

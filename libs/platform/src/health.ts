@@ -1,4 +1,4 @@
-import { Controller, Get, Inject, Injectable, Module, type DynamicModule } from '@nestjs/common';
+import { Controller, Get, Inject, Injectable, Module, Res, ServiceUnavailableException, type DynamicModule } from '@nestjs/common';
 import {
   HealthCheck,
   HealthCheckService,
@@ -7,6 +7,7 @@ import {
   TypeOrmHealthIndicator,
 } from '@nestjs/terminus';
 import { Kafka, logLevel } from 'kafkajs';
+import type { Response } from 'express';
 import { PUBLIC_ROUTE } from './public-route';
 
 export const HEALTH_OPTIONS = Symbol('HEALTH_OPTIONS');
@@ -82,12 +83,19 @@ export class HealthController {
   @Get()
   @PUBLIC_ROUTE()
   @HealthCheck()
-  check() {
+  async check(@Res({ passthrough: true }) response: Response) {
     const timeout = this.options.timeoutMs ?? 3000;
-    return this.health.check([
-      () => this.database.pingCheck('postgres', { timeout }),
-      () => this.kafka.check('kafka'),
-    ]);
+    try {
+      return await this.health.check([
+        () => this.database.pingCheck('postgres', { timeout }),
+        () => this.kafka.check('kafka'),
+      ]);
+    } catch (error) {
+      // 503 with terminus' body (which dependency is down and why), not the generic error format.
+      if (!(error instanceof ServiceUnavailableException)) throw error;
+      response.status(503);
+      return error.getResponse();
+    }
   }
 }
 

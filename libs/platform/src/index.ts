@@ -7,4 +7,5 @@ export * from './health';
 export * from './public-route';
 export * from './bootstrap';
 export * from './core-modules';
+export * from './metrics';
 export { default as DEVELOPMENT_DEFAULTS } from './development-defaults.json';

@@ -1,0 +1,14 @@
+import { Module } from '@nestjs/common';
+import { DeadLetterReader } from './dead-letter-reader';
+import { DeadLettersService } from './dead-letters.service';
+import { OpsAdmin, opsKafkaProvider } from './ops-kafka';
+import { OpsController } from './ops.controller';
+import { OpsMetrics } from './ops.metrics';
+import { TopicHealthService } from './topic-health.service';
+
+/** Topic health, consumer lag and the dead-letter queue for ops teams (CONTRACT.md §7). */
+@Module({
+  controllers: [OpsController],
+  providers: [opsKafkaProvider, OpsAdmin, OpsMetrics, TopicHealthService, DeadLetterReader, DeadLettersService],
+})
+export class OpsModule {}
