@@ -1,0 +1,121 @@
+import { performance } from 'node:perf_hooks';
+import type { Admin, Kafka, Message, Producer } from 'kafkajs';
+import { committedOffsets, endOffsets } from './kafka';
+import { summarise, rounded, type Summary } from './percentiles';
+import { progress, sleep, throttled } from './progress';
+import type { GeneratedEvent } from './scenario';
+import type { SystemUnderTest } from './systems';
+
+export interface LatencyResult {
+  rate: number;
+  seconds: number;
+  published: number;
+  /** Publish → record in the output topic, ms, one sample per output record. */
+  latencyMs: Summary;
+  /** Published events with no output record (withheld by the broker, or lost). */
+  eventsWithoutOutput: number;
+  /** How far the publisher fell behind its schedule at worst, ms (a large value means the harness, not the system, was the limit). */
+  maxScheduleLagMs: number;
+}
+
+const TICK_MS = 1;
+
+/**
+ * Publishes at a fixed rate and times each record from its publish to its arrival in the
+ * output topics, read by a consumer in this process (one clock, `performance.now()`).
+ *
+ * Each event's clock starts at its scheduled send time, not when the send actually
+ * happened, so a stall of the harness or of Kafka counts against the system instead of
+ * hiding (no coordinated omission). The publisher sends whatever is due as soon as it is
+ * due (one request per timer tick, ~1 ms), like a relay publishing as events happen.
+ */
+export async function measureLatency(options: {
+  kafka: Kafka;
+  admin: Admin;
+  producer: Producer;
+  system: SystemUnderTest;
+  sourceTopics: string[];
+  next: () => GeneratedEvent;
+  rate: number;
+  seconds: number;
+  groupId: string;
+}): Promise<LatencyResult> {
+  const { system, rate, seconds } = options;
+  const scheduled = new Map<string, number>();
+  const received = new Set<string>();
+  const samples: number[] = [];
+
+  const consumer = options.kafka.consumer({ groupId: options.groupId, maxWaitTimeInMs: 100, allowAutoTopicCreation: false });
+  await consumer.connect();
+  await consumer.subscribe({ topics: system.outputTopics, fromBeginning: false });
+  const joined = new Promise<void>((resolve) => consumer.on(consumer.events.GROUP_JOIN, () => resolve()));
+  await consumer.run({
+    eachBatchAutoResolve: true,
+    eachBatch: async ({ batch }) => {
+      const now = performance.now();
+      for (const message of batch.messages) {
+        const id = message.headers?.ce_id?.toString();
+        const sentAt = id === undefined ? undefined : scheduled.get(id);
+        if (sentAt === undefined) continue; // not this phase's event
+        samples.push(now - sentAt);
+        received.add(id!);
+      }
+    },
+  });
+  await joined;
+  // Partitions without a committed offset start at the log end on their first fetch: give that fetch time to happen.
+  await sleep(2000);
+
+  const total = Math.round(rate * seconds);
+  const report = throttled(5000);
+  const start = performance.now();
+  let sent = 0;
+  let maxScheduleLagMs = 0;
+  progress(`${system.kind} latency: publishing ${total.toLocaleString('en-GB')} events at ${rate}/s for ${seconds} s`);
+  while (sent < total) {
+    const now = performance.now();
+    const due = Math.min(total, Math.floor(((now - start) / 1000) * rate) + 1);
+    if (due > sent) {
+      maxScheduleLagMs = Math.max(maxScheduleLagMs, now - (start + (sent / rate) * 1000));
+      const byTopic = new Map<string, Message[]>();
+      for (let index = sent; index < due; index++) {
+        const event = options.next();
+        scheduled.set(event.id, start + (index / rate) * 1000);
+        const list = byTopic.get(event.topic) ?? [];
+        list.push(event.record);
+        byTopic.set(event.topic, list);
+      }
+      sent = due;
+      await options.producer.sendBatch({ acks: -1, topicMessages: [...byTopic].map(([topic, messages]) => ({ topic, messages })) });
+      report(() => `${system.kind} latency: ${sent.toLocaleString('en-GB')} / ${total.toLocaleString('en-GB')} published, ${samples.length.toLocaleString('en-GB')} received`);
+    }
+    // The next event is due at start + sent/rate; sleep until then (at least a timer tick), or go on if already late.
+    const wait = start + (sent / rate) * 1000 - performance.now();
+    await sleep(wait > 0 ? Math.max(wait, TICK_MS) : 0);
+  }
+
+  // Done when the system committed everything and the output has been quiet for a second.
+  const target = await endOffsets(options.admin, options.sourceTopics);
+  const deadline = Date.now() + 5 * 60_000;
+  while ((await committedOffsets(options.admin, system.groupId, options.sourceTopics)) < target) {
+    system.app.assertRunning();
+    if (Date.now() > deadline) throw new Error(`${system.kind} did not catch up after the latency run`);
+    await sleep(100);
+  }
+  let count = -1;
+  while (count !== samples.length) {
+    count = samples.length;
+    await sleep(1000);
+  }
+  await consumer.disconnect();
+  const result: LatencyResult = {
+    rate,
+    seconds,
+    published: total,
+    latencyMs: rounded(summarise(samples)),
+    eventsWithoutOutput: total - received.size,
+    maxScheduleLagMs: Math.round(maxScheduleLagMs),
+  };
+  progress(`${system.kind} latency: p50 ${result.latencyMs.p50} ms, p95 ${result.latencyMs.p95} ms, p99 ${result.latencyMs.p99} ms over ${result.latencyMs.count} records`);
+  return result;
+}

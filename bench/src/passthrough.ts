@@ -1,0 +1,46 @@
+import { Partitioners, type Consumer, type Kafka, type Producer } from 'kafkajs';
+import type { BatchSettings } from './batch-settings';
+
+export interface PassthroughOptions {
+  kafka: Kafka;
+  groupId: string;
+  sourceTopics: string[];
+  outputTopic: string;
+  settings: BatchSettings;
+}
+
+/**
+ * The physical limit the broker is compared with: the same kafkajs consumer and producer
+ * settings and the same batch discipline as the broker's BatchConsumer (eachBatch,
+ * produce the batch, then commit its offsets; nothing auto-committed), and no logic at
+ * all — every record is produced unchanged (key, headers, value) to one output topic.
+ */
+export async function startPassthrough(options: PassthroughOptions): Promise<{ stop(): Promise<void> }> {
+  const { kafka, settings } = options;
+  const producer: Producer = kafka.producer({ ...settings.producer, createPartitioner: Partitioners.DefaultPartitioner });
+  await producer.connect();
+  const consumer: Consumer = kafka.consumer({ groupId: options.groupId, allowAutoTopicCreation: false, ...settings.consumer });
+  await consumer.connect();
+  await consumer.subscribe({ topics: options.sourceTopics, fromBeginning: true });
+  await consumer.run({
+    autoCommit: false,
+    eachBatchAutoResolve: false,
+    partitionsConsumedConcurrently: settings.partitionsConsumedConcurrently,
+    eachBatch: async ({ batch, resolveOffset }) => {
+      if (batch.messages.length === 0) return;
+      await producer.send({
+        topic: options.outputTopic,
+        acks: settings.acks,
+        messages: batch.messages.map((message) => ({ key: message.key, value: message.value, headers: message.headers })),
+      });
+      resolveOffset(batch.lastOffset());
+      await consumer.commitOffsets([{ topic: batch.topic, partition: batch.partition, offset: (BigInt(batch.lastOffset()) + 1n).toString() }]);
+    },
+  });
+  return {
+    async stop() {
+      await consumer.disconnect().catch(() => undefined);
+      await producer.disconnect().catch(() => undefined);
+    },
+  };
+}

@@ -1,0 +1,193 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createWriteStream, mkdirSync, readFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { join } from 'node:path';
+import { REPOSITORY_ROOT } from './paths';
+import { progress, sleep } from './progress';
+
+export const LOG_DIRECTORY = join(REPOSITORY_ROOT, 'bench/results/logs');
+
+export interface Memory {
+  /** Peak resident set size over the process's life (VmHWM), MB. */
+  peakRssMb: number;
+  /** Highest VmRSS seen by the sampler, MB (a check on VmHWM). */
+  sampledPeakRssMb: number;
+  /** The last VmRSS sample, MB. */
+  lastRssMb: number;
+  samples: number;
+}
+
+const live = new Set<ChildApp>();
+
+/** Ends every child still running (by its own pid): on exit or interrupt of the harness, nothing is left behind. */
+export function killChildren(): void {
+  for (const child of live) child.kill();
+}
+process.once('exit', killChildren);
+
+const interruptHandlers = new Set<() => Promise<void>>();
+
+/** Registers cleanup to run if the harness is interrupted; returns the unregister function. */
+export function onInterrupt(handler: () => Promise<void>): () => void {
+  interruptHandlers.add(handler);
+  return () => interruptHandlers.delete(handler);
+}
+
+/** On SIGINT/SIGTERM: end the children, then give the registered cleanups up to 20 s. */
+export async function interrupted(): Promise<void> {
+  killChildren();
+  const handlers = [...interruptHandlers].map((handler) => handler().catch(() => undefined));
+  await Promise.race([Promise.all(handlers), sleep(20_000)]);
+}
+
+/** A Node process of the repo started through bench/run.js (compiled output, no compiler loaded), with its RSS sampled. */
+export class ChildApp {
+  private exited = false;
+  private exitCode: number | null = null;
+  private sampler: NodeJS.Timeout | undefined;
+  private sampledPeakKb = 0;
+  private lastKb = 0;
+  private peakKb = 0;
+  private samples = 0;
+  readonly logFile: string;
+
+  private constructor(
+    readonly name: string,
+    private readonly child: ChildProcess,
+    logFile: string,
+  ) {
+    this.logFile = logFile;
+    live.add(this);
+    child.on('exit', (code) => {
+      live.delete(this);
+      this.exited = true;
+      this.exitCode = code;
+      if (this.sampler) clearInterval(this.sampler);
+    });
+    this.sampler = setInterval(() => this.sample(), 250);
+    this.sampler.unref();
+  }
+
+  static start(name: string, entry: string, environment: Record<string, string>): ChildApp {
+    mkdirSync(LOG_DIRECTORY, { recursive: true });
+    const logFile = join(LOG_DIRECTORY, `${name}.log`);
+    const log = createWriteStream(logFile);
+    const child = spawn(process.execPath, [join(REPOSITORY_ROOT, 'bench/run.js'), entry], {
+      cwd: REPOSITORY_ROOT,
+      env: { ...process.env, ...environment, BENCH_SKIP_BUILD: '1' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    child.stdout!.pipe(log, { end: false });
+    child.stderr!.pipe(log, { end: false });
+    return new ChildApp(name, child, logFile);
+  }
+
+  get pid(): number {
+    return this.child.pid!;
+  }
+
+  get running(): boolean {
+    return !this.exited;
+  }
+
+  private sample(): void {
+    if (this.exited) return;
+    try {
+      const status = readFileSync(`/proc/${this.pid}/status`, 'utf8');
+      const rss = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0);
+      const hwm = Number(/VmHWM:\s+(\d+)/.exec(status)?.[1] ?? 0);
+      this.lastKb = rss;
+      this.sampledPeakKb = Math.max(this.sampledPeakKb, rss);
+      this.peakKb = Math.max(this.peakKb, hwm);
+      this.samples++;
+    } catch {
+      // the process is gone; the exit handler records it
+    }
+  }
+
+  memory(): Memory {
+    this.sample();
+    const mb = (kb: number) => Math.round((kb / 1024) * 10) / 10;
+    return { peakRssMb: mb(this.peakKb), sampledPeakRssMb: mb(this.sampledPeakKb), lastRssMb: mb(this.lastKb), samples: this.samples };
+  }
+
+  /** Fails fast with the log's tail when the process died. */
+  assertRunning(): void {
+    if (this.exited) throw new Error(`${this.name} exited with code ${this.exitCode}; last lines of ${this.logFile}:\n${this.tail()}`);
+  }
+
+  tail(lines = 20): string {
+    try {
+      return readFileSync(this.logFile, 'utf8').split('\n').slice(-lines).join('\n');
+    } catch {
+      return '';
+    }
+  }
+
+  /** CPU time (user + system) the process has used so far, in seconds (from /proc/<pid>/stat; clock ticks of 1/100 s). */
+  cpuSeconds(): number {
+    try {
+      const stat = readFileSync(`/proc/${this.pid}/stat`, 'utf8');
+      // Fields after the parenthesised command name: state is field 3, utime 14, stime 15.
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      return (Number(fields[11]) + Number(fields[12])) / 100;
+    } catch {
+      return Number.NaN;
+    }
+  }
+
+  kill(): void {
+    if (!this.exited) this.child.kill('SIGKILL');
+  }
+
+  /** SIGTERM (graceful shutdown), then SIGKILL after `graceMs`: only this child, by its pid. */
+  async stop(graceMs = 15_000): Promise<void> {
+    if (this.exited) return;
+    this.child.kill('SIGTERM');
+    const deadline = Date.now() + graceMs;
+    while (!this.exited && Date.now() < deadline) await sleep(100);
+    if (!this.exited) {
+      this.child.kill('SIGKILL');
+      while (!this.exited) await sleep(50);
+    }
+  }
+}
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
+    });
+  });
+}
+
+/**
+ * Waits until `GET url` answers 200 (the app's readiness), failing early if the process
+ * died, and saying every 15 s what it sees meanwhile (a long migration looks the same as a
+ * hang from outside: the log file tells them apart).
+ */
+export async function waitForHttp(app: ChildApp, url: string, timeoutMs = 120_000): Promise<void> {
+  const started = Date.now();
+  const deadline = started + timeoutMs;
+  let lastReport = started;
+  let seen = 'no answer yet';
+  for (;;) {
+    app.assertRunning();
+    try {
+      const response = await fetch(url, { signal: AbortSignal.timeout(5000) });
+      if (response.status === 200) return;
+      seen = `HTTP ${response.status}`;
+    } catch (error) {
+      seen = error instanceof Error ? `${error.name}: ${(error.cause as Error | undefined)?.message ?? error.message}` : String(error);
+    }
+    if (Date.now() > deadline) throw new Error(`${app.name} did not become ready at ${url} within ${timeoutMs} ms (last: ${seen}); see ${app.logFile}:\n${app.tail()}`);
+    if (Date.now() - lastReport >= 15_000) {
+      lastReport = Date.now();
+      progress(`waiting for ${app.name} (pid ${app.pid}) to be ready: ${Math.round((Date.now() - started) / 1000)} s, last: ${seen}; log ${app.logFile}`);
+    }
+    await sleep(250);
+  }
+}

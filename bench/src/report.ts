@@ -1,0 +1,78 @@
+import type { BenchResults } from './run-bench';
+
+const number = (value: number | undefined, digits = 0) =>
+  value === undefined || !Number.isFinite(value) ? 'n/a' : value.toLocaleString('en-GB', { maximumFractionDigits: digits, minimumFractionDigits: digits });
+
+/** ✅ when `value` meets the target, 🎯 also when it meets the goal, ❌ otherwise. */
+function verdict(value: number | undefined, target: number, goal: number | undefined, better: 'higher' | 'lower'): string {
+  if (value === undefined || !Number.isFinite(value)) return '—';
+  const meets = (limit: number) => (better === 'higher' ? value >= limit : value <= limit);
+  if (!meets(target)) return '❌';
+  return goal !== undefined && meets(goal) ? '✅ (goal met)' : '✅';
+}
+
+/** The Markdown table printed to stdout: every figure with its target and the conditions it was measured under. */
+export function markdownReport(results: BenchResults): string {
+  const lines: string[] = [];
+  const m = results.machine;
+  lines.push(`## Accord benchmark — run ${results.runId} (${results.startedAt})`);
+  lines.push('');
+  if (m) {
+    lines.push(
+      `Machine: ${m.cpus} × ${m.cpuModel}, ${m.memoryGb} GB, ${m.os}, Node ${m.node}; Kafka ${m.kafka.version} (${m.kafka.brokers} broker); ` +
+        `Postgres ${m.postgres.version} (shared_buffers ${m.postgres.sharedBuffers}, synchronous_commit ${m.postgres.synchronousCommit}, fsync ${m.postgres.fsync}); ` +
+        `load average at start ${m.loadAverageAtStart.join(' / ')}. Scale ${results.scale}.`,
+    );
+    lines.push('');
+  }
+  const w = results.workload;
+  const batch = results.settings.batch;
+  const batchText = `maxBytesPerPartition ${batch.consumer.maxBytesPerPartition}, maxWaitTimeInMs ${batch.consumer.maxWaitTimeInMs}, partitionsConsumedConcurrently ${batch.partitionsConsumedConcurrently}, producer idempotent acks=-1`;
+  lines.push('| # | Figure | Result | Target (goal) | | Conditions |');
+  lines.push('|---|---|---|---|---|---|');
+
+  const t = results.throughput;
+  if (t && w) {
+    const events = t.broker?.events ?? t.passthrough?.events;
+    const conditions = `${number(events)} events (mean ${w.meanRecordBytes} B), ${w.sourceTopics.length} topics × ${w.partitionsPerTopic} partitions, ${number(w.peopleWithConsentStatements)} of ${number(w.people)} people with consent statements; pre-loaded backlog, rate between first and last observed commit; ${batchText}`;
+    const window = (drain: NonNullable<typeof t.passthrough>) =>
+      `measured over ${number(drain.measuredEvents)} records in ${number(drain.measuredSeconds, 1)} s${drain.measuredSeconds < 10 ? ' (too short a window to mean much: raise BENCH_EVENTS)' : ''}; ${number(drain.eventsPerSecondWithStartup)} events/s including ${number(drain.startupSeconds, 1)} s start-up; ${number(drain.eventsPerCpuSecond)} events per CPU second of its process`;
+    if (t.passthrough) lines.push(`| 1 | Passthrough throughput (kafkajs consume→produce) | ${number(t.passthrough.eventsPerSecond)} events/s | — | | ${conditions}; ${window(t.passthrough)} |`);
+    if (t.broker) lines.push(`| 1 | Broker throughput (routed, decisions written) | ${number(t.broker.eventsPerSecond)} events/s (${number(t.broker.decisionsWritten)} decisions, ${number(t.broker.inboxRecords)} inbox records) | — | | ${t.passthrough ? 'same backlog, same settings' : conditions}; ${window(t.broker)} |`);
+    if (t.ratio !== undefined) lines.push(`| 1 | Throughput ratio broker / passthrough | ${number(t.ratio, 3)} | ≥ ${t.target} (${t.goal}) | ${verdict(t.ratio, t.target, t.goal, 'higher')} | |`);
+  }
+  const l = results.latency;
+  if (l) {
+    const conditions = (r: NonNullable<typeof l.broker>) => `${number(r.rate)} events/s for ${r.seconds} s; ${number(r.latencyMs.count)} output records; publish (scheduled time) → arrival in output topic; max publisher lag ${r.maxScheduleLagMs} ms`;
+    if (l.passthrough) lines.push(`| 2 | Passthrough latency p50 / p95 / p99 | ${l.passthrough.latencyMs.p50} / ${l.passthrough.latencyMs.p95} / ${l.passthrough.latencyMs.p99} ms | — | | ${conditions(l.passthrough)} |`);
+    if (l.broker) lines.push(`| 2 | Broker latency p50 / p95 / p99 | ${l.broker.latencyMs.p50} / ${l.broker.latencyMs.p95} / ${l.broker.latencyMs.p99} ms | — | | ${conditions(l.broker)}; ${number(l.broker.eventsWithoutOutput)} events withheld or without candidates (no inbox record) |`);
+    if (l.addedP99Ms !== undefined) lines.push(`| 2 | p99 added by the broker | ${l.addedP99Ms} ms | ≤ ${l.target} ms (${l.goal}) | ${verdict(l.addedP99Ms, l.target, l.goal, 'lower')} | broker p99 − passthrough p99, same rate and duration |`);
+  }
+  const a = results.audit;
+  if (a) {
+    const d = a.dataset;
+    const dataset = `${number(d.rows)} rows${d.reused ? ' (reused dataset)' : ''}, ${number(d.people)} people, ${d.from.slice(0, 10)} → ${d.to.slice(0, 10)}; hub-api over loopback HTTP, one request at a time`;
+    const query = (label: string, q: typeof a.subjectQuery, target?: number) =>
+      `| 3 | ${label} p50 / p95 | ${q.latencyMs.p50} / ${q.latencyMs.p95} ms | ${target !== undefined ? `p95 ≤ ${target} ms` : '—'} | ${target !== undefined ? verdict(q.latencyMs.p95, target, undefined, 'lower') : ''} | ${q.request}; ${q.latencyMs.count} requests after ${a.warmUpQueries} warm-up; ${q.meanRows} rows per answer; ${q.failures} failed; ${dataset} |`;
+    lines.push(query('Audit subject query', a.subjectQuery, a.targets.subjectQueryP95Ms));
+    lines.push(query('Audit subject report', a.subjectReport, a.targets.subjectReportP95Ms));
+    lines.push(query('Audit recipient + day query', a.recipientDayQuery));
+    lines.push(`| 3 | CSV export rate | ${number(a.export.rowsPerSecond)} rows/s | ≥ ${number(a.targets.exportRowsPerSecond)} rows/s | ${verdict(a.export.rowsPerSecond, a.targets.exportRowsPerSecond, undefined, 'higher')} | ${a.export.request}: ${number(a.export.rows)} rows, ${number(a.export.bytes / 1e6, 1)} MB in ${a.export.seconds} s (HTTP ${a.export.status}) |`);
+    lines.push(`| 3 | Verify rate | ${number(a.verify.rowsPerSecond)} rows/s | ≥ ${number(a.targets.verifyRowsPerSecond)} rows/s | ${verdict(a.verify.ok ? a.verify.rowsPerSecond : 0, a.targets.verifyRowsPerSecond, undefined, 'higher')} | ${a.verify.request}: ok=${a.verify.ok}, ${number(a.verify.checked)} rows in ${a.verify.seconds} s (HTTP ${a.verify.status}) |`);
+    if (d.generation) lines.push(`| 3 | (dataset generation) | ${number(d.generation.rowsPerSecond)} rows/s chained + COPY | — | | ${d.generation.loadSeconds.toFixed(0)} s load + ${d.generation.indexSeconds.toFixed(0)} s indexes |`);
+  }
+  const mem = results.memory;
+  if (mem?.broker) {
+    lines.push(`| 4 | Broker peak RSS | ${mem.broker.peakRssMb} MB | ≤ ${mem.targetMb} MB | ${verdict(mem.broker.peakRssMb, mem.targetMb, undefined, 'lower')} | VmHWM of the broker process, ${mem.broker.measuredDuring}; sampled peak VmRSS ${mem.broker.sampledPeakRssMb} MB |`);
+  }
+  if (mem?.passthrough) lines.push(`| 4 | (passthrough peak RSS) | ${mem.passthrough.peakRssMb} MB | — | | VmHWM, ${mem.passthrough.measuredDuring} |`);
+  const f = results.freshness;
+  if (f) {
+    lines.push(
+      `| 5 | Shares after a committed withdrawal | ${f.sharedAfterWithdrawal} | ${f.target} | ${f.sharedAfterWithdrawal === f.target ? '✅' : '❌'} | ${number(f.events)} events about ${f.people} people at ${f.rate}/s for ${f.seconds} s; ${f.withdrawals} withdrawals committed mid-stream; ${f.decisionsAfterWithdrawal} decisions after a withdrawal, ${f.sharedBeforeWithdrawal} shares before; ${f.method} |`,
+    );
+  }
+  for (const error of results.errors) lines.push(`| ! | ${error.phase} failed | ${error.message.split('\n')[0]!.replace(/\|/g, '\\|')} | | ❌ | |`);
+  lines.push('');
+  return lines.join('\n');
+}

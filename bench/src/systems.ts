@@ -1,0 +1,102 @@
+import { randomBytes } from 'node:crypto';
+import { generateDevelopmentKeyPair } from '@accord/audit-chain';
+import { ChildApp, freePort, waitForHttp } from './processes';
+import type { BatchSettings } from './batch-settings';
+import { BENCH_PSEUDONYMISATION_SECRET, BENCH_SUBJECT_KEY_SECRET } from './scenario';
+
+/** A consume→produce process under measurement: the real broker, or the passthrough baseline. */
+export interface SystemUnderTest {
+  kind: 'broker' | 'passthrough';
+  app: ChildApp;
+  groupId: string;
+  /** Where its output records land. */
+  outputTopics: string[];
+  stop(): Promise<void>;
+}
+
+export interface BrokerOptions {
+  runId: string;
+  databaseUrl: string;
+  kafkaBrokers: string[];
+  groupId: string;
+  /** Regular expression over topic names: only this run's events topics. */
+  topicPattern: string;
+  inboxTopics: string[];
+  settings: BatchSettings;
+}
+
+/** The sharing broker as it runs in production (its own Node process, Nest app, health on BROKER_PORT). */
+export async function startBroker(options: BrokerOptions): Promise<SystemUnderTest> {
+  const port = await freePort();
+  const app = ChildApp.start(`${options.runId}-broker`, 'apps/sharing-broker/src/main.ts', {
+    DATABASE_URL: options.databaseUrl,
+    KAFKA_BROKERS: options.kafkaBrokers.join(','),
+    BROKER_GROUP_ID: options.groupId,
+    BROKER_PORT: String(port),
+    BROKER_TOPIC_PATTERN: options.topicPattern,
+    BROKER_TOPIC_REFRESH_MS: '1000',
+    LOG_LEVEL: process.env.BENCH_CHILD_LOG_LEVEL ?? 'warn',
+    ACCORD_SUBJECT_KEY_SECRET: BENCH_SUBJECT_KEY_SECRET,
+    ACCORD_PSEUDONYMISATION_SECRET: BENCH_PSEUDONYMISATION_SECRET,
+    ...options.settings.brokerEnvironment,
+  });
+  await waitForHttp(app, `http://127.0.0.1:${port}/health`);
+  return { kind: 'broker', app, groupId: options.groupId, outputTopics: options.inboxTopics, stop: () => app.stop() };
+}
+
+export interface PassthroughProcessOptions {
+  runId: string;
+  kafkaBrokers: string[];
+  groupId: string;
+  sourceTopics: string[];
+  outputTopic: string;
+  settings: BatchSettings;
+}
+
+export async function startPassthroughProcess(options: PassthroughProcessOptions): Promise<SystemUnderTest> {
+  const app = ChildApp.start(`${options.runId}-passthrough`, 'bench/src/passthrough-main.ts', {
+    KAFKA_BROKERS: options.kafkaBrokers.join(','),
+    PASSTHROUGH_GROUP_ID: options.groupId,
+    PASSTHROUGH_SOURCE_TOPICS: options.sourceTopics.join(','),
+    PASSTHROUGH_OUTPUT_TOPIC: options.outputTopic,
+    PASSTHROUGH_SETTINGS: JSON.stringify(options.settings),
+  });
+  return { kind: 'passthrough', app, groupId: options.groupId, outputTopics: [options.outputTopic], stop: () => app.stop() };
+}
+
+export interface HubApi {
+  app: ChildApp;
+  url: string;
+  /** An admin token (admin may call every route). */
+  token: string;
+  stop(): Promise<void>;
+}
+
+/**
+ * hub-api in its own process against a benchmark database, with a fresh signing key and
+ * checkpoint sealing off (AUDIT_CHECKPOINT_INTERVAL_SECONDS=0) so no background
+ * verification competes with what is measured.
+ */
+export async function startHubApi(options: { name: string; databaseUrl: string; kafkaBrokers: string[]; readyTimeoutMs?: number }): Promise<HubApi> {
+  const port = await freePort();
+  const token = `bench-${randomBytes(16).toString('hex')}`;
+  const app = ChildApp.start(options.name, 'apps/hub-api/src/main.ts', {
+    DATABASE_URL: options.databaseUrl,
+    KAFKA_BROKERS: options.kafkaBrokers.join(','),
+    HUB_API_PORT: String(port),
+    LOG_LEVEL: process.env.BENCH_CHILD_LOG_LEVEL ?? 'warn',
+    ACCORD_ADMIN_TOKEN: token,
+    ACCORD_SUBJECT_KEY_SECRET: BENCH_SUBJECT_KEY_SECRET,
+    AUDIT_SIGNING_KEY: generateDevelopmentKeyPair().privateKeyPem,
+    AUDIT_CHECKPOINT_INTERVAL_SECONDS: '0',
+    AUDIT_RETENTION_DAYS: '0',
+  });
+  const url = `http://127.0.0.1:${port}`;
+  try {
+    await waitForHttp(app, `${url}/health`, options.readyTimeoutMs ?? 120_000);
+  } catch (error) {
+    await app.stop();
+    throw error;
+  }
+  return { app, url, token, stop: () => app.stop() };
+}
