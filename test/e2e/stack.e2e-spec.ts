@@ -2,7 +2,9 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createTestDatabase, eventually, REPOSITORY_ROOT, type TestDatabase } from '@accord/testing';
+import { randomUUID } from 'node:crypto';
+import { exampleEventData } from '@accord/contracts';
+import { createTestDatabase, eventually, randomNhsNumber, REPOSITORY_ROOT, type TestDatabase } from '@accord/testing';
 
 // Ports away from a developer's running `npm start` (3000-3010), so both can coexist.
 const PORTS = { HUB_API_PORT: 3200, ASC_PORT: 3201, PH_PORT: 3202, RB_PORT: 3203, BROKER_PORT: 3210 };
@@ -61,6 +63,29 @@ describe('npm start', () => {
       expect(result?.body.info?.kafka?.status).toBe('up');
     }
     expect(output).toContain('admin token:');
+
+    // npm start applied the reference agreements, so the partnership works at once: a
+    // care-home placement recorded in adult social care reaches revenues and benefits through
+    // the broker and becomes a change-of-circumstances task there.
+    expect(output).toMatch(/scc-asc-care-home-to-rb v\d+/);
+    const example = exampleEventData('asc.service.started.v1');
+    const placement = await fetch(`http://127.0.0.1:${PORTS.ASC_PORT}/v1/services`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({
+        ...example,
+        subject: { ...(example.subject as object), localId: `person-${randomUUID()}`, nhsNumber: randomNhsNumber() },
+        serviceType: 'long-term-nursing',
+      }),
+    });
+    expect(placement.status).toBe(201);
+    const { eventId } = (await placement.json()) as { eventId: string };
+    const task = await eventually(async () => {
+      const response = await fetch(`http://127.0.0.1:${PORTS.RB_PORT}/v1/inbox`, { headers: { 'accord-participant': 'southampton.revenues-benefits' } });
+      const body = (await response.json()) as { items?: Array<Record<string, unknown>> };
+      return body.items?.find((item) => item.eventId === eventId);
+    }, 90_000);
+    expect(task).toMatchObject({ kind: 'change-of-circumstances', agreement: expect.stringMatching(/^scc-asc-care-home-to-rb@\d+$/) });
     expect(output).toContain(`http://127.0.0.1:${PORTS.HUB_API_PORT}`);
 
     const exited = new Promise<number | null>((resolve) => stack.once('exit', (code) => resolve(code)));
