@@ -61,6 +61,17 @@ describe('hub-api access control, tokens and participants', () => {
     expect(response.body.code).toBe('invalid-request');
   });
 
+  it('answers a body that is not JSON with a fixed message that never quotes what was sent', async () => {
+    const response = await hub.request('POST', '/v1/consents', {
+      token: ADMIN_TOKEN,
+      body: '{"subject": {"nhsNumber": "9434765919"}, "kind": grant}',
+      contentType: 'application/json',
+    });
+    expect(response.status).toBe(400);
+    expect(response.body).toEqual({ code: 'malformed-body', message: 'The request body is not valid JSON' });
+    expect(JSON.stringify(response.body)).not.toContain('9434765919');
+  });
+
   it('issues a token that is shown once, works, and carries only its roles (403 otherwise)', async () => {
     const issued = await hub.request('POST', '/v1/tokens', { token: ADMIN_TOKEN, body: { roles: ['auditor'], description: 'auditor' } });
     expect(issued.status).toBe(201);

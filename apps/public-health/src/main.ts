@@ -1,13 +1,13 @@
 import 'reflect-metadata';
 import { NestFactory } from '@nestjs/core';
-import { loadEnvironmentOrExit, runMain, startHttpApp } from '@accord/platform';
+import { loadEnvironmentOrExit, runMain, startHttpApp, HTTP_APP_OPTIONS } from '@accord/platform';
 import { connectInbox } from '@accord/domain-service';
 import { AppModule } from './app.module';
 import { PublicHealthEnvironment } from './environment';
 
 runMain('public-health', async () => {
   const environment = loadEnvironmentOrExit('public-health', PublicHealthEnvironment);
-  const app = await NestFactory.create(AppModule.forRoot(environment), { bufferLogs: true });
+  const app = await NestFactory.create(AppModule.forRoot(environment), HTTP_APP_OPTIONS);
   await startHttpApp(app, {
     service: 'public-health',
     title: 'Accord public health service',

@@ -1,13 +1,13 @@
 import 'reflect-metadata';
 import { NestFactory } from '@nestjs/core';
-import { loadEnvironmentOrExit, runMain, startHttpApp } from '@accord/platform';
+import { loadEnvironmentOrExit, runMain, startHttpApp, HTTP_APP_OPTIONS } from '@accord/platform';
 import { connectInbox } from '@accord/domain-service';
 import { AppModule } from './app.module';
 import { RevenuesBenefitsEnvironment } from './environment';
 
 runMain('revenues-benefits', async () => {
   const environment = loadEnvironmentOrExit('revenues-benefits', RevenuesBenefitsEnvironment);
-  const app = await NestFactory.create(AppModule.forRoot(environment), { bufferLogs: true });
+  const app = await NestFactory.create(AppModule.forRoot(environment), HTTP_APP_OPTIONS);
   await startHttpApp(app, {
     service: 'revenues-benefits',
     title: 'Accord revenues and benefits service',

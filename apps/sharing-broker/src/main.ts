@@ -1,12 +1,12 @@
 import 'reflect-metadata';
 import { NestFactory } from '@nestjs/core';
-import { loadEnvironmentOrExit, runMain, startHttpApp } from '@accord/platform';
+import { loadEnvironmentOrExit, runMain, startHttpApp, HTTP_APP_OPTIONS } from '@accord/platform';
 import { AppModule } from './app.module';
 import { SharingBrokerEnvironment } from './environment';
 
 runMain('sharing-broker', async () => {
   const environment = loadEnvironmentOrExit('sharing-broker', SharingBrokerEnvironment);
-  const app = await NestFactory.create(AppModule.forRoot(environment), { bufferLogs: true });
+  const app = await NestFactory.create(AppModule.forRoot(environment), HTTP_APP_OPTIONS);
   await startHttpApp(app, {
     service: 'sharing-broker',
     title: 'Accord sharing broker',

@@ -1,8 +1,9 @@
-import type { INestApplication } from '@nestjs/common';
+import { HttpStatus, type INestApplication, type NestApplicationOptions } from '@nestjs/common';
+import { json, type NextFunction, type Request, type Response } from 'express';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { Logger } from 'nestjs-pino';
 import { ConfigurationError, loadEnvironment } from './config';
-import { AccordExceptionFilter, validationPipe } from './errors';
+import { AccordError, AccordExceptionFilter, validationPipe } from './errors';
 
 /**
  * Validates the environment before anything starts. A missing or malformed setting stops
@@ -29,9 +30,30 @@ export interface HttpAppOptions {
   bearerAuth?: boolean;
 }
 
+/**
+ * Options for NestFactory.create: Nest's own body parser is off because its errors quote
+ * the body (which may hold an NHS number); startHttpApp installs one that does not.
+ */
+export const HTTP_APP_OPTIONS: NestApplicationOptions = { bufferLogs: true, bodyParser: false };
+
+/** The largest JSON body any Accord API accepts. */
+export const MAX_JSON_BODY = '1mb';
+
+/** Body-parser failures as Accord errors with fixed messages: never a fragment of the body. */
+function bodyParserErrors(error: unknown, _request: Request, _response: Response, next: NextFunction): void {
+  const { type, status } = (error ?? {}) as { type?: unknown; status?: unknown };
+  if (typeof type !== 'string' || typeof status !== 'number') return next(error);
+  if (type === 'entity.parse.failed') return next(new AccordError('malformed-body', 'The request body is not valid JSON', HttpStatus.BAD_REQUEST));
+  if (type === 'entity.too.large') {
+    return next(new AccordError('payload-too-large', `The request body is larger than ${MAX_JSON_BODY}`, HttpStatus.PAYLOAD_TOO_LARGE));
+  }
+  next(new AccordError(status === 415 ? 'unsupported-media-type' : 'bad-request', 'The request body could not be read', status));
+}
+
 /** Logger, validation, error mapping, OpenAPI at /docs, graceful shutdown, then listen. */
 export async function startHttpApp(app: INestApplication, options: HttpAppOptions): Promise<string> {
   app.useLogger(app.get(Logger));
+  app.use(json({ limit: MAX_JSON_BODY }), bodyParserErrors);
   app.useGlobalPipes(validationPipe());
   app.useGlobalFilters(new AccordExceptionFilter());
   app.enableShutdownHooks();

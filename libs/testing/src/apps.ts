@@ -1,6 +1,6 @@
 import type { DynamicModule, INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
-import { loadEnvironment, startHttpApp } from '@accord/platform';
+import { HTTP_APP_OPTIONS, loadEnvironment, startHttpApp } from '@accord/platform';
 import { TEST_KAFKA_BROKERS } from './environment';
 
 export interface RunningApp {
@@ -26,7 +26,7 @@ export async function startTestApp<T extends object>(options: {
     LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
     ...options.environment,
   });
-  const app = await NestFactory.create(options.module(environment), { bufferLogs: true, logger: false });
+  const app = await NestFactory.create(options.module(environment), { ...HTTP_APP_OPTIONS, logger: false });
   const url = await startHttpApp(app, { service: options.service, title: options.service, description: 'test', port: 0 });
   return {
     app,
