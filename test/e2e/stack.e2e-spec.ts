@@ -69,23 +69,38 @@ describe('npm start', () => {
     // the broker and becomes a change-of-circumstances task there.
     expect(output).toMatch(/scc-asc-care-home-to-rb v\d+/);
     const example = exampleEventData('asc.service.started.v1');
+    const nhsNumber = randomNhsNumber();
     const placement = await fetch(`http://127.0.0.1:${PORTS.ASC_PORT}/v1/services`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify({
         ...example,
-        subject: { ...(example.subject as object), localId: `person-${randomUUID()}`, nhsNumber: randomNhsNumber() },
+        subject: { ...(example.subject as object), localId: `person-${randomUUID()}`, nhsNumber },
         serviceType: 'long-term-nursing',
       }),
     });
     expect(placement.status).toBe(201);
     const { eventId } = (await placement.json()) as { eventId: string };
-    const task = await eventually(async () => {
-      const response = await fetch(`http://127.0.0.1:${PORTS.RB_PORT}/v1/inbox`, { headers: { 'accord-participant': 'southampton.revenues-benefits' } });
-      const body = (await response.json()) as { items?: Array<Record<string, unknown>> };
-      return body.items?.find((item) => item.eventId === eventId);
-    }, 90_000);
+    const inboxItem = (match: (item: Record<string, any>) => boolean) =>
+      eventually(async () => {
+        const response = await fetch(`http://127.0.0.1:${PORTS.RB_PORT}/v1/inbox`, { headers: { 'accord-participant': 'southampton.revenues-benefits' } });
+        const body = (await response.json()) as { items?: Array<Record<string, any>> };
+        return body.items?.find(match);
+      }, 90_000);
+    const task = await inboxItem((item) => item.eventId === eventId);
     expect(task).toMatchObject({ kind: 'change-of-circumstances', agreement: expect.stringMatching(/^scc-asc-care-home-to-rb@\d+$/) });
+
+    // The person then objects: revenues and benefits is told which record it already holds.
+    const adminToken = /admin token:\s*(\S+)/.exec(output)?.[1];
+    const objection = await fetch(`http://127.0.0.1:${PORTS.HUB_API_PORT}/v1/consents`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${adminToken}` },
+      body: JSON.stringify({ subject: { nhsNumber }, kind: 'object', scope: { agreementId: 'scc-asc-care-home-to-rb' } }),
+    });
+    expect(objection.status).toBe(201);
+    const notice = await inboxItem((item) => item.kind === 'consent-notice' && JSON.stringify(item.details).includes(eventId));
+    expect(notice.details).toMatchObject({ kind: 'object', affected: [{ agreementId: 'scc-asc-care-home-to-rb', eventIds: [eventId] }] });
+    expect(JSON.stringify(notice)).not.toContain(nhsNumber);
     expect(output).toContain(`http://127.0.0.1:${PORTS.HUB_API_PORT}`);
 
     const exited = new Promise<number | null>((resolve) => stack.once('exit', (code) => resolve(code)));

@@ -1,7 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { decodeInboxRecord, inboxTopic } from '@accord/contracts';
 import type { ConsentStatement } from '@accord/governance';
-import { Logger } from '@nestjs/common';
 import { InboxService } from '@accord/domain-service';
 import { EVENT_CATALOG } from '../agreements/event-catalog';
 import { consentChangeMessage, consentNoticeMessage, consentNotices, type RecordedStatement, type SharedDecision } from './consent-notices';
@@ -85,22 +84,39 @@ describe('consent notices', () => {
     for (const message of [change, notice]) expect(JSON.stringify(message)).not.toContain(PERSON.nhsNumber);
   });
 
-  it("is receipted by a domain service's inbox without a work item and without throwing (it is not a shared record)", async () => {
+  it("becomes a consent-notice work item in a domain service's inbox, once however often it is delivered", async () => {
     const objection = statement('object');
-    const notice = consentNoticeMessage(objection, { recipient: 'southampton.revenues-benefits', affected: [] }, false);
-    expect(decodeInboxRecord({ key: notice.key, headers: notice.headers, value: notice.value }).ok).toBe(false);
-    const receipts: unknown[][] = [];
-    const dataSource = { manager: { query: async (_sql: string, parameters: unknown[]) => (receipts.push(parameters), [{ event_id: parameters[1] }]) } };
-    const inbox = new InboxService(
-      { participants: ['southampton.revenues-benefits'], inboxHandlers: [] } as never,
-      dataSource as never,
-      {} as never,
+    const notice = consentNoticeMessage(
+      objection,
+      { recipient: 'southampton.revenues-benefits', affected: [{ agreementId: 'scc-asc-care-home-to-rb', purpose: 'council-tax-and-hb-review', eventIds: ['e-1', 'e-2'] }] },
+      false,
     );
-    const warn = jest.spyOn(Logger.prototype, 'warn').mockImplementation(() => undefined);
-    const outcome = await inbox.receive(notice.topic, 0, { key: Buffer.from(notice.key), headers: notice.headers, value: Buffer.from(notice.value), offset: '0' } as never);
-    expect(warn).toHaveBeenCalledWith(expect.anything(), 'inbox record without a valid envelope; receipted, no work item');
-    warn.mockRestore();
-    expect(outcome).toBe('invalid-envelope');
-    expect(receipts).toEqual([['southampton.revenues-benefits', notice.eventId, 'unknown', 'accord.consent.notice.v1', 'invalid-envelope']]);
+    expect(decodeInboxRecord({ key: notice.key, headers: notice.headers, value: notice.value }).ok).toBe(false);
+    const receipts = new Set<string>();
+    const items: Array<Record<string, unknown>> = [];
+    const manager = {
+      query: async (_sql: string, parameters: string[]) => {
+        const key = `${parameters[0]}|${parameters[1]}|${parameters[2]}`;
+        if (receipts.has(key)) return [];
+        receipts.add(key);
+        return [{ event_id: parameters[1] }];
+      },
+      insert: async (_entity: unknown, item: Record<string, unknown>) => void items.push(item),
+    };
+    const dataSource = { manager, transaction: async (work: (m: typeof manager) => Promise<void>) => work(manager) };
+    const inbox = new InboxService({ participants: ['southampton.revenues-benefits'], inboxHandlers: [] } as never, dataSource as never, {} as never);
+    const record = { key: Buffer.from(notice.key), headers: notice.headers, value: Buffer.from(notice.value), offset: '0' } as never;
+    expect(await inbox.receive(notice.topic, 0, record)).toBe('consent-notice');
+    expect(await inbox.receive(notice.topic, 0, record)).toBe('consent-notice');
+    expect(items).toHaveLength(1);
+    expect(items[0]).toMatchObject({
+      participant: 'southampton.revenues-benefits',
+      kind: 'consent-notice',
+      eventId: notice.eventId,
+      eventType: 'accord.consent.notice.v1',
+      agreement: 'scc-asc-care-home-to-rb',
+      details: { kind: 'object', affected: [{ agreementId: 'scc-asc-care-home-to-rb', eventIds: ['e-1', 'e-2'] }] },
+    });
+    expect(items[0].summary).toMatch(/objected to sharing.*review 2 record\(s\)/);
   });
 });

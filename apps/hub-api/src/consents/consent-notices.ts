@@ -1,4 +1,4 @@
-import { CONSENT_CHANGES_TOPIC, HEADERS, inboxTopic, JSON_CONTENT_TYPE, SPEC_VERSION } from '@accord/contracts';
+import { CONSENT_CHANGES_TOPIC, CONSENT_NOTICE_TYPE, HEADERS, inboxTopic, JSON_CONTENT_TYPE, SPEC_VERSION } from '@accord/contracts';
 import {
   consentState,
   uuidV5,
@@ -18,7 +18,6 @@ import type { OutboxMessage } from '@accord/kafka';
  */
 
 export const CONSENT_CHANGE_TYPE = 'accord.consent.changed.v1';
-export const CONSENT_NOTICE_TYPE = 'accord.consent.notice.v1';
 /** The hub is not a participant; its records say so rather than borrowing a participant's source. */
 export const HUB_SOURCE = 'urn:accord:hub';
 

@@ -1,19 +1,19 @@
 import { randomUUID } from 'node:crypto';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource, InjectRepository } from '@nestjs/typeorm';
-import { plainToInstance } from 'class-transformer';
-import { validateSync } from 'class-validator';
+import { plainToInstance, Type } from 'class-transformer';
+import { IsArray, IsBoolean, IsIn, IsNotEmpty, IsOptional, IsString, IsUUID, validateSync, ValidateNested } from 'class-validator';
 import type { KafkaMessage } from 'kafkajs';
 import { DataSource, Repository } from 'typeorm';
 import type { QueryDeepPartialEntity } from 'typeorm/query-builder/QueryPartialEntity';
-import { decodeInboxRecord, inboxTopic } from '@accord/contracts';
+import { CONSENT_NOTICE_TYPE, decodeInboxRecord, inboxTopic } from '@accord/contracts';
 import { problemsFrom } from '@accord/platform';
 import { DOMAIN_SERVICE_OPTIONS, type DomainServiceOptions } from '../options';
 import { DEFAULT_PAGE_SIZE, pageOf, type Page, type PageQuery } from '../records/page';
 import type { InboxHandler, WorkItemDraft } from './inbox-handler';
 import { WorkItemEntity } from './work-item.entity';
 
-export type ReceiptOutcome = 'work-item' | 'no-work' | 'unexpected-type' | 'invalid-shape' | 'invalid-envelope';
+export type ReceiptOutcome = 'work-item' | 'consent-notice' | 'no-work' | 'unexpected-type' | 'invalid-shape' | 'invalid-envelope';
 
 export type WorkItemView = Omit<WorkItemEntity, 'seq'>;
 
@@ -61,6 +61,10 @@ export class InboxService {
       this.logger.warn({ topic }, 'record from a topic this service does not serve; ignored');
       return 'unexpected-type';
     }
+    if (headerText(message, 'ce_type') === CONSENT_NOTICE_TYPE) {
+      const notice = this.decodeNotice(message);
+      if (notice) return this.store(participant, notice, { outcome: 'consent-notice', draft: consentNoticeWork(notice.data as unknown as ConsentNotice) });
+    }
     const received = this.decode(message);
     if (!received) {
       const eventId = headerText(message, 'ce_id') || `${topic}/${partition}/${message.offset}`;
@@ -69,7 +73,11 @@ export class InboxService {
       await this.receipt(participant, { eventId, agreement, eventType: headerText(message, 'ce_type') || null }, 'invalid-envelope');
       return 'invalid-envelope';
     }
-    const { outcome, draft } = this.interpret(received);
+    return this.store(participant, received, this.interpret(received));
+  }
+
+  /** The receipt and its work item in one transaction; a redelivered record makes neither again. */
+  private async store(participant: string, received: Received, { outcome, draft }: { outcome: ReceiptOutcome; draft?: WorkItemDraft }) {
     await this.dataSource.transaction(async (manager) => {
       const fresh = await this.receipt(participant, received, outcome, manager);
       if (!fresh) {
@@ -111,6 +119,31 @@ export class InboxService {
     } catch {
       return undefined;
     }
+  }
+
+  /**
+   * A consent notice from the hub (not a shared record: no agreement headers). Kept as a work
+   * item, because the recipient must act on it: stop using the listed records for that purpose.
+   */
+  private decodeNotice(message: KafkaMessage): Received | undefined {
+    let value: unknown;
+    try {
+      value = JSON.parse(message.value?.toString('utf8') ?? '');
+    } catch {
+      return undefined;
+    }
+    const notice = plainToInstance(ConsentNotice, value);
+    if (validateSync(notice, { validationError: { target: false, value: false } }).length > 0) return undefined;
+    return {
+      eventId: notice.noticeId,
+      eventType: CONSENT_NOTICE_TYPE,
+      source: headerText(message, 'ce_source') || 'urn:accord:hub',
+      time: headerText(message, 'ce_time') || null,
+      agreement: [...new Set(notice.affected.map((entry) => entry.agreementId))].join(',') || 'none',
+      purpose: [...new Set(notice.affected.map((entry) => entry.purpose))].join(',') || 'none',
+      decisionId: notice.statementId,
+      data: notice as unknown as Record<string, unknown>,
+    };
   }
 
   private interpret(received: Received): { outcome: ReceiptOutcome; draft?: WorkItemDraft } {
@@ -161,6 +194,61 @@ export class InboxService {
       record: received.data,
     };
   }
+}
+
+class AffectedRecords {
+  @IsString()
+  @IsNotEmpty()
+  agreementId: string;
+
+  @IsString()
+  purpose: string;
+
+  @IsArray()
+  @IsString({ each: true })
+  eventIds: string[];
+}
+
+/** `accord.consent.notice.v1` as the hub sends it (CONSENT_NOTICE_TYPE in @accord/contracts). */
+class ConsentNotice {
+  @IsUUID()
+  noticeId: string;
+
+  @IsUUID()
+  statementId: string;
+
+  @IsIn(['withdraw', 'object', 'national-opt-out'])
+  kind: string;
+
+  @IsString()
+  effectiveFrom: string;
+
+  @IsArray()
+  @ValidateNested({ each: true })
+  @Type(() => AffectedRecords)
+  affected: AffectedRecords[];
+
+  @IsOptional()
+  @IsBoolean()
+  truncated?: boolean;
+}
+
+const NOTICE_KINDS: Record<string, string> = {
+  withdraw: 'withdrew consent',
+  object: 'objected to sharing',
+  'national-opt-out': 'registered a national data opt-out',
+};
+
+function consentNoticeWork(notice: ConsentNotice): WorkItemDraft {
+  const records = notice.affected.reduce((total, entry) => total + entry.eventIds.length, 0);
+  return {
+    kind: 'consent-notice',
+    summary:
+      `The person ${NOTICE_KINDS[notice.kind]} from ${notice.effectiveFrom.slice(0, 10)}: review ${records} record(s) already ` +
+      `received under ${notice.affected.map((entry) => entry.agreementId).join(', ') || 'no agreement'} and stop further use for that purpose` +
+      (notice.truncated ? ' (the list is truncated; ask the hub for the rest)' : ''),
+    details: { statementId: notice.statementId, kind: notice.kind, effectiveFrom: notice.effectiveFrom, affected: notice.affected, truncated: notice.truncated ?? false },
+  };
 }
 
 function headerText(message: KafkaMessage, name: string): string {
