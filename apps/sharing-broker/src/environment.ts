@@ -62,6 +62,14 @@ export class SharingBrokerEnvironment extends BaseEnvironment {
   @integerSetting('BROKER_CONSUMERS', 1, 16)
   BROKER_CONSUMERS: number = 3;
 
+  /**
+   * Partitions each consumer works on at once. Each partition's batches stay in order; the
+   * batches of different partitions overlap their Postgres and Kafka round trips (their
+   * decision writes still take the audit chain one at a time).
+   */
+  @integerSetting('BROKER_PARTITIONS_CONCURRENTLY', 1, 64)
+  BROKER_PARTITIONS_CONCURRENTLY: number = 6;
+
   /** How often to look for new events topics (participants registered later). */
   @integerSetting('BROKER_TOPIC_REFRESH_MS', 100, 600_000)
   BROKER_TOPIC_REFRESH_MS: number = 5000;
@@ -69,6 +77,15 @@ export class SharingBrokerEnvironment extends BaseEnvironment {
   /** Upper bound of one fetched batch per partition, in bytes (kafkajs maxBytesPerPartition). */
   @integerSetting('BROKER_MAX_BATCH_BYTES', 1024, 64 * 1024 * 1024)
   BROKER_MAX_BATCH_BYTES: number = 1024 * 1024;
+
+  /**
+   * The least data a fetch returns with unless BROKER_MAX_WAIT_MS passes first (kafkajs
+   * minBytes, Kafka fetch.min.bytes). Above 1, a trickle of events is handled in fewer,
+   * larger batches — each batch has a fixed cost in Postgres and Kafka round trips — at
+   * the price of waiting up to BROKER_MAX_WAIT_MS for it.
+   */
+  @integerSetting('BROKER_MIN_FETCH_BYTES', 1, 64 * 1024 * 1024)
+  BROKER_MIN_FETCH_BYTES: number = 1;
 
   /** How long a fetch waits for data before returning a smaller batch (kafkajs maxWaitTimeInMs). */
   @integerSetting('BROKER_MAX_WAIT_MS', 10, 30_000)

@@ -26,6 +26,11 @@ export interface BatchConsumerOptions {
   retryInitialMs?: number;
   retryMaxMs?: number;
   consumerConfig?: Partial<ConsumerConfig>;
+  /**
+   * Batches of different partitions handled at once (kafkajs partitionsConsumedConcurrently;
+   * default 1). Each partition's batches still run in order, one at a time.
+   */
+  partitionsConcurrently?: number;
   /** Called with each failure of the handler (for metrics). */
   onFailure?: (error: unknown) => void;
 }
@@ -94,7 +99,7 @@ export class BatchConsumer {
     await consumer.run({
       autoCommit: false,
       eachBatchAutoResolve: false,
-      partitionsConsumedConcurrently: 1,
+      partitionsConsumedConcurrently: this.options.partitionsConcurrently ?? 1,
       eachBatch: async ({ batch, heartbeat, isRunning, isStale, resolveOffset }) => {
         const context: BatchContext = {
           topic: batch.topic,

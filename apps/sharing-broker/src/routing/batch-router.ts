@@ -69,6 +69,7 @@ export class BatchRouter {
     const inspected: InspectedRecord[] = messages.map((message) => inspectRecord({ topic, partition, offset: message.offset, message }));
     const accepted = inspected.filter((item): item is AcceptedEvent => item.kind === 'accepted');
 
+    const startedAt = performance.now();
     // 2. Agreements, then the consent of every person who has a candidate, in one query.
     await this.agreements.refresh(this.dataSource.manager);
     const candidates = candidatesOf(accepted, (provider) => this.agreements.agreementsOf(provider));
@@ -88,6 +89,7 @@ export class BatchRouter {
         : { kind: 'rejected', row: rejectedRow(item, rejectedAt, this.settings.subjectKeySecret) },
     );
 
+    const evaluatedAt = performance.now();
     await context.heartbeat().catch(() => undefined);
     if (!context.isActive()) throw new BatchAbandoned();
 
@@ -96,6 +98,7 @@ export class BatchRouter {
       this.agreements.versionsOf(manager, sharedRecorded(written.plans)),
     );
 
+    const writtenAt = performance.now();
     // 6. Deliver: fresh shared decisions, recorded shared decisions of redelivered events, rejects.
     const outgoing: Outgoing[] = [];
     let redelivered = 0;
@@ -120,7 +123,9 @@ export class BatchRouter {
         }
       }
     });
+    const producingAt = performance.now();
     await this.producer.send(outgoing);
+    const producedAt = performance.now();
 
     // 7. Done: the BatchConsumer commits. Count only what this attempt recorded.
     for (const row of plan.toAppend) this.metrics.decisions.inc({ outcome: row.outcome, reason: row.reasons[0] ?? 'none' });
@@ -145,6 +150,11 @@ export class BatchRouter {
         produced: outgoing.length,
         redelivered,
         ms: Math.round(seconds * 1000),
+        // Where the time went: reading governance state and evaluating, the write-ahead
+        // transaction (including waiting for the audit chain), and producing.
+        evaluateMs: Math.round(evaluatedAt - startedAt),
+        writeMs: Math.round(writtenAt - evaluatedAt),
+        produceMs: Math.round(producedAt - producingAt),
       },
       'batch handled',
     );

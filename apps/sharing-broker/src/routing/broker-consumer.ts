@@ -50,9 +50,11 @@ export class BrokerConsumer implements OnApplicationBootstrap, OnModuleDestroy {
       consumerConfig: {
         maxBytesPerPartition: this.config.getOrThrow<number>('BROKER_MAX_BATCH_BYTES'),
         maxWaitTimeInMs: this.config.getOrThrow<number>('BROKER_MAX_WAIT_MS'),
+        minBytes: this.config.getOrThrow<number>('BROKER_MIN_FETCH_BYTES'),
         sessionTimeout,
         heartbeatInterval: Math.min(3000, Math.floor(sessionTimeout / 3)),
       },
+      partitionsConcurrently: this.config.getOrThrow<number>('BROKER_PARTITIONS_CONCURRENTLY'),
       onFailure: () => metrics.batchFailures.inc(),
     };
     // Members of one group: Kafka gives each its own partitions, so per-partition order holds.

@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, type EntityManager } from 'typeorm';
 import { appendDecisions } from '@accord/persistence';
-import { planWrites, type PlanInput, type RecordedDecision, type WritePlan } from './decisions';
+import { planWrites, recordedFrom, type PlanInput, type RecordedDecision, type WritePlan } from './decisions';
 
 interface RecordedRow {
   decision_id: string;
@@ -15,32 +15,94 @@ interface RecordedRow {
   payload_digest: string | null;
 }
 
+/** One batch waiting for its turn at the audit chain. */
+interface PendingWrite {
+  items: readonly PlanInput[];
+  extra: (manager: EntityManager, plan: WritePlan) => Promise<unknown>;
+  resolve(result: { plan: WritePlan; extra: unknown }): void;
+  reject(error: unknown): void;
+}
+
+/** Decisions one group transaction may carry, so a backlog does not make one huge statement. */
+export const MAX_GROUP_ITEMS = 10_000;
+
 /**
- * Writes a batch's decisions ahead of any release (guarantee 3), in one transaction: it
- * takes the audit chain head lock first, so that what it then reads about earlier
- * decisions cannot change before it commits (another broker instance that took over the
- * partition waits for us, then sees our rows), and appends only what is not recorded yet.
+ * Writes batches' decisions ahead of any release (guarantee 3). The audit chain takes one
+ * writer at a time (its head row is locked until commit), so the batches that arrive while
+ * a write is under way wait, and then go together in the next transaction: a group
+ * commit. Each transaction takes the chain head lock first, so that what it then reads
+ * about earlier decisions cannot change before it commits (another broker instance that
+ * took over a partition waits for us, then sees our rows), and appends only what is not
+ * recorded yet. The batches of a group are planned in arrival order, each seeing the rows
+ * planned before it, exactly as if they had been written one after another; a failure
+ * fails every batch of the group, having written nothing, and each retries on its own.
  */
 @Injectable()
 export class DecisionWriter {
+  private readonly queue: PendingWrite[] = [];
+  private writing = false;
+
   constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
 
   /**
    * `extra` runs in the same transaction after the plan is made (e.g. to load the agreement
-   * versions that recorded decisions name). Throws, having written nothing, when Postgres fails.
+   * versions that recorded decisions name). Resolves once the decisions are committed;
+   * throws, having written nothing, when Postgres fails.
    */
-  async write<T>(
-    items: readonly PlanInput[],
-    extra: (manager: EntityManager, plan: WritePlan) => Promise<T>,
-  ): Promise<{ plan: WritePlan; extra: T }> {
-    return this.dataSource.transaction('READ COMMITTED', async (manager) => {
-      await manager.query('SELECT 1 FROM audit_chain_head WHERE id = 1 FOR UPDATE');
-      const recorded = await recordedDecisions(manager, items);
-      const plan = planWrites(items, recorded);
-      await appendDecisions(manager, plan.toAppend);
-      return { plan, extra: await extra(manager, plan) };
+  write<T>(items: readonly PlanInput[], extra: (manager: EntityManager, plan: WritePlan) => Promise<T>): Promise<{ plan: WritePlan; extra: T }> {
+    return new Promise((resolve, reject) => {
+      this.queue.push({ items, extra, resolve: resolve as PendingWrite['resolve'], reject });
+      if (!this.writing) void this.drain();
     });
   }
+
+  private async drain(): Promise<void> {
+    this.writing = true;
+    try {
+      while (this.queue.length > 0) {
+        const group = this.nextGroup();
+        try {
+          const results = await this.dataSource.transaction('READ COMMITTED', (manager) => writeGroup(manager, group));
+          group.forEach((pending, index) => pending.resolve(results[index]!));
+        } catch (error) {
+          for (const pending of group) pending.reject(error);
+        }
+      }
+    } finally {
+      this.writing = false;
+    }
+  }
+
+  private nextGroup(): PendingWrite[] {
+    const group = [this.queue.shift()!];
+    let size = group[0]!.items.length;
+    while (this.queue.length > 0 && size + this.queue[0]!.items.length <= MAX_GROUP_ITEMS) {
+      const next = this.queue.shift()!;
+      size += next.items.length;
+      group.push(next);
+    }
+    return group;
+  }
+}
+
+async function writeGroup(manager: EntityManager, group: readonly PendingWrite[]): Promise<Array<{ plan: WritePlan; extra: unknown }>> {
+  await manager.query('SELECT 1 FROM audit_chain_head WHERE id = 1 FOR UPDATE');
+  let recorded = await recordedDecisions(
+    manager,
+    group.flatMap((pending) => pending.items),
+  );
+  const plans = group.map((pending) => {
+    const plan = planWrites(pending.items, recorded);
+    recorded = recorded.concat(plan.toAppend.map(recordedFrom));
+    return plan;
+  });
+  await appendDecisions(
+    manager,
+    plans.flatMap((plan) => plan.toAppend),
+  );
+  const results: Array<{ plan: WritePlan; extra: unknown }> = [];
+  for (const [index, pending] of group.entries()) results.push({ plan: plans[index]!, extra: await pending.extra(manager, plans[index]!) });
+  return results;
 }
 
 /** Decisions already in the log for the batch: its rejection ids, and any non-rejected decision of its event ids. */
@@ -49,10 +111,14 @@ async function recordedDecisions(manager: EntityManager, items: readonly PlanInp
   const eventIds = [...new Set(items.flatMap((item) => (item.kind === 'accepted' ? [item.eventId] : [])))];
   if (rejectionIds.length === 0 && eventIds.length === 0) return [];
   const rows: RecordedRow[] = await manager.query(
-    `SELECT decision_id, event_id, recipient, agreement_id, agreement_version, purpose, outcome, payload_digest
-       FROM decisions
-      WHERE decision_id = ANY($1::uuid[]) OR (event_id = ANY($2::text[]) AND outcome <> 'rejected')
-      ORDER BY seq`,
+    // Two index lookups, not one OR: with an OR over two arrays the planner may scan the
+    // whole table (measured: ~56 ms a batch at 150k rows before the table was analysed).
+    `SELECT seq, decision_id, event_id, recipient, agreement_id, agreement_version, purpose, outcome, payload_digest
+       FROM decisions WHERE decision_id = ANY($1::uuid[])
+     UNION
+     SELECT seq, decision_id, event_id, recipient, agreement_id, agreement_version, purpose, outcome, payload_digest
+       FROM decisions WHERE event_id = ANY($2::text[]) AND outcome <> 'rejected'
+     ORDER BY seq`,
     [rejectionIds, eventIds],
   );
   return rows.map((row) => ({
