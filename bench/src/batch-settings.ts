@@ -6,17 +6,21 @@ import { SharingBrokerEnvironment } from '../../apps/sharing-broker/src/environm
  * two differ only in what they do with a batch. From apps/sharing-broker/src/routing:
  * - consumer (BrokerConsumer → BatchConsumer of @accord/kafka): `maxBytesPerPartition` =
  *   BROKER_MAX_BATCH_BYTES, `maxWaitTimeInMs` = BROKER_MAX_WAIT_MS, kafkajs defaults
- *   otherwise (minBytes 1, maxBytes 10 MB); `eachBatch`, `autoCommit: false`,
- *   `partitionsConsumedConcurrently: 1`, offsets committed after the batch is handled;
+ *   `minBytes` = BROKER_MIN_FETCH_BYTES, kafkajs defaults otherwise (maxBytes 10 MB);
+ *   BROKER_CONSUMERS members of the group in one process, each with `eachBatch`,
+ *   `autoCommit: false`, `partitionsConsumedConcurrently` = BROKER_PARTITIONS_CONCURRENTLY,
+ *   offsets committed after the batch is handled;
  * - producer (RecordProducer): idempotent, `maxInFlightRequests: 1`, murmur2 partitioner,
  *   one `sendBatch` with `acks: -1` per consumed batch.
- * The values come from the broker's own environment defaults unless BROKER_MAX_BATCH_BYTES
- * or BROKER_MAX_WAIT_MS are set, and are then passed to both.
+ * The values come from the broker's own environment defaults unless those variables are
+ * set, and are then passed to both.
  */
 export interface BatchSettings {
   consumer: Partial<ConsumerConfig>;
   producer: ProducerConfig;
   partitionsConsumedConcurrently: number;
+  /** Members of the consumer group in one process (BROKER_CONSUMERS). */
+  consumers: number;
   acks: -1;
   /** The broker environment that yields the same settings. */
   brokerEnvironment: Record<string, string>;
@@ -26,11 +30,21 @@ export function batchSettings(environment: NodeJS.ProcessEnv = process.env): Bat
   const defaults = new SharingBrokerEnvironment();
   const maxBytesPerPartition = Number(environment.BROKER_MAX_BATCH_BYTES || defaults.BROKER_MAX_BATCH_BYTES);
   const maxWaitTimeInMs = Number(environment.BROKER_MAX_WAIT_MS || defaults.BROKER_MAX_WAIT_MS);
+  const minBytes = Number(environment.BROKER_MIN_FETCH_BYTES || defaults.BROKER_MIN_FETCH_BYTES);
+  const consumers = Number(environment.BROKER_CONSUMERS || defaults.BROKER_CONSUMERS);
+  const partitionsConsumedConcurrently = Number(environment.BROKER_PARTITIONS_CONCURRENTLY || defaults.BROKER_PARTITIONS_CONCURRENTLY);
   return {
-    consumer: { maxBytesPerPartition, maxWaitTimeInMs },
+    consumer: { maxBytesPerPartition, maxWaitTimeInMs, minBytes },
     producer: { idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false },
-    partitionsConsumedConcurrently: 1,
+    partitionsConsumedConcurrently,
+    consumers,
     acks: -1,
-    brokerEnvironment: { BROKER_MAX_BATCH_BYTES: String(maxBytesPerPartition), BROKER_MAX_WAIT_MS: String(maxWaitTimeInMs) },
+    brokerEnvironment: {
+      BROKER_MAX_BATCH_BYTES: String(maxBytesPerPartition),
+      BROKER_MAX_WAIT_MS: String(maxWaitTimeInMs),
+      BROKER_MIN_FETCH_BYTES: String(minBytes),
+      BROKER_CONSUMERS: String(consumers),
+      BROKER_PARTITIONS_CONCURRENTLY: String(partitionsConsumedConcurrently),
+    },
   };
 }

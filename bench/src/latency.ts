@@ -49,7 +49,13 @@ export async function measureLatency(options: {
   await consumer.connect();
   await consumer.subscribe({ topics: system.outputTopics, fromBeginning: false });
   const joined = new Promise<void>((resolve) => consumer.on(consumer.events.GROUP_JOIN, () => resolve()));
+  // The clock must stop when a record arrives, not when this consumer gets round to it:
+  // no offset commit per batch (a fresh group reading from the end needs none) and every
+  // partition's batch taken at once — the broker writes to 8 inbox topics × 6 partitions,
+  // and a commit round trip per tiny batch would add its own queue to the broker's figure.
   await consumer.run({
+    autoCommit: false,
+    partitionsConsumedConcurrently: 64,
     eachBatchAutoResolve: true,
     eachBatch: async ({ batch }) => {
       const now = performance.now();

@@ -19,27 +19,32 @@ export async function startPassthrough(options: PassthroughOptions): Promise<{ s
   const { kafka, settings } = options;
   const producer: Producer = kafka.producer({ ...settings.producer, createPartitioner: Partitioners.DefaultPartitioner });
   await producer.connect();
-  const consumer: Consumer = kafka.consumer({ groupId: options.groupId, allowAutoTopicCreation: false, ...settings.consumer });
-  await consumer.connect();
-  await consumer.subscribe({ topics: options.sourceTopics, fromBeginning: true });
-  await consumer.run({
-    autoCommit: false,
-    eachBatchAutoResolve: false,
-    partitionsConsumedConcurrently: settings.partitionsConsumedConcurrently,
-    eachBatch: async ({ batch, resolveOffset }) => {
-      if (batch.messages.length === 0) return;
-      await producer.send({
-        topic: options.outputTopic,
-        acks: settings.acks,
-        messages: batch.messages.map((message) => ({ key: message.key, value: message.value, headers: message.headers })),
-      });
-      resolveOffset(batch.lastOffset());
-      await consumer.commitOffsets([{ topic: batch.topic, partition: batch.partition, offset: (BigInt(batch.lastOffset()) + 1n).toString() }]);
-    },
-  });
+  // As many group members as the broker runs (BROKER_CONSUMERS), each with its own partitions.
+  const consumers: Consumer[] = [];
+  for (let member = 0; member < settings.consumers; member++) {
+    const consumer: Consumer = kafka.consumer({ groupId: options.groupId, allowAutoTopicCreation: false, ...settings.consumer });
+    consumers.push(consumer);
+    await consumer.connect();
+    await consumer.subscribe({ topics: options.sourceTopics, fromBeginning: true });
+    await consumer.run({
+      autoCommit: false,
+      eachBatchAutoResolve: false,
+      partitionsConsumedConcurrently: settings.partitionsConsumedConcurrently,
+      eachBatch: async ({ batch, resolveOffset }) => {
+        if (batch.messages.length === 0) return;
+        await producer.send({
+          topic: options.outputTopic,
+          acks: settings.acks,
+          messages: batch.messages.map((message) => ({ key: message.key, value: message.value, headers: message.headers })),
+        });
+        resolveOffset(batch.lastOffset());
+        await consumer.commitOffsets([{ topic: batch.topic, partition: batch.partition, offset: (BigInt(batch.lastOffset()) + 1n).toString() }]);
+      },
+    });
+  }
   return {
     async stop() {
-      await consumer.disconnect().catch(() => undefined);
+      await Promise.all(consumers.map((consumer) => consumer.disconnect().catch(() => undefined)));
       await producer.disconnect().catch(() => undefined);
     },
   };

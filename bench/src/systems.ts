@@ -39,6 +39,7 @@ export async function startBroker(options: BrokerOptions): Promise<SystemUnderTe
     ACCORD_SUBJECT_KEY_SECRET: BENCH_SUBJECT_KEY_SECRET,
     ACCORD_PSEUDONYMISATION_SECRET: BENCH_PSEUDONYMISATION_SECRET,
     ...options.settings.brokerEnvironment,
+    ...(process.env.BENCH_BROKER_NODE_OPTIONS ? { NODE_OPTIONS: process.env.BENCH_BROKER_NODE_OPTIONS } : {}),
   });
   await waitForHttp(app, `http://127.0.0.1:${port}/health`);
   return { kind: 'broker', app, groupId: options.groupId, outputTopics: options.inboxTopics, stop: () => app.stop() };
