@@ -167,7 +167,8 @@ format_storage() {
     mkdir -p "$DATA_DIR"
   fi
   local cluster_id
-  cluster_id="$("$NODE" -e "process.stdout.write(require('crypto').randomBytes(16).toString('base64url'))")"
+  # A random 16-byte id in base64url, never starting with '-' (StorageTool would read it as an option; Kafka's own Uuid avoids it too).
+  cluster_id="$("$NODE" -e "let id; do id = require('crypto').randomBytes(16).toString('base64url'); while (id.startsWith('-')); process.stdout.write(id)")"
   say "Formatting KRaft storage in $DATA_DIR (cluster $cluster_id)"
   if ! "$JAVA" -cp "$LIBS_DIR/*:$LOG4J_DIR" -Dlog4j2.configurationFile="$LOG4J_DIR/log4j2.xml" \
       kafka.tools.StorageTool format --standalone -t "$cluster_id" -c "$PROPS_FILE" >"$RUN_DIR/format.log" 2>&1; then
