@@ -1,9 +1,9 @@
-import { HttpStatus, type INestApplication, type NestApplicationOptions } from '@nestjs/common';
+import type { INestApplication, NestApplicationOptions } from '@nestjs/common';
 import { json, type NextFunction, type Request, type Response } from 'express';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { Logger } from 'nestjs-pino';
 import { ConfigurationError, loadEnvironment } from './config';
-import { AccordError, AccordExceptionFilter, validationPipe } from './errors';
+import { AccordExceptionFilter, bodyParserError, validationPipe } from './errors';
 
 /**
  * Validates the environment before anything starts. A missing or malformed setting stops
@@ -39,15 +39,9 @@ export const HTTP_APP_OPTIONS: NestApplicationOptions = { bufferLogs: true, body
 /** The largest JSON body any Accord API accepts. */
 export const MAX_JSON_BODY = '1mb';
 
-/** Body-parser failures as Accord errors with fixed messages: never a fragment of the body. */
+/** Body-parser failures reach the exception filter as Accord errors with fixed messages. */
 function bodyParserErrors(error: unknown, _request: Request, _response: Response, next: NextFunction): void {
-  const { type, status } = (error ?? {}) as { type?: unknown; status?: unknown };
-  if (typeof type !== 'string' || typeof status !== 'number') return next(error);
-  if (type === 'entity.parse.failed') return next(new AccordError('malformed-body', 'The request body is not valid JSON', HttpStatus.BAD_REQUEST));
-  if (type === 'entity.too.large') {
-    return next(new AccordError('payload-too-large', `The request body is larger than ${MAX_JSON_BODY}`, HttpStatus.PAYLOAD_TOO_LARGE));
-  }
-  next(new AccordError(status === 415 ? 'unsupported-media-type' : 'bad-request', 'The request body could not be read', status));
+  next(bodyParserError(error, `The request body is larger than ${MAX_JSON_BODY}`) ?? error);
 }
 
 /** Logger, validation, error mapping, OpenAPI at /docs, graceful shutdown, then listen. */

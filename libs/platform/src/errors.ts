@@ -65,6 +65,23 @@ export function validationPipe(): ValidationPipe {
   });
 }
 
+/**
+ * A body parser's failure (body-parser / express: errors with a numeric `status`) as an
+ * AccordError with a fixed message: its own messages can quote the body, and a body may
+ * hold an NHS number. `tooLarge` states the size limit in the caller's words. Anything
+ * else is not a body-parser failure: undefined.
+ */
+export function bodyParserError(error: unknown, tooLarge: string): AccordError | undefined {
+  const { type, status } = (error ?? {}) as { type?: unknown; status?: unknown };
+  if (typeof status !== 'number') return undefined;
+  if (type === 'entity.parse.failed') return new AccordError('malformed-body', 'The request body is not valid JSON', HttpStatus.BAD_REQUEST);
+  if (status === HttpStatus.PAYLOAD_TOO_LARGE) return new AccordError('payload-too-large', tooLarge, HttpStatus.PAYLOAD_TOO_LARGE);
+  if (status === HttpStatus.UNSUPPORTED_MEDIA_TYPE) {
+    return new AccordError('unsupported-media-type', 'The body uses an unsupported character set or encoding', HttpStatus.UNSUPPORTED_MEDIA_TYPE);
+  }
+  return new AccordError('bad-request', 'The request body could not be read', status >= 400 && status < 500 ? status : HttpStatus.BAD_REQUEST);
+}
+
 const CODES: Record<number, string> = {
   400: 'bad-request',
   401: 'unauthenticated',

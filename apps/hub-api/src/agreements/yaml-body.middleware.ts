@@ -1,13 +1,14 @@
-import { HttpStatus, Injectable, type NestMiddleware } from '@nestjs/common';
+import { Injectable, type NestMiddleware } from '@nestjs/common';
 import { text } from 'express';
 import type { NextFunction, Request, Response } from 'express';
-import { AccordError } from '@accord/platform';
+import { bodyParserError } from '@accord/platform';
 
 /** The media types an agreement may be sent as YAML with (CONTRACT.md §3 names application/yaml). */
 export const YAML_MEDIA_TYPES = ['application/yaml', 'application/x-yaml', 'text/yaml', 'text/x-yaml'];
 
 /** Agreements are small; anything bigger is a mistake, not a document. */
 export const MAX_AGREEMENT_BYTES = 256 * 1024;
+const TOO_LARGE = `An agreement may be at most ${MAX_AGREEMENT_BYTES / 1024} KiB`;
 
 /**
  * Nest parses JSON only. This reads YAML request bodies as text (left to the governance
@@ -21,20 +22,8 @@ export class YamlBodyMiddleware implements NestMiddleware {
 
   async use(request: Request, response: Response, next: NextFunction): Promise<void> {
     await new Promise<void>((resolve, reject) => {
-      this.parse(request, response, (error?: unknown) => (error ? reject(bodyError(error)) : resolve()));
+      this.parse(request, response, (error?: unknown) => (error ? reject(bodyParserError(error, TOO_LARGE) ?? error) : resolve()));
     });
     next();
   }
-}
-
-function bodyError(error: unknown): AccordError {
-  const status = (error as { status?: number }).status;
-  if (status === HttpStatus.PAYLOAD_TOO_LARGE) {
-    return new AccordError('payload-too-large', `An agreement may be at most ${MAX_AGREEMENT_BYTES / 1024} KiB`, HttpStatus.PAYLOAD_TOO_LARGE);
-  }
-  if (status === HttpStatus.UNSUPPORTED_MEDIA_TYPE) {
-    return new AccordError('unsupported-media-type', 'The body uses an unsupported character set or encoding', HttpStatus.UNSUPPORTED_MEDIA_TYPE);
-  }
-  // body-parser's messages can quote the body: a fixed message instead.
-  return new AccordError('bad-request', 'The request body could not be read', HttpStatus.BAD_REQUEST);
 }
