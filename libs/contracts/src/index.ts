@@ -8,3 +8,4 @@ export * from './events';
 export * from './examples';
 export * from './envelope';
 export * from './dead-letter';
+export * from './consent-notice';

@@ -42,13 +42,6 @@ export const DLQ_TOPIC = 'accord.dlq';
 export const CONSENT_CHANGES_TOPIC = 'accord.consent.changes';
 
 /**
- * The record the hub puts on a recipient's inbox topic when a consent statement now
- * withholds what it already received: `{ noticeId, statementId, kind, scope, effectiveFrom,
- * recordedAt, affected: [{ agreementId, purpose, eventIds }], truncated? }`.
- */
-export const CONSENT_NOTICE_TYPE = 'accord.consent.notice.v1';
-
-/**
  * Every participant's events topic, for a kafkajs pattern subscription (so a participant
  * registered later is picked up on the next metadata refresh). No `g` flag: `test` must be stateless.
  */

@@ -1,4 +1,12 @@
-import { CONSENT_CHANGES_TOPIC, CONSENT_NOTICE_TYPE, HEADERS, inboxTopic, JSON_CONTENT_TYPE, SPEC_VERSION } from '@accord/contracts';
+import {
+  CONSENT_CHANGES_TOPIC,
+  CONSENT_NOTICE_TYPE,
+  HEADERS,
+  inboxTopic,
+  JSON_CONTENT_TYPE,
+  SPEC_VERSION,
+  type ConsentNoticeRecord,
+} from '@accord/contracts';
 import {
   consentState,
   uuidV5,
@@ -21,8 +29,6 @@ export const CONSENT_CHANGE_TYPE = 'accord.consent.changed.v1';
 /** The hub is not a participant; its records say so rather than borrowing a participant's source. */
 export const HUB_SOURCE = 'urn:accord:hub';
 
-/** The kinds after which recipients may have to stop using what they already received. */
-export const RESTRICTIVE_KINDS: ReadonlySet<ConsentKind> = new Set(['withdraw', 'object', 'national-opt-out']);
 
 export interface RecordedStatement {
   id: string;
@@ -154,7 +160,7 @@ export function noticeId(statementId: string, recipient: string): string {
 /** One record on the recipient's inbox topic: which of the events it holds the statement now covers. */
 export function consentNoticeMessage(statement: RecordedStatement, notice: ConsentNotice, truncated: boolean): OutboxMessage {
   const id = noticeId(statement.id, notice.recipient);
-  const value = {
+  const value: ConsentNoticeRecord = {
     noticeId: id,
     statementId: statement.id,
     kind: statement.kind,

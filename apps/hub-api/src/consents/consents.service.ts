@@ -3,6 +3,7 @@ import { Injectable } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, type EntityManager } from 'typeorm';
+import { isRestrictiveConsentKind } from '@accord/contracts';
 import { enqueue } from '@accord/kafka';
 import {
   consentState,
@@ -18,7 +19,6 @@ import {
   consentChangeMessage,
   consentNoticeMessage,
   consentNotices,
-  RESTRICTIVE_KINDS,
   type RecordedStatement,
   type SharedDecision,
 } from './consent-notices';
@@ -153,7 +153,7 @@ export class ConsentsService {
     keys: { nhsNumber?: string; niNumber?: string },
   ): Promise<{ statement: RecordedStatement; notices: number }> {
     const messages = [consentChangeMessage(statement, keys)];
-    if (RESTRICTIVE_KINDS.has(statement.kind)) {
+    if (isRestrictiveConsentKind(statement.kind)) {
       const { decisions, truncated } = await this.sharedDecisions(manager, statement, keys);
       if (decisions.length > 0) {
         const [statements] = await consentStatementsFor(manager, [subject], this.secret());

@@ -1,12 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource, InjectRepository } from '@nestjs/typeorm';
-import { plainToInstance, Type } from 'class-transformer';
-import { IsArray, IsBoolean, IsIn, IsNotEmpty, IsOptional, IsString, IsUUID, validateSync, ValidateNested } from 'class-validator';
+import { plainToInstance } from 'class-transformer';
+import { validateSync } from 'class-validator';
 import type { KafkaMessage } from 'kafkajs';
 import { DataSource, Repository } from 'typeorm';
 import type { QueryDeepPartialEntity } from 'typeorm/query-builder/QueryPartialEntity';
-import { CONSENT_NOTICE_TYPE, decodeInboxRecord, inboxTopic } from '@accord/contracts';
+import { CONSENT_NOTICE_TYPE, decodeConsentNotice, decodeInboxRecord, inboxTopic, type ConsentNoticeRecord } from '@accord/contracts';
 import { problemsFrom } from '@accord/platform';
 import { DOMAIN_SERVICE_OPTIONS, type DomainServiceOptions } from '../options';
 import { DEFAULT_PAGE_SIZE, pageOf, type Page, type PageQuery } from '../records/page';
@@ -62,8 +62,8 @@ export class InboxService {
       return 'unexpected-type';
     }
     if (headerText(message, 'ce_type') === CONSENT_NOTICE_TYPE) {
-      const notice = this.decodeNotice(message);
-      if (notice) return this.store(participant, notice, { outcome: 'consent-notice', draft: consentNoticeWork(notice.data as unknown as ConsentNotice) });
+      const decoded = this.decodeNotice(message);
+      if (decoded) return this.store(participant, decoded.received, { outcome: 'consent-notice', draft: consentNoticeWork(decoded.notice) });
     }
     const received = this.decode(message);
     if (!received) {
@@ -125,16 +125,10 @@ export class InboxService {
    * A consent notice from the hub (not a shared record: no agreement headers). Kept as a work
    * item, because the recipient must act on it: stop using the listed records for that purpose.
    */
-  private decodeNotice(message: KafkaMessage): Received | undefined {
-    let value: unknown;
-    try {
-      value = JSON.parse(message.value?.toString('utf8') ?? '');
-    } catch {
-      return undefined;
-    }
-    const notice = plainToInstance(ConsentNotice, value);
-    if (validateSync(notice, { validationError: { target: false, value: false } }).length > 0) return undefined;
-    return {
+  private decodeNotice(message: KafkaMessage): { received: Received; notice: ConsentNoticeRecord } | undefined {
+    const notice = decodeConsentNotice(message.value);
+    if (!notice) return undefined;
+    const received: Received = {
       eventId: notice.noticeId,
       eventType: CONSENT_NOTICE_TYPE,
       source: headerText(message, 'ce_source') || 'urn:accord:hub',
@@ -144,6 +138,7 @@ export class InboxService {
       decisionId: notice.statementId,
       data: notice as unknown as Record<string, unknown>,
     };
+    return { received, notice };
   }
 
   private interpret(received: Received): { outcome: ReceiptOutcome; draft?: WorkItemDraft } {
@@ -196,50 +191,13 @@ export class InboxService {
   }
 }
 
-class AffectedRecords {
-  @IsString()
-  @IsNotEmpty()
-  agreementId: string;
-
-  @IsString()
-  purpose: string;
-
-  @IsArray()
-  @IsString({ each: true })
-  eventIds: string[];
-}
-
-/** `accord.consent.notice.v1` as the hub sends it (CONSENT_NOTICE_TYPE in @accord/contracts). */
-class ConsentNotice {
-  @IsUUID()
-  noticeId: string;
-
-  @IsUUID()
-  statementId: string;
-
-  @IsIn(['withdraw', 'object', 'national-opt-out'])
-  kind: string;
-
-  @IsString()
-  effectiveFrom: string;
-
-  @IsArray()
-  @ValidateNested({ each: true })
-  @Type(() => AffectedRecords)
-  affected: AffectedRecords[];
-
-  @IsOptional()
-  @IsBoolean()
-  truncated?: boolean;
-}
-
 const NOTICE_KINDS: Record<string, string> = {
   withdraw: 'withdrew consent',
   object: 'objected to sharing',
   'national-opt-out': 'registered a national data opt-out',
 };
 
-function consentNoticeWork(notice: ConsentNotice): WorkItemDraft {
+function consentNoticeWork(notice: ConsentNoticeRecord): WorkItemDraft {
   const records = notice.affected.reduce((total, entry) => total + entry.eventIds.length, 0);
   return {
     kind: 'consent-notice',
