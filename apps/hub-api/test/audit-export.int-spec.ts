@@ -1,11 +1,10 @@
-import { randomUUID } from 'node:crypto';
 import { get as httpGet, type IncomingMessage } from 'node:http';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { DataSource } from 'typeorm';
 import { generateDevelopmentKeyPair, type UnchainedDecision } from '@accord/audit-chain';
 import { appendDecisions } from '@accord/persistence';
-import { createTestDatabase, startTestApp, type RunningApp, type TestDatabase } from '@accord/testing';
+import { createTestDatabase, exampleDecision, startTestApp, type RunningApp, type TestDatabase } from '@accord/testing';
 import { AppModule } from '../src/app.module';
 import { HubApiEnvironment } from '../src/environment';
 
@@ -23,28 +22,18 @@ const retained = () => {
 };
 
 function decision(index: number): UnchainedDecision {
-  return {
-    decisionId: randomUUID(),
-    eventId: randomUUID(),
-    eventType: 'asc.service.started.v1',
-    source: 'southampton.adult-social-care',
-    recipient: 'southampton.revenues-benefits',
-    agreementId: 'scc-asc-care-home-to-rb',
-    agreementVersion: 3,
-    purpose: 'council-tax-and-hb-review',
-    lawfulBasis: { article6: 'public-task', article9: null, legislation: ['Local Government Finance Act 1992'] },
-    outcome: index % 3 === 0 ? 'withheld' : 'shared',
-    reasons: [index % 3 === 0 ? 'objection' : 'permitted'],
-    fieldsReleased: index % 3 === 0 ? [] : ['subject.localId', 'subject.name', 'serviceType', 'startDate'],
+  const withheld = index % 3 === 0;
+  return exampleDecision({
+    outcome: withheld ? 'withheld' : 'shared',
+    reasons: [withheld ? 'objection' : 'permitted'],
+    fieldsReleased: withheld ? [] : ['subject.localId', 'subject.name', 'serviceType', 'startDate'],
     fieldsWithheld: ['subject.nhsNumber', 'subject.dateOfBirth'],
-    consentRefs: [],
     subjectKey: (index % 5000).toString(16).padStart(64, 'a'),
-    payloadDigest: index % 3 === 0 ? null : 'f'.repeat(64),
-    topic: 'accord.events.southampton.adult-social-care',
+    payloadDigest: withheld ? null : 'f'.repeat(64),
     partition: index % 6,
     offset: String(index),
     decidedAt: new Date(Date.UTC(2026, 3, 1) + index * 1000).toISOString(),
-  };
+  });
 }
 
 describe('exporting the whole sharing log', () => {

@@ -3,7 +3,7 @@ import { DataSource } from 'typeorm';
 import { generateDevelopmentKeyPair, hashRecord, type ChainedDecision, type UnchainedDecision } from '@accord/audit-chain';
 import { subjectKey, subjectKeys } from '@accord/governance';
 import { appendDecisions, readDecisionsAfter } from '@accord/persistence';
-import { createTestDatabase, startTestApp, type RunningApp, type TestDatabase } from '@accord/testing';
+import { createTestDatabase, exampleDecision, startTestApp, type RunningApp, type TestDatabase } from '@accord/testing';
 import { AppModule } from '../src/app.module';
 import { AuditSealer } from '../src/audit/audit-sealer.service';
 import { verifyAuditLog, type AuditVerificationReport } from '../src/audit/audit-verification';
@@ -43,24 +43,13 @@ function decision(subject: Record<string, string> | null, day: number, overrides
   subjectKeys: ReturnType<typeof subjectKeys>;
 } {
   return {
-    decisionId: randomUUID(),
-    eventId: randomUUID(),
-    eventType: 'asc.service.started.v1',
-    source: ASC,
-    recipient: RB,
-    ...CARE_HOME,
-    outcome: 'shared',
-    reasons: ['permitted'],
-    fieldsReleased: ['subject.localId', 'serviceType', 'startDate'],
-    fieldsWithheld: ['subject.nhsNumber'],
-    consentRefs: [],
-    subjectKey: subjectKey(subject, SECRET),
-    payloadDigest: 'f'.repeat(64),
-    topic: `accord.events.${ASC}`,
-    partition: 1,
-    offset: String(100 + day),
-    decidedAt: `2026-04-${String(day).padStart(2, '0')}T09:30:00.000Z`,
-    ...overrides,
+    ...exampleDecision({
+      ...CARE_HOME,
+      subjectKey: subjectKey(subject, SECRET),
+      offset: String(100 + day),
+      decidedAt: `2026-04-${String(day).padStart(2, '0')}T09:30:00.000Z`,
+      ...overrides,
+    }),
     subjectKeys: subjectKeys(subject, SECRET),
   };
 }

@@ -1,40 +1,15 @@
 import { randomUUID } from 'node:crypto';
 import type { DataSource } from 'typeorm';
 import { verifyChain } from '@accord/audit-chain';
-import { dataSourceOptions, HUB_ENTITIES, HUB_MIGRATIONS, HUB_SCHEMA, openDatabase, readChainHead, readDecisionsAfter, type DecisionToAppend } from '@accord/persistence';
-import { createTestDatabase, type TestDatabase } from '@accord/testing';
+import { dataSourceOptions, HUB_ENTITIES, HUB_MIGRATIONS, HUB_SCHEMA, openDatabase, readChainHead, readDecisionsAfter } from '@accord/persistence';
+import { createTestDatabase, exampleDecision, type TestDatabase } from '@accord/testing';
 import { DecisionWriter } from '../src/routing/decision-writer';
 import type { EvaluatedDecision, PlanInput } from '../src/routing/decisions';
-
-function row(eventId: string, recipient: string): DecisionToAppend {
-  return {
-    decisionId: randomUUID(),
-    eventId,
-    eventType: 'asc.service.started.v1',
-    source: 'southampton.adult-social-care',
-    recipient,
-    agreementId: 'scc-asc-care-home-to-rb',
-    agreementVersion: 1,
-    purpose: 'council-tax-and-hb-review',
-    lawfulBasis: { article6: 'public-task', article9: null, legislation: [] },
-    outcome: 'shared',
-    reasons: ['permitted'],
-    fieldsReleased: ['subject.localId'],
-    fieldsWithheld: [],
-    consentRefs: [],
-    subjectKey: 'c'.repeat(64),
-    payloadDigest: 'd'.repeat(64),
-    topic: 'accord.events.southampton.adult-social-care',
-    partition: 0,
-    offset: '1',
-    decidedAt: new Date().toISOString(),
-  };
-}
 
 const accepted = (eventId: string, ...recipients: string[]): PlanInput => ({
   kind: 'accepted',
   eventId,
-  decisions: recipients.map((recipient) => ({ row: row(eventId, recipient) }) as EvaluatedDecision),
+  decisions: recipients.map((recipient) => ({ row: exampleDecision({ eventId, recipient }) }) as EvaluatedDecision),
 });
 
 describe('the broker decision writer: batches that wait for the audit chain are committed together', () => {

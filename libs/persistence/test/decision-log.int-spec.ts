@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { DataSource } from 'typeorm';
 import { GENESIS_HASH, verifyChain, type UnchainedDecision } from '@accord/audit-chain';
-import { createTestDatabase, type TestDatabase } from '@accord/testing';
+import { createTestDatabase, exampleDecision, type TestDatabase } from '@accord/testing';
 import {
   appendDecisions,
   dataSourceOptions,
@@ -15,31 +15,9 @@ import {
   readDecisionsAfter,
 } from '@accord/persistence';
 
-function decision(overrides: Partial<UnchainedDecision> = {}): UnchainedDecision {
-  return {
-    decisionId: randomUUID(),
-    eventId: randomUUID(),
-    eventType: 'asc.service.started.v1',
-    source: 'southampton.adult-social-care',
-    recipient: 'southampton.revenues-benefits',
-    agreementId: 'scc-asc-care-home-to-rb',
-    agreementVersion: 3,
-    purpose: 'council-tax-and-hb-review',
-    lawfulBasis: { article6: 'public-task', article9: null, legislation: ['Local Government Finance Act 1992'] },
-    outcome: 'shared',
-    reasons: ['permitted'],
-    fieldsReleased: ['subject.localId', 'serviceType'],
-    fieldsWithheld: ['subject.nhsNumber'],
-    consentRefs: [],
-    subjectKey: 'a'.repeat(64),
-    payloadDigest: 'b'.repeat(64),
-    topic: 'accord.events.southampton.adult-social-care',
-    partition: 2,
-    offset: '9007199254740993',
-    decidedAt: '2026-04-01T09:30:00.123Z',
-    ...overrides,
-  };
-}
+/** The file's decisions: int64 offsets and millisecond times must read back exactly. */
+const decision = (overrides: Partial<UnchainedDecision> = {}): UnchainedDecision =>
+  exampleDecision({ partition: 2, offset: '9007199254740993', decidedAt: '2026-04-01T09:30:00.123Z', ...overrides });
 
 describe('the audit log writer against the real Postgres', () => {
   let database: TestDatabase;

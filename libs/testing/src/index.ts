@@ -8,3 +8,4 @@ export * from './identities';
 export * from './apps';
 export * from './topic-recorder';
 export * from './openapi';
+export * from './decisions';
