@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, type EntityManager } from 'typeorm';
-import { appendDecisions } from '@accord/persistence';
+import { appendDecisions, lockChainHead } from '@accord/persistence';
 import { planWrites, recordedFrom, type PlanInput, type RecordedDecision, type WritePlan } from './decisions';
 
 interface RecordedRow {
@@ -86,7 +86,7 @@ export class DecisionWriter {
 }
 
 async function writeGroup(manager: EntityManager, group: readonly PendingWrite[]): Promise<Array<{ plan: WritePlan; extra: unknown }>> {
-  await manager.query('SELECT 1 FROM audit_chain_head WHERE id = 1 FOR UPDATE');
+  const head = await lockChainHead(manager);
   let recorded = await recordedDecisions(
     manager,
     group.flatMap((pending) => pending.items),
@@ -99,6 +99,7 @@ async function writeGroup(manager: EntityManager, group: readonly PendingWrite[]
   await appendDecisions(
     manager,
     plans.flatMap((plan) => plan.toAppend),
+    head,
   );
   const results: Array<{ plan: WritePlan; extra: unknown }> = [];
   for (const [index, pending] of group.entries()) results.push({ plan: plans[index]!, extra: await pending.extra(manager, plans[index]!) });

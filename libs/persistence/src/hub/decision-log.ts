@@ -1,5 +1,5 @@
 import type { EntityManager } from 'typeorm';
-import { chain, type ChainedDecision, type UnchainedDecision } from '@accord/audit-chain';
+import { chain, type ChainedDecision, type ChainHead, type UnchainedDecision } from '@accord/audit-chain';
 
 /**
  * A decision to append. `subjectKeys` is optional and not part of the row: when a record
@@ -11,6 +11,17 @@ import { chain, type ChainedDecision, type UnchainedDecision } from '@accord/aud
 export type DecisionToAppend = UnchainedDecision & {
   subjectKeys?: { nhsNumber?: string; niNumber?: string };
 };
+
+/**
+ * Takes the chain head's row lock in the caller's transaction (writers take turns here;
+ * the lock is held until that transaction ends) and reads the head. A writer that must read the log before appending — the broker,
+ * checking what is already recorded — locks first and passes the head to appendDecisions.
+ */
+export async function lockChainHead(manager: EntityManager): Promise<ChainHead> {
+  const [head] = await manager.query('SELECT seq, hash FROM audit_chain_head WHERE id = 1 FOR UPDATE');
+  if (!head) throw new Error('the audit chain head row is missing: run the hub migrations');
+  return { seq: Number(head.seq), hash: head.hash };
+}
 
 /**
  * The audit log's writer (write-ahead: call it in the transaction that must be durable
@@ -29,11 +40,14 @@ export type DecisionToAppend = UnchainedDecision & {
  * bottleneck, the design moves to one chain per partition segment (ARCHITECTURE.md,
  * Scale-out), each with its own head row.
  */
-export async function appendDecisions(manager: EntityManager, decisions: DecisionToAppend[]): Promise<ChainedDecision[]> {
+export async function appendDecisions(
+  manager: EntityManager,
+  decisions: DecisionToAppend[],
+  lockedHead?: ChainHead,
+): Promise<ChainedDecision[]> {
   if (decisions.length === 0) return [];
-  const [head] = await manager.query('SELECT seq, hash FROM audit_chain_head WHERE id = 1 FOR UPDATE');
-  if (!head) throw new Error('the audit chain head row is missing: run the hub migrations');
-  const chained = chain(decisions, { seq: Number(head.seq), hash: head.hash });
+  const head = lockedHead ?? (await lockChainHead(manager));
+  const chained = chain(decisions, head);
   const columns = {
     seq: chained.map((row) => row.seq),
     decisionId: chained.map((row) => row.decisionId),
