@@ -8,4 +8,5 @@ export * from './public-route';
 export * from './bootstrap';
 export * from './core-modules';
 export * from './metrics';
+export * from './paging';
 export { default as DEVELOPMENT_DEFAULTS } from './development-defaults.json';

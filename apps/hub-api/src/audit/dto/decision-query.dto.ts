@@ -1,7 +1,7 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
-import { Type } from 'class-transformer';
-import { IsIn, IsInt, IsOptional, Matches, Max, MaxLength, Min, registerDecorator, type ValidationOptions } from 'class-validator';
-import { isValidNhsNumber, isValidNiNumber, PARTICIPANT_ID_PATTERN } from '@accord/contracts';
+import { IsIn, IsOptional, Matches, MaxLength, registerDecorator, type ValidationOptions } from 'class-validator';
+import { IsNhsNumber, IsNiNumber, PARTICIPANT_ID_PATTERN } from '@accord/contracts';
+import { IsPageLimit } from '@accord/platform';
 import { DECISION_REASONS } from '../plain-english';
 
 /** `2026-04-01`, or a date-time with seconds optional and an explicit offset: `2026-04-01T09:30:00Z`, `…+01:00`. */
@@ -22,9 +22,10 @@ function validator(name: string, validate: (value: unknown, object: Record<strin
     };
 }
 
-// The messages never contain the value: it may be an NHS or NI number.
-const IsNhsNumber = validator('isNhsNumber', (value) => isValidNhsNumber(value), 'must be a valid NHS number (10 digits with a correct check digit)');
-const IsNiNumber = validator('isNiNumber', (value) => isValidNiNumber(value), 'must be a valid National Insurance number');
+// The contract's identifier checks, in this API's message style (no property name). No
+// message contains the value: it may be an NHS or NI number.
+const VALID_NHS_NUMBER = { message: 'must be a valid NHS number (10 digits with a correct check digit)' };
+const VALID_NI_NUMBER = { message: 'must be a valid National Insurance number' };
 const IsTimestamp = validator(
   'isTimestamp',
   (value) => typeof value === 'string' && TIMESTAMP_PATTERN.test(value) && !Number.isNaN(Date.parse(value)),
@@ -40,12 +41,12 @@ const IsNotBeforeFrom = validator(
 export class DecisionFilterQuery {
   @ApiPropertyOptional({ description: 'Hashed server-side like subjectKey; never stored or logged', example: '9434765919' })
   @IsOptional()
-  @IsNhsNumber()
+  @IsNhsNumber(VALID_NHS_NUMBER)
   nhsNumber?: string;
 
   @ApiPropertyOptional({ description: 'Hashed server-side like subjectKey; never stored or logged', example: 'QQ123456C' })
   @IsOptional()
-  @IsNiNumber()
+  @IsNiNumber(VALID_NI_NUMBER)
   niNumber?: string;
 
   @ApiPropertyOptional({ example: 'southampton.revenues-benefits' })
@@ -100,10 +101,7 @@ export class DecisionPageQuery extends DecisionFilterQuery {
 
   @ApiPropertyOptional({ minimum: 1, maximum: 1000, default: 100, description: 'Page size (ignored when streaming CSV or NDJSON)' })
   @IsOptional()
-  @Type(() => Number)
-  @IsInt({ message: 'must be a whole number' })
-  @Min(1, { message: 'must be at least 1' })
-  @Max(1000, { message: 'must be at most 1000' })
+  @IsPageLimit(1000)
   limit?: number;
 }
 
@@ -111,12 +109,12 @@ export class DecisionPageQuery extends DecisionFilterQuery {
 export class SubjectReportQuery {
   @ApiPropertyOptional({ example: '9434765919' })
   @IsOptional()
-  @IsNhsNumber()
+  @IsNhsNumber(VALID_NHS_NUMBER)
   nhsNumber?: string;
 
   @ApiPropertyOptional({ example: 'QQ123456C' })
   @IsOptional()
-  @IsNiNumber()
+  @IsNiNumber(VALID_NI_NUMBER)
   niNumber?: string;
 
   @ApiPropertyOptional({ description: 'The nextCursor of the previous page' })
@@ -126,9 +124,6 @@ export class SubjectReportQuery {
 
   @ApiPropertyOptional({ minimum: 1, maximum: 1000, default: 1000 })
   @IsOptional()
-  @Type(() => Number)
-  @IsInt({ message: 'must be a whole number' })
-  @Min(1, { message: 'must be at least 1' })
-  @Max(1000, { message: 'must be at most 1000' })
+  @IsPageLimit(1000)
   limit?: number;
 }

@@ -1,7 +1,8 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { ArrayMaxSize, ArrayMinSize, Equals, IsIn, IsInt, IsOptional, Matches, Max, Min, ValidateNested } from 'class-validator';
+import { ArrayMaxSize, ArrayMinSize, Equals, IsIn, IsInt, IsOptional, Matches, Min, ValidateNested } from 'class-validator';
 import { REJECTION_REASONS } from '@accord/contracts';
+import { IsPageLimit } from '@accord/platform';
 
 export const DEAD_LETTER_STATUSES = ['pending', 'redriven', 'exhausted'] as const;
 export type DeadLetterStatus = (typeof DEAD_LETTER_STATUSES)[number];
@@ -27,10 +28,7 @@ export class DeadLetterQuery {
 
   @ApiPropertyOptional({ minimum: 1, maximum: 1000, default: 100, description: 'Most records listed, newest first' })
   @IsOptional()
-  @Type(() => Number)
-  @IsInt({ message: 'must be a whole number' })
-  @Min(1, { message: 'must be at least 1' })
-  @Max(1000, { message: 'must be at most 1000' })
+  @IsPageLimit(1000)
   limit?: number;
 }
 
