@@ -1,7 +1,7 @@
 import { Inject, Injectable, Logger, type OnModuleDestroy } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
-import type { Admin, Kafka } from 'kafkajs';
-import { brokersFrom, createKafka } from '@accord/kafka';
+import type { Kafka } from 'kafkajs';
+import { brokersFrom, createKafka, SharedAdmin } from '@accord/kafka';
 import { createLogger } from '@accord/platform';
 
 /** Consumer groups the hub itself runs to read the DLQ: not shown to ops. */
@@ -23,53 +23,16 @@ export const opsKafkaProvider = {
     }),
 };
 
-/** One admin connection for the ops module, connected on first use and replaced after a failure. */
+/** The ops module's admin connection (see SharedAdmin), closed with the module. */
 @Injectable()
-export class OpsAdmin implements OnModuleDestroy {
-  private readonly logger = new Logger(OpsAdmin.name);
-  private admin: Promise<Admin> | undefined;
-  private closed = false;
-
-  constructor(@Inject(OPS_KAFKA) private readonly kafka: Kafka) {}
-
-  /** Runs `work` with the admin; a failure drops the connection so the next call reconnects. */
-  async use<T>(work: (admin: Admin) => Promise<T>): Promise<T> {
-    if (this.closed) throw new Error('the ops Kafka admin is closed');
-    const admin = await this.connected();
-    try {
-      return await work(admin);
-    } catch (error) {
-      await this.reset();
-      throw error;
-    }
+export class OpsAdmin extends SharedAdmin implements OnModuleDestroy {
+  constructor(@Inject(OPS_KAFKA) kafka: Kafka) {
+    const logger = new Logger(OpsAdmin.name);
+    super(kafka, (error) => logger.debug({ err: error }, 'admin disconnect failed'));
   }
 
-  async onModuleDestroy(): Promise<void> {
-    this.closed = true;
-    await this.reset();
-  }
-
-  private connected(): Promise<Admin> {
-    this.admin ??= (async () => {
-      const admin = this.kafka.admin();
-      await admin.connect();
-      return admin;
-    })().catch((error: unknown) => {
-      this.admin = undefined;
-      throw error;
-    });
-    return this.admin;
-  }
-
-  /**
-   * Drops the connection. kafkajs keeps every topic an admin ever asked about in its metadata
-   * requests, so once another client deletes one of them every request fails: a fresh admin
-   * forgets them.
-   */
-  async reset(): Promise<void> {
-    const admin = this.admin;
-    this.admin = undefined;
-    if (admin) await (await admin.catch(() => undefined))?.disconnect().catch((error: unknown) => this.logger.debug({ err: error }, 'admin disconnect failed'));
+  onModuleDestroy(): Promise<void> {
+    return this.close();
   }
 }
 

@@ -1,30 +1,33 @@
 import { Injectable, OnModuleDestroy } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { InjectRepository } from '@nestjs/typeorm';
-import type { Admin } from 'kafkajs';
 import { Repository } from 'typeorm';
 import { eventsTopic, inboxTopic, parseParticipantId } from '@accord/contracts';
-import { brokersFrom, createKafka, ensureTopics } from '@accord/kafka';
+import { brokersFrom, createKafka, ensureTopics, SharedAdmin } from '@accord/kafka';
 import { ParticipantEntity } from '@accord/persistence';
 import type { ParticipantView } from './dto/register-participant.dto';
 
 @Injectable()
 export class ParticipantsService implements OnModuleDestroy {
-  private admin: Promise<Admin> | undefined;
+  private readonly admin: SharedAdmin;
 
   constructor(
     @InjectRepository(ParticipantEntity) private readonly participants: Repository<ParticipantEntity>,
-    private readonly config: ConfigService,
-  ) {}
+    config: ConfigService,
+  ) {
+    this.admin = new SharedAdmin(createKafka({ clientId: 'accord-hub-api', brokers: brokersFrom(config.getOrThrow('KAFKA_BROKERS')) }));
+  }
 
   /** Registers (or renames) a participant and creates its source and inbox topics. */
   async register(id: string, displayName: string): Promise<ParticipantView> {
     const { org, system } = parseParticipantId(id);
     // Topics first: a participant is only listed once partners can publish and consume.
-    await ensureTopics(await this.kafkaAdmin(), [
-      { topic: eventsTopic(id), numPartitions: 6 },
-      { topic: inboxTopic(id), numPartitions: 6 },
-    ]);
+    await this.admin.use((admin) =>
+      ensureTopics(admin, [
+        { topic: eventsTopic(id), numPartitions: 6 },
+        { topic: inboxTopic(id), numPartitions: 6 },
+      ]),
+    );
     await this.participants.upsert({ id, organisation: org, system, displayName }, ['id']);
     return this.view(await this.participants.findOneByOrFail({ id }));
   }
@@ -38,20 +41,8 @@ export class ParticipantsService implements OnModuleDestroy {
     return this.participants.existsBy({ id });
   }
 
-  async onModuleDestroy(): Promise<void> {
-    if (this.admin) await (await this.admin).disconnect().catch(() => undefined);
-  }
-
-  private kafkaAdmin(): Promise<Admin> {
-    this.admin ??= (async () => {
-      const admin = createKafka({ clientId: 'accord-hub-api', brokers: brokersFrom(this.config.getOrThrow('KAFKA_BROKERS')) }).admin();
-      await admin.connect();
-      return admin;
-    })().catch((error: unknown) => {
-      this.admin = undefined;
-      throw error;
-    });
-    return this.admin;
+  onModuleDestroy(): Promise<void> {
+    return this.admin.close();
   }
 
   private view(row: ParticipantEntity): ParticipantView {
