@@ -40,7 +40,7 @@ export async function startBroker(options: BrokerOptions): Promise<SystemUnderTe
     ACCORD_PSEUDONYMISATION_SECRET: BENCH_PSEUDONYMISATION_SECRET,
     ...options.settings.brokerEnvironment,
     ...(process.env.BENCH_BROKER_NODE_OPTIONS ? { NODE_OPTIONS: process.env.BENCH_BROKER_NODE_OPTIONS } : {}),
-  });
+  }, (process.env.BENCH_BROKER_NODE_ARGS ?? '').split(/\s+/).filter(Boolean));
   await waitForHttp(app, `http://127.0.0.1:${port}/health`);
   return { kind: 'broker', app, groupId: options.groupId, outputTopics: options.inboxTopics, stop: () => app.stop() };
 }

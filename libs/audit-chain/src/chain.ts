@@ -44,9 +44,11 @@ export function chain(unchained: readonly UnchainedDecision[], head: ChainHead |
     prevHash = head.hash;
   }
   const chained: ChainedDecision[] = new Array(unchained.length);
+  // A batch's decisions usually share one decidedAt: check each distinct value once.
+  const checkedTimes = new Set<string>();
   for (let i = 0; i < unchained.length; i++) {
     const decision = unchained[i]!;
-    assertStorable(decision, i);
+    assertStorable(decision, i, checkedTimes);
     const record = pickContent(decision) as unknown as ChainedDecision;
     record.seq = ++seq;
     record.prevHash = prevHash;
@@ -65,7 +67,7 @@ function pickContent(decision: UnchainedDecision): Record<string, unknown> {
   return copy;
 }
 
-function assertStorable(decision: UnchainedDecision, index: number): void {
+function assertStorable(decision: UnchainedDecision, index: number, checkedTimes: Set<string>): void {
   const invalid = (field: string, expected: string): never => {
     throw new AuditChainError(
       AuditChainErrorCode.RecordInvalid,
@@ -102,9 +104,11 @@ function assertStorable(decision: UnchainedDecision, index: number): void {
   if (!Number.isSafeInteger(decision.partition) || decision.partition < 0) invalid('partition', 'a non-negative integer');
   if (typeof decision.offset !== 'string' || !OFFSET.test(decision.offset)) invalid('offset', 'a decimal string');
   const decidedAt = decision.decidedAt;
+  if (typeof decidedAt === 'string' && checkedTimes.has(decidedAt)) return;
   if (typeof decidedAt !== 'string' || !DECIDED_AT.test(decidedAt) || !roundTrips(decidedAt)) {
     invalid('decidedAt', 'an ISO timestamp with milliseconds in UTC, e.g. 2026-04-01T09:30:00.000Z');
   }
+  checkedTimes.add(decidedAt);
 }
 
 /** True when timestamptz (read back as a Date) reproduces the string exactly: no 2026-02-30. */

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 
 /**
  * Decision ids are name-based UUIDs (RFC 9562 version 5) in a fixed Accord namespace, so
@@ -10,10 +10,10 @@ export const DECISION_ID_NAMESPACE = '1c7a4f0e-5b2d-4e8a-9d3c-6f1e2a7b8c90';
 const namespaceBytes = Buffer.from(DECISION_ID_NAMESPACE.replace(/-/g, ''), 'hex');
 
 export function uuidV5(name: string, namespace: Uint8Array = namespaceBytes): string {
-  const hash = createHash('sha1').update(namespace).update(name, 'utf8').digest();
-  hash[6] = (hash[6]! & 0x0f) | 0x50;
-  hash[8] = (hash[8]! & 0x3f) | 0x80;
-  const hex = hash.subarray(0, 16).toString('hex');
+  const digest = hash('sha1', Buffer.concat([namespace, Buffer.from(name, 'utf8')]), 'buffer');
+  digest[6] = (digest[6]! & 0x0f) | 0x50;
+  digest[8] = (digest[8]! & 0x3f) | 0x80;
+  const hex = digest.subarray(0, 16).toString('hex');
   return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20, 32)}`;
 }
 
@@ -37,6 +37,6 @@ export function decisionId(input: DecisionIdInput): string {
  */
 export function rejectionDecisionId(input: { readonly eventId: string } | { readonly rawRecord: string | Uint8Array }): string {
   if ('eventId' in input) return uuidV5(JSON.stringify(['rejected', input.eventId]));
-  const digest = createHash('sha256').update(input.rawRecord).digest('hex');
+  const digest = hash('sha256', input.rawRecord, 'hex');
   return uuidV5(JSON.stringify(['rejected-raw', digest]));
 }

@@ -121,6 +121,21 @@ function rulesFor(agreement: VersionedAgreement, eventType: string): readonly Co
 }
 
 /**
+ * The leaf paths of an event's data, worked out once per event rather than once per
+ * candidate (frozen, as every decision on the event shares the list). Event data is not
+ * modified after validation.
+ */
+const leafPathCache = new WeakMap<JsonObject, readonly string[]>();
+function leafPathsOf(data: JsonObject): readonly string[] {
+  let paths = leafPathCache.get(data);
+  if (!paths) {
+    paths = Object.freeze(leafPaths(data));
+    leafPathCache.set(data, paths);
+  }
+  return paths;
+}
+
+/**
  * Decides one candidate, following CONTRACT.md §4 exactly; the first deny wins:
  *
  * 1. status `active` and validFrom ≤ today (UTC) ≤ validUntil → else `agreement-not-active`
@@ -160,7 +175,7 @@ export function evaluate(input: EvaluationInput): Decision {
     reasons: [reason],
     ...(rule === undefined ? {} : { rule }),
     fieldsReleased: [],
-    fieldsWithheld: leafPaths(event.data),
+    fieldsWithheld: leafPathsOf(event.data),
     consentRefs,
   });
 
@@ -217,7 +232,7 @@ export function evaluate(input: EvaluationInput): Decision {
   const key = pseudonymKey(input.pseudonymMasterKey, agreement.id);
   const projection = project(event.data, chosen.rule.fields, chosen.rule.transforms, key);
   const releasedPaths = projection.fieldsReleased;
-  const fieldsWithheld = leafPaths(event.data).filter(
+  const fieldsWithheld = leafPathsOf(event.data).filter(
     (path) => !isCovered(path, releasedPaths) || isCovered(path, projection.fieldsNotTransformable),
   );
   return {

@@ -4,9 +4,9 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import type { KafkaMessage } from 'kafkajs';
 import { DataSource } from 'typeorm';
 import { EVENT_TYPES, fieldsOf, mayPublish, participantFromEventsTopic } from '@accord/contracts';
-import { createEventTypeCatalog, type VersionedAgreement } from '@accord/governance';
+import { createEventTypeCatalog, subjectKeys, type ConsentStatement, type VersionedAgreement } from '@accord/governance';
 import type { BatchContext } from '@accord/kafka';
-import { consentStatementsFor } from '@accord/persistence';
+import { consentStatementsForKeys } from '@accord/persistence';
 import { brokerMetrics, type BrokerMetrics } from '../metrics';
 import { AgreementCache, versionKey } from './agreement-cache';
 import { DecisionWriter } from './decision-writer';
@@ -73,14 +73,23 @@ export class BatchRouter {
     // 2. Agreements, then the consent of every person who has a candidate, in one query.
     await this.agreements.refresh(this.dataSource.manager);
     const candidates = candidatesOf(accepted, (provider) => this.agreements.agreementsOf(provider));
-    const needConsent = accepted.filter((_, index) => candidates[index]!.length > 0);
-    const subjects = needConsent.map((item) => item.subject);
-    const fetched = subjects.length === 0 ? [] : await consentStatementsFor(this.dataSource.manager, subjects, this.settings.subjectKeySecret);
-    const consentOf = new Map(needConsent.map((item, index) => [item, fetched[index] ?? []]));
+    // Each person's keyed hashes, worked out once: for the consent query and the decision rows.
+    const keys = accepted.map((item, index) => (candidates[index]!.length > 0 ? subjectKeys(item.subject, this.settings.subjectKeySecret) : {}));
+    const needConsent = accepted.flatMap((item, index) => (candidates[index]!.length > 0 ? [index] : []));
+    const fetched =
+      needConsent.length === 0
+        ? []
+        : await consentStatementsForKeys(
+            this.dataSource.manager,
+            needConsent.map((index) => accepted[index]!.subject),
+            needConsent.map((index) => keys[index]!),
+          );
+    const consents: ConsentStatement[][] = accepted.map(() => []);
+    needConsent.forEach((index, position) => (consents[index] = fetched[position] ?? []));
 
     // 3 and 4. One moment of evaluation for the whole batch.
     const now = new Date();
-    const evaluated = evaluateEvents(accepted, candidates, accepted.map((item) => consentOf.get(item) ?? []), now, this.settings);
+    const evaluated = evaluateEvents(accepted, candidates, consents, now, this.settings, keys);
     const decisionsOf = new Map(accepted.map((item, index) => [item, evaluated[index]!]));
     const rejectedAt = now.toISOString();
     const items: PlanInput[] = inspected.map((item) =>

@@ -47,20 +47,25 @@ export function candidatesOf(events: readonly AcceptedEvent[], agreementsOf: (pr
   return events.map((accepted) => candidatesFor(accepted.event, agreementsOf(accepted.event.source)));
 }
 
-/** Evaluates every candidate of every event at one moment, `now`. */
+/**
+ * Evaluates every candidate of every event at one moment, `now`. `subjectKeysOf[i]`, when
+ * given, is `subjectKeys(events[i].subject, settings.subjectKeySecret)` already worked out.
+ */
 export function evaluateEvents(
   events: readonly AcceptedEvent[],
   candidates: ReturnType<typeof candidatesOf>,
   consents: readonly (readonly ConsentStatement[])[],
   now: Date,
   settings: EvaluationSettings,
+  subjectKeysOf?: readonly { nhsNumber?: string; niNumber?: string }[],
 ): EvaluatedDecision[][] {
   const decidedAt = now.toISOString();
   return events.map((accepted, index) => {
     const eventCandidates = candidates[index] ?? [];
     if (eventCandidates.length === 0) return [];
-    const key = subjectKey(accepted.subject, settings.subjectKeySecret);
-    const keys = subjectKeys(accepted.subject, settings.subjectKeySecret);
+    const keys = subjectKeysOf?.[index] ?? subjectKeys(accepted.subject, settings.subjectKeySecret);
+    // subjectKey's choice: the NHS number's key when there is one, else the NI number's.
+    const key = keys.nhsNumber ?? keys.niNumber ?? null;
     return eventCandidates.map(({ agreement, recipient }) => {
       const decision = evaluate({
         event: accepted.event,

@@ -65,7 +65,19 @@ export async function consentStatementsFor(
   subjects: readonly (SubjectIdentifiers | null | undefined)[],
   secret: string,
 ): Promise<ConsentStatement[][]> {
-  const keys = subjects.map((subject) => subjectKeys(subject, secret));
+  return consentStatementsForKeys(
+    manager,
+    subjects,
+    subjects.map((subject) => subjectKeys(subject, secret)),
+  );
+}
+
+/** As `consentStatementsFor`, with each subject's `subjectKeys` already worked out by the caller. */
+export async function consentStatementsForKeys(
+  manager: EntityManager,
+  subjects: readonly (SubjectIdentifiers | null | undefined)[],
+  keys: readonly { nhsNumber?: string; niNumber?: string }[],
+): Promise<ConsentStatement[][]> {
   const nhsKeys = [...new Set(keys.map((key) => key.nhsNumber).filter((key): key is string => key !== undefined))];
   const niKeys = [...new Set(keys.map((key) => key.niNumber).filter((key): key is string => key !== undefined))];
   if (nhsKeys.length === 0 && niKeys.length === 0) return subjects.map(() => []);
