@@ -5,8 +5,8 @@ import { SharingBrokerEnvironment } from '../../apps/sharing-broker/src/environm
  * The kafkajs settings the broker runs with, mirrored for the passthrough baseline so the
  * two differ only in what they do with a batch. From apps/sharing-broker/src/routing:
  * - consumer (BrokerConsumer → BatchConsumer of @accord/kafka): `maxBytesPerPartition` =
- *   BROKER_MAX_BATCH_BYTES, `maxWaitTimeInMs` = BROKER_MAX_WAIT_MS, kafkajs defaults
- *   `minBytes` = BROKER_MIN_FETCH_BYTES, kafkajs defaults otherwise (maxBytes 10 MB);
+ *   BROKER_MAX_BATCH_BYTES, `maxBytes` = BROKER_MAX_FETCH_BYTES, `maxWaitTimeInMs` =
+ *   BROKER_MAX_WAIT_MS, `minBytes` = BROKER_MIN_FETCH_BYTES, kafkajs defaults otherwise;
  *   BROKER_CONSUMERS members of the group in one process, each with `eachBatch`,
  *   `autoCommit: false`, `partitionsConsumedConcurrently` = BROKER_PARTITIONS_CONCURRENTLY,
  *   offsets committed after the batch is handled;
@@ -29,18 +29,20 @@ export interface BatchSettings {
 export function batchSettings(environment: NodeJS.ProcessEnv = process.env): BatchSettings {
   const defaults = new SharingBrokerEnvironment();
   const maxBytesPerPartition = Number(environment.BROKER_MAX_BATCH_BYTES || defaults.BROKER_MAX_BATCH_BYTES);
+  const maxBytes = Number(environment.BROKER_MAX_FETCH_BYTES || defaults.BROKER_MAX_FETCH_BYTES);
   const maxWaitTimeInMs = Number(environment.BROKER_MAX_WAIT_MS || defaults.BROKER_MAX_WAIT_MS);
   const minBytes = Number(environment.BROKER_MIN_FETCH_BYTES || defaults.BROKER_MIN_FETCH_BYTES);
   const consumers = Number(environment.BROKER_CONSUMERS || defaults.BROKER_CONSUMERS);
   const partitionsConsumedConcurrently = Number(environment.BROKER_PARTITIONS_CONCURRENTLY || defaults.BROKER_PARTITIONS_CONCURRENTLY);
   return {
-    consumer: { maxBytesPerPartition, maxWaitTimeInMs, minBytes },
+    consumer: { maxBytesPerPartition, maxBytes, maxWaitTimeInMs, minBytes },
     producer: { idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false },
     partitionsConsumedConcurrently,
     consumers,
     acks: -1,
     brokerEnvironment: {
       BROKER_MAX_BATCH_BYTES: String(maxBytesPerPartition),
+      BROKER_MAX_FETCH_BYTES: String(maxBytes),
       BROKER_MAX_WAIT_MS: String(maxWaitTimeInMs),
       BROKER_MIN_FETCH_BYTES: String(minBytes),
       BROKER_CONSUMERS: String(consumers),

@@ -79,6 +79,16 @@ export class SharingBrokerEnvironment extends BaseEnvironment {
   BROKER_MAX_BATCH_BYTES: number = 1024 * 1024;
 
   /**
+   * Upper bound of one fetch response, all its partitions together, in bytes (kafkajs
+   * maxBytes, Kafka fetch.max.bytes). A consumer works on one fetch at a time, so the
+   * records a process holds — decoded, evaluated and waiting for Postgres and Kafka — are
+   * bounded by BROKER_CONSUMERS × this, which is what keeps the broker's memory flat under
+   * a backlog. Kafka still returns at least one record batch if the first one is larger.
+   */
+  @integerSetting('BROKER_MAX_FETCH_BYTES', 1024, 256 * 1024 * 1024)
+  BROKER_MAX_FETCH_BYTES: number = 10 * 1024 * 1024;
+
+  /**
    * The least data a fetch returns with unless BROKER_MAX_WAIT_MS passes first (kafkajs
    * minBytes, Kafka fetch.min.bytes). Above 1, a trickle of events is handled in fewer,
    * larger batches — each batch has a fixed cost in Postgres and Kafka round trips — at

@@ -6,7 +6,7 @@ import type { DataSource } from 'typeorm';
 import type { ChainedDecision } from '@accord/audit-chain';
 import { EVENT_TYPES } from '@accord/contracts';
 import { subjectKeys } from '@accord/governance';
-import { findDecisions, linkedSubjectKeys, readDecision, summariseDecisions, type DecisionFilter } from '@accord/persistence';
+import { decisionFromJson, findDecisions, findDecisionTexts, linkedSubjectKeys, readDecision, summariseDecisions, type DecisionFilter } from '@accord/persistence';
 import { InvalidRequest } from '@accord/platform';
 import { AUDIT_KEYS } from './audit.tokens';
 import type { AuditKeys } from './audit-keys';
@@ -82,15 +82,21 @@ export class AuditService {
   async export(query: DecisionPageQuery, format: ExportFormat): Promise<Readable> {
     const filter = await this.filterFrom(query);
     const manager = this.dataSource.manager;
-    let rows = await findDecisions(manager, filter, decodeCursor(query.cursor), EXPORT_CHUNK);
+    const first = await findDecisionTexts(manager, filter, decodeCursor(query.cursor), EXPORT_CHUNK);
     const line = format === 'csv' ? csvLine : ndjsonLine;
-    const render = (page: readonly ChainedDecision[]) => page.reduce((text, row) => text + line(toView(row)), '');
+    type Page = Awaited<ReturnType<typeof findDecisionTexts>>;
+    const render = (page: Page) => page.reduce((text, row) => text + line(toView(decisionFromJson(row.text))), '');
+    const pageAfter = (page: Page): Promise<Page> =>
+      page.length < EXPORT_CHUNK ? Promise.resolve([]) : findDecisionTexts(manager, filter, page[page.length - 1].seq, EXPORT_CHUNK);
     async function* chunks(): AsyncGenerator<string> {
       if (format === 'csv') yield CSV_COLUMNS.join(',') + '\r\n';
+      let rows = first;
       while (rows.length > 0) {
+        // One page read ahead: Postgres finds the next rows while these are rendered and sent.
+        const next = pageAfter(rows);
+        next.catch(() => undefined); // if the client leaves first, nobody awaits it
         yield render(rows);
-        if (rows.length < EXPORT_CHUNK) return;
-        rows = await findDecisions(manager, filter, rows[rows.length - 1].seq, EXPORT_CHUNK);
+        rows = await next;
       }
     }
     return Readable.from(chunks(), { objectMode: false, highWaterMark: 64 * 1024 });

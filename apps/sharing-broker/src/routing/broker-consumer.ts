@@ -49,6 +49,7 @@ export class BrokerConsumer implements OnApplicationBootstrap, OnModuleDestroy {
       retryMaxMs: this.config.getOrThrow<number>('BROKER_RETRY_MAX_MS'),
       consumerConfig: {
         maxBytesPerPartition: this.config.getOrThrow<number>('BROKER_MAX_BATCH_BYTES'),
+        maxBytes: this.config.getOrThrow<number>('BROKER_MAX_FETCH_BYTES'),
         maxWaitTimeInMs: this.config.getOrThrow<number>('BROKER_MAX_WAIT_MS'),
         minBytes: this.config.getOrThrow<number>('BROKER_MIN_FETCH_BYTES'),
         sessionTimeout,

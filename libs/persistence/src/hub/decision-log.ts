@@ -94,32 +94,40 @@ async function rememberSubjectKeyLinks(
   );
 }
 
-/** Reads decision rows back in the chain's canonical shape (for verification and the auditor API). */
-export function decisionFromRow(row: Record<string, any>): ChainedDecision {
+/**
+ * A decision row read back as one JSON array (the audit store's `json_build_array` of
+ * seq, decision_id, event_id, event_type, source, recipient, agreement_id,
+ * agreement_version, purpose, lawful_basis, outcome, reasons, fields_released,
+ * fields_withheld, consent_refs, subject_key, payload_digest, topic, kafka_partition,
+ * kafka_offset, decided_at as text, prev_hash, hash) in the chain's canonical shape, for
+ * verification and the auditor API.
+ */
+export function decisionFromValues(values: readonly unknown[]): ChainedDecision {
+  const v = values as any[];
   return {
-    seq: Number(row.seq),
-    decisionId: row.decision_id,
-    eventId: row.event_id,
-    eventType: row.event_type,
-    source: row.source,
-    recipient: row.recipient,
-    agreementId: row.agreement_id,
-    agreementVersion: row.agreement_version,
-    purpose: row.purpose,
-    lawfulBasis: row.lawful_basis,
-    outcome: row.outcome,
-    reasons: row.reasons,
-    fieldsReleased: row.fields_released,
-    fieldsWithheld: row.fields_withheld,
-    consentRefs: row.consent_refs,
-    subjectKey: row.subject_key,
-    payloadDigest: row.payload_digest,
-    topic: row.topic,
-    partition: row.kafka_partition,
-    offset: row.kafka_offset,
-    decidedAt: decidedAtOf(row.decided_at),
-    prevHash: row.prev_hash,
-    hash: row.hash,
+    seq: Number(v[0]),
+    decisionId: v[1],
+    eventId: v[2],
+    eventType: v[3],
+    source: v[4],
+    recipient: v[5],
+    agreementId: v[6],
+    agreementVersion: v[7],
+    purpose: v[8],
+    lawfulBasis: v[9],
+    outcome: v[10],
+    reasons: v[11],
+    fieldsReleased: v[12],
+    fieldsWithheld: v[13],
+    consentRefs: v[14],
+    subjectKey: v[15],
+    payloadDigest: v[16],
+    topic: v[17],
+    partition: v[18],
+    offset: v[19],
+    decidedAt: decidedAtOf(v[20]),
+    prevHash: v[21],
+    hash: v[22],
   } as ChainedDecision;
 }
 
