@@ -91,6 +91,13 @@ describe('the auditor API over the tamper-evident sharing log', () => {
 
   /** Tampers as a database owner would (triggers off), verifies in the same transaction, then rolls back. */
   async function verifyTampered(...statements: Array<string | [string, unknown[]]>): Promise<AuditVerificationReport> {
+    return verifyTamperedWith({}, ...statements);
+  }
+
+  async function verifyTamperedWith(
+    options: { chunkSize?: number },
+    ...statements: Array<string | [string, unknown[]]>
+  ): Promise<AuditVerificationReport> {
     const runner = dataSource.createQueryRunner();
     await runner.connect();
     await runner.startTransaction();
@@ -100,7 +107,7 @@ describe('the auditor API over the tamper-evident sharing log', () => {
         if (typeof statement === 'string') await runner.query(statement);
         else await runner.query(statement[0], statement[1]);
       }
-      return await verifyAuditLog(runner.manager, { publicKeys: [KEYS.publicKey] });
+      return await verifyAuditLog(runner.manager, { publicKeys: [KEYS.publicKey], ...options });
     } finally {
       await runner.rollbackTransaction();
       await runner.release();
@@ -434,6 +441,20 @@ describe('the auditor API over the tamper-evident sharing log', () => {
       const report = await verifyTampered('DELETE FROM decisions WHERE seq = 10');
       expect(report).toMatchObject({ ok: false, firstBrokenSeq: 11, checked: 9 });
       expect(report.problem).toContain('rows 10 are missing');
+    });
+
+    it('reads the chain in ranges read ahead, and a range boundary changes nothing it finds', async () => {
+      // Ranges of 3 seqs: 1–3, 4–6, 7–9, 10–12, … read two ahead, on several pool connections here.
+      const intact = await verifyAuditLog(dataSource.manager, { publicKeys: [KEYS.publicKey], chunkSize: 3 });
+      expect(intact).toMatchObject({ ok: true, checked: seeded.length });
+      for (const seq of [9, 10, 11]) {
+        const deleted = await verifyTamperedWith({ chunkSize: 3 }, `DELETE FROM decisions WHERE seq = ${seq}`);
+        expect(deleted).toMatchObject({ ok: false, firstBrokenSeq: seq + 1, checked: seq - 1 });
+        const edited = await verifyTamperedWith({ chunkSize: 3 }, `UPDATE decisions SET purpose = 'other' WHERE seq = ${seq}`);
+        expect(edited).toMatchObject({ ok: false, firstBrokenSeq: seq, checked: seq - 1 });
+      }
+      const range = await verifyTamperedWith({ chunkSize: 3 }, 'DELETE FROM decisions WHERE seq BETWEEN 4 AND 6');
+      expect(range).toMatchObject({ ok: false, firstBrokenSeq: 7, checked: 3 });
     });
 
     it('detects an inserted row, even one with a valid hash, and names it', async () => {
