@@ -13,7 +13,13 @@ export class AppModule {
         ...coreModules({
           service: 'sharing-broker',
           environment,
-          database: { schema: HUB_SCHEMA, entities: HUB_ENTITIES, migrations: HUB_MIGRATIONS },
+          database: {
+            schema: HUB_SCHEMA,
+            entities: HUB_ENTITIES,
+            migrations: HUB_MIGRATIONS,
+            // A connection for each batch under way (its agreement and consent reads) and the decision writer's.
+            poolSize: environment.BROKER_CONSUMERS * environment.BROKER_PARTITIONS_CONCURRENTLY + 2,
+          },
         }),
         RoutingModule.forRoot(environment, options),
       ],

@@ -33,7 +33,16 @@ export function dataSourceOptions(options: DatabaseOptions): DataSourceOptions {
     logging: false,
     applicationName: options.applicationName,
     // Raw SQL in migrations and queries resolves unqualified names in the owner's schema.
-    extra: { max: options.poolSize ?? 10, options: `-c search_path=${options.schema},public` },
+    // No JIT: the hub runs short queries, and Postgres compiles any whose *estimated* cost
+    // passes jit_above_cost — e.g. the broker's lookup of a large group's event ids in a
+    // table not analysed yet — at 100–300 ms a time (measured), longer than the query.
+    // Read committed by default whatever the server's default is: the audit writer relies on
+    // each statement seeing what was committed before it (see appendDecisions), and
+    // transactions then need no SET TRANSACTION round trip of their own.
+    extra: {
+      max: options.poolSize ?? 10,
+      options: `-c search_path=${options.schema},public -c jit=off -c default_transaction_isolation=read\\ committed`,
+    },
   };
 }
 

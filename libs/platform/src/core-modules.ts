@@ -11,7 +11,7 @@ import { MetricsModule } from './metrics';
 export interface CoreModuleOptions {
   service: string;
   environment: BaseEnvironment;
-  database: Pick<DatabaseOptions, 'schema' | 'entities' | 'migrations'>;
+  database: Pick<DatabaseOptions, 'schema' | 'entities' | 'migrations' | 'poolSize'>;
 }
 
 /**

@@ -178,8 +178,11 @@ export async function verifySegment(
   // transaction's). Rows missing from a range are exactly what the verifier reports.
   const ranges: Promise<string[]>[] = [];
   let nextFrom = start;
+  // A transaction's manager has one connection, which takes one query at a time: one range
+  // is read while the previous one is hashed, and nothing else is asked meanwhile.
+  const ahead = manager.queryRunner ? 1 : READ_AHEAD;
   const readAhead = () => {
-    while (ranges.length < READ_AHEAD && nextFrom < options.throughSeq) {
+    while (ranges.length < ahead && nextFrom < options.throughSeq) {
       const through = Math.min(nextFrom + chunkSize, options.throughSeq);
       const range = readDecisionTexts(manager, nextFrom, through);
       // A range read ahead and then not wanted (a break was found, or an earlier read failed) must not reject unhandled.
@@ -194,8 +197,8 @@ export async function verifySegment(
   while (ranges.length > 0) {
     const rows = await ranges.shift()!;
     through = Math.min(through + chunkSize, options.throughSeq);
-    readAhead();
     await checkpoints.loadThrough(through);
+    readAhead();
     for (const text of rows) {
       if (!verifier.push(decisionFromJson(text))) return { ...verifier.result(), ...(checkpoints.last ? { lastCheckpoint: checkpoints.last } : {}) };
     }

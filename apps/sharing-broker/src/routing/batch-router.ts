@@ -70,22 +70,21 @@ export class BatchRouter {
     const accepted = inspected.filter((item): item is AcceptedEvent => item.kind === 'accepted');
 
     const startedAt = performance.now();
-    // 2. Agreements, then the consent of every person who has a candidate, in one query.
-    await this.agreements.refresh(this.dataSource.manager);
-    const candidates = candidatesOf(accepted, (provider) => this.agreements.agreementsOf(provider));
-    // Each person's keyed hashes, worked out once: for the consent query and the decision rows.
-    const keys = accepted.map((item, index) => (candidates[index]!.length > 0 ? subjectKeys(item.subject, this.settings.subjectKeySecret) : {}));
-    const needConsent = accepted.flatMap((item, index) => (candidates[index]!.length > 0 ? [index] : []));
-    const fetched =
-      needConsent.length === 0
-        ? []
-        : await consentStatementsForKeys(
+    // 2. The agreements in force and the consent of every person of the batch, read at the
+    // same time (two queries, one wait). Each person's keyed hashes are worked out once: for
+    // the consent query and the decision rows.
+    const keys = accepted.map((item) => subjectKeys(item.subject, this.settings.subjectKeySecret));
+    const [, consents] = await Promise.all([
+      this.agreements.refresh(this.dataSource.manager),
+      accepted.length === 0
+        ? Promise.resolve([] as ConsentStatement[][])
+        : consentStatementsForKeys(
             this.dataSource.manager,
-            needConsent.map((index) => accepted[index]!.subject),
-            needConsent.map((index) => keys[index]!),
-          );
-    const consents: ConsentStatement[][] = accepted.map(() => []);
-    needConsent.forEach((index, position) => (consents[index] = fetched[position] ?? []));
+            accepted.map((item) => item.subject),
+            keys,
+          ),
+    ]);
+    const candidates = candidatesOf(accepted, (provider) => this.agreements.agreementsOf(provider));
 
     // 3 and 4. One moment of evaluation for the whole batch.
     const now = new Date();

@@ -48,34 +48,49 @@ export async function appendDecisions(
   if (decisions.length === 0) return [];
   const head = lockedHead ?? (await lockChainHead(manager));
   const chained = chain(decisions, head);
-  // The rows travel as one JSON document (JSON.stringify is native; pg's array escaping of
-  // 23 parameter arrays cost twice as much per row) and Postgres unpacks them by name.
-  await manager.query(
-    `INSERT INTO decisions (seq, decision_id, event_id, event_type, source, recipient, agreement_id, agreement_version,
-       purpose, lawful_basis, outcome, reasons, fields_released, fields_withheld, consent_refs, subject_key,
-       payload_digest, topic, kafka_partition, kafka_offset, decided_at, prev_hash, hash)
-     SELECT seq, "decisionId", "eventId", "eventType", source, recipient, "agreementId", "agreementVersion",
-       purpose, "lawfulBasis", outcome, reasons, "fieldsReleased", "fieldsWithheld", "consentRefs", "subjectKey",
-       "payloadDigest", topic, partition, "offset", "decidedAt", "prevHash", hash
-     FROM json_to_recordset($1::json) AS input(seq bigint, "decisionId" uuid, "eventId" text, "eventType" text,
-       source text, recipient text, "agreementId" text, "agreementVersion" int, purpose text, "lawfulBasis" jsonb,
-       outcome text, reasons text[], "fieldsReleased" text[], "fieldsWithheld" text[], "consentRefs" text[],
-       "subjectKey" text, "payloadDigest" text, topic text, partition int, "offset" text, "decidedAt" timestamptz,
-       "prevHash" text, hash text)`,
-    [JSON.stringify(chained)],
-  );
+  // One statement, one round trip, under the head lock the caller's transaction holds:
+  // insert the rows, move the head, remember NHS/NI key pairs. The rows travel as one JSON
+  // document (JSON.stringify is native; pg's escaping of 23 parameter arrays cost twice as
+  // much per row) and Postgres unpacks them by name.
   const last = chained[chained.length - 1];
-  await manager.query('UPDATE audit_chain_head SET seq = $1, hash = $2 WHERE id = 1', [last.seq, last.hash]);
-  await rememberSubjectKeyLinks(manager, decisions, chained);
+  const links = subjectKeyLinks(decisions, chained);
+  await manager.query(
+    `WITH appended AS (
+       INSERT INTO decisions (seq, decision_id, event_id, event_type, source, recipient, agreement_id, agreement_version,
+         purpose, lawful_basis, outcome, reasons, fields_released, fields_withheld, consent_refs, subject_key,
+         payload_digest, topic, kafka_partition, kafka_offset, decided_at, prev_hash, hash)
+       SELECT seq, "decisionId", "eventId", "eventType", source, recipient, "agreementId", "agreementVersion",
+         purpose, "lawfulBasis", outcome, reasons, "fieldsReleased", "fieldsWithheld", "consentRefs", "subjectKey",
+         "payloadDigest", topic, partition, "offset", "decidedAt", "prevHash", hash
+       FROM json_to_recordset($1::json) AS input(seq bigint, "decisionId" uuid, "eventId" text, "eventType" text,
+         source text, recipient text, "agreementId" text, "agreementVersion" int, purpose text, "lawfulBasis" jsonb,
+         outcome text, reasons text[], "fieldsReleased" text[], "fieldsWithheld" text[], "consentRefs" text[],
+         "subjectKey" text, "payloadDigest" text, topic text, partition int, "offset" text, "decidedAt" timestamptz,
+         "prevHash" text, hash text)
+     ), head AS (
+       UPDATE audit_chain_head SET seq = $2, hash = $3 WHERE id = 1
+     )
+     -- Written under the head lock, so two writers never wait on each other's uncommitted link (no deadlock).
+     INSERT INTO subject_key_links (nhs_key, ni_key, first_seen_seq)
+     SELECT * FROM unnest($4::text[], $5::text[], $6::bigint[])
+     ON CONFLICT (nhs_key, ni_key) DO NOTHING`,
+    [
+      JSON.stringify(chained),
+      last.seq,
+      last.hash,
+      links.map((link) => link.nhsKey),
+      links.map((link) => link.niKey),
+      links.map((link) => link.seq),
+    ],
+  );
   return chained;
 }
 
-/** Written under the head lock, so two writers never wait on each other's uncommitted link (no deadlock). */
-async function rememberSubjectKeyLinks(
-  manager: EntityManager,
+/** The distinct NHS/NI key pairs of the batch, each with the first seq that carried it. */
+function subjectKeyLinks(
   decisions: readonly DecisionToAppend[],
   chained: readonly ChainedDecision[],
-): Promise<void> {
+): Array<{ nhsKey: string; niKey: string; seq: number }> {
   const links = new Map<string, { nhsKey: string; niKey: string; seq: number }>();
   decisions.forEach((decision, index) => {
     const nhsKey = decision.subjectKeys?.nhsNumber;
@@ -84,14 +99,7 @@ async function rememberSubjectKeyLinks(
     const id = `${nhsKey}/${niKey}`;
     if (!links.has(id)) links.set(id, { nhsKey, niKey, seq: chained[index].seq });
   });
-  if (links.size === 0) return;
-  const rows = [...links.values()];
-  await manager.query(
-    `INSERT INTO subject_key_links (nhs_key, ni_key, first_seen_seq)
-     SELECT * FROM unnest($1::text[], $2::text[], $3::bigint[])
-     ON CONFLICT (nhs_key, ni_key) DO NOTHING`,
-    [rows.map((row) => row.nhsKey), rows.map((row) => row.niKey), rows.map((row) => row.seq)],
-  );
+  return [...links.values()];
 }
 
 /**
