@@ -240,7 +240,11 @@ export async function findDecisions(
   params.push(afterSeq, limit);
   conditions.push(`seq > $${params.length - 1}`);
   const rows: ValuesRow[] = await manager.query(
-    `SELECT ${DECISION_VALUES} AS v FROM decisions WHERE ${conditions.join(' AND ')} ORDER BY seq LIMIT $${params.length}`,
+    // The page is chosen first and only its rows are turned into JSON (a sort below the
+    // LIMIT would otherwise build it for every matching row).
+    `SELECT ${DECISION_VALUES} AS v FROM (
+       SELECT * FROM decisions WHERE ${conditions.join(' AND ')} ORDER BY seq LIMIT $${params.length}
+     ) page ORDER BY seq`,
     params,
   );
   return rows.map((row) => decisionFromValues(row.v));
@@ -261,7 +265,9 @@ export async function findDecisionTexts(
   params.push(afterSeq, limit);
   conditions.push(`seq > $${params.length - 1}`);
   const rows: Array<{ seq: string; v: string }> = await manager.query(
-    `SELECT seq, ${DECISION_VALUES}::text AS v FROM decisions WHERE ${conditions.join(' AND ')} ORDER BY seq LIMIT $${params.length}`,
+    `SELECT seq, ${DECISION_VALUES}::text AS v FROM (
+       SELECT * FROM decisions WHERE ${conditions.join(' AND ')} ORDER BY seq LIMIT $${params.length}
+     ) page ORDER BY seq`,
     params,
   );
   return rows.map((row) => ({ seq: Number(row.seq), text: row.v }));
