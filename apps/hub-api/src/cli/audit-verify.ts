@@ -78,7 +78,8 @@ export async function runAuditVerify(
       entities: [],
       migrations: [],
       applicationName: 'accord-audit-verify',
-      poolSize: 1,
+      // Verification reads two ranges of the chain ahead of the hashing, each on its own connection, plus checkpoints.
+      poolSize: 3,
     }),
   );
   try {
