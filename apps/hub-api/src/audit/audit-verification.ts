@@ -191,6 +191,7 @@ export async function verifySegment(
       nextFrom = through;
     }
   };
+  const outcome = (): SegmentVerification => ({ ...verifier.result(), ...(checkpoints.last ? { lastCheckpoint: checkpoints.last } : {}) });
   options.onProgress?.(0, total);
   readAhead();
   let through = start;
@@ -200,11 +201,11 @@ export async function verifySegment(
     await checkpoints.loadThrough(through);
     readAhead();
     for (const text of rows) {
-      if (!verifier.push(decisionFromJson(text))) return { ...verifier.result(), ...(checkpoints.last ? { lastCheckpoint: checkpoints.last } : {}) };
+      if (!verifier.push(decisionFromJson(text))) return outcome();
     }
     options.onProgress?.(verifier.result().checked, total);
   }
-  return { ...verifier.result(), ...(checkpoints.last ? { lastCheckpoint: checkpoints.last } : {}) };
+  return outcome();
 }
 
 /**

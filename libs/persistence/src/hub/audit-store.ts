@@ -43,7 +43,6 @@ export async function readChainHead(manager: EntityManager): Promise<{ head: Cha
   return { head: { seq: Number(row.seq), hash: row.hash }, firstSeqBeyondHead: row.beyond === null ? null : Number(row.beyond) };
 }
 
-/** Up to `limit` rows with `afterSeq < seq <= throughSeq`, in seq order. */
 /**
  * The rows with `afterSeq < seq <= throughSeq`, in seq order, each as the JSON text of its
  * values: turn one into a decision with `decisionFromJson` when it is needed. Verification
@@ -64,6 +63,7 @@ export function decisionFromJson(text: string): ChainedDecision {
   return decisionFromValues(JSON.parse(text));
 }
 
+/** Up to `limit` rows with `afterSeq < seq <= throughSeq`, in seq order. */
 export async function readDecisionsAfter(
   manager: EntityManager,
   afterSeq: number,
@@ -236,18 +236,8 @@ export async function findDecisions(
   afterSeq: number,
   limit: number,
 ): Promise<ChainedDecision[]> {
-  const { conditions, params } = whereOf(filter);
-  params.push(afterSeq, limit);
-  conditions.push(`seq > $${params.length - 1}`);
-  const rows: ValuesRow[] = await manager.query(
-    // The page is chosen first and only its rows are turned into JSON (a sort below the
-    // LIMIT would otherwise build it for every matching row).
-    `SELECT ${DECISION_VALUES} AS v FROM (
-       SELECT * FROM decisions WHERE ${conditions.join(' AND ')} ORDER BY seq LIMIT $${params.length}
-     ) page ORDER BY seq`,
-    params,
-  );
-  return rows.map((row) => decisionFromValues(row.v));
+  const page = await findDecisionTexts(manager, filter, afterSeq, limit);
+  return page.map((row) => decisionFromJson(row.text));
 }
 
 /**
@@ -265,6 +255,8 @@ export async function findDecisionTexts(
   params.push(afterSeq, limit);
   conditions.push(`seq > $${params.length - 1}`);
   const rows: Array<{ seq: string; v: string }> = await manager.query(
+    // The page is chosen first and only its rows are turned into JSON (a sort below the
+    // LIMIT would otherwise build it for every matching row).
     `SELECT seq, ${DECISION_VALUES}::text AS v FROM (
        SELECT * FROM decisions WHERE ${conditions.join(' AND ')} ORDER BY seq LIMIT $${params.length}
      ) page ORDER BY seq`,
