@@ -1,5 +1,5 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
@@ -38,13 +38,22 @@ describe('npm start', () => {
   });
 
   it('brings up all five apps, each healthy with Kafka and Postgres, then stops them all on Ctrl-C', async () => {
+    const runDirectory = mkdtempSync(join(tmpdir(), 'accord-start-'));
+    /** The end of every app's log, for a failure message: which app stopped, and why. */
+    const appLogs = () => {
+      const logs = join(runDirectory, 'logs');
+      if (!existsSync(logs)) return '';
+      return readdirSync(logs)
+        .map((file) => `--- ${file} ---\n${readFileSync(join(logs, file), 'utf8').slice(-3000)}`)
+        .join('\n');
+    };
     stack = spawn(process.execPath, ['scripts/start.js'], {
       cwd: REPOSITORY_ROOT,
       env: {
         ...process.env,
         ...Object.fromEntries(Object.entries(PORTS).map(([name, port]) => [name, String(port)])),
         DATABASE_URL: database.url,
-        ACCORD_RUN_DIR: mkdtempSync(join(tmpdir(), 'accord-start-')),
+        ACCORD_RUN_DIR: runDirectory,
         KAFKA_BROKERS: process.env.KAFKA_BROKERS ?? '127.0.0.1:9092',
       },
       stdio: ['ignore', 'pipe', 'pipe'],
@@ -63,6 +72,9 @@ describe('npm start', () => {
         const answer = await health(port);
         return answer?.status === 200 ? answer : undefined;
       }, 30_000, 500).catch(() => health(port));
+      if (result?.status !== 200) {
+        throw new Error(`port ${port} not healthy: ${result?.status}\n--- npm start output ---\n${output.slice(-6000)}\n${appLogs()}`);
+      }
       expect(result?.status).toBe(200);
       expect(result?.body.info?.postgres?.status).toBe('up');
       expect(result?.body.info?.kafka?.status).toBe('up');
