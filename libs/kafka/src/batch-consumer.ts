@@ -1,4 +1,5 @@
-import type { Admin, Batch, Consumer, ConsumerConfig, Kafka, KafkaMessage } from 'kafkajs';
+import type { Admin, Batch, Consumer, ConsumerConfig, Kafka, KafkaMessage, TopicPartitionOffset } from 'kafkajs';
+import { Coalescer } from './coalescer';
 import type { Logger } from 'pino';
 
 export interface BatchContext {
@@ -96,6 +97,11 @@ export class BatchConsumer {
     this.subscribed = new Set(topics);
     this.consumer = consumer;
     if (topics.length === 0) return; // nothing to consume yet; the refresh timer will start it
+    // The partitions whose batches finish while a commit is in flight are committed together next.
+    const commits = new Coalescer<TopicPartitionOffset, void>(async (offsets) => {
+      await consumer.commitOffsets([...offsets]);
+      return offsets.map(() => undefined);
+    });
     await consumer.run({
       autoCommit: false,
       eachBatchAutoResolve: false,
@@ -114,9 +120,7 @@ export class BatchConsumer {
           throw error;
         }
         resolveOffset(batch.lastOffset());
-        await consumer.commitOffsets([
-          { topic: batch.topic, partition: batch.partition, offset: (BigInt(batch.lastOffset()) + 1n).toString() },
-        ]);
+        await commits.submit({ topic: batch.topic, partition: batch.partition, offset: (BigInt(batch.lastOffset()) + 1n).toString() });
       },
     });
   }

@@ -4,3 +4,4 @@ export * from './topics';
 export * from './shared-admin';
 export * from './outbox';
 export * from './batch-consumer';
+export * from './coalescer';

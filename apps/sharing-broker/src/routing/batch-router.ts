@@ -5,7 +5,7 @@ import type { KafkaMessage } from 'kafkajs';
 import { DataSource } from 'typeorm';
 import { EVENT_TYPES, fieldsOf, mayPublish, participantFromEventsTopic } from '@accord/contracts';
 import { createEventTypeCatalog, subjectKeys, type ConsentStatement, type VersionedAgreement } from '@accord/governance';
-import type { BatchContext } from '@accord/kafka';
+import { Coalescer, type BatchContext } from '@accord/kafka';
 import { consentStatementsForKeys } from '@accord/persistence';
 import { brokerMetrics, type BrokerMetrics } from '../metrics';
 import { AgreementCache, versionKey } from './agreement-cache';
@@ -14,6 +14,12 @@ import { candidatesOf, evaluateEvents, rejectedRow, type EvaluationSettings, typ
 import { deadLetterRecord, inboxRecord, reproject, type Outgoing } from './deliveries';
 import { inspectRecord, type AcceptedEvent, type InspectedRecord, type RejectedRecord } from './inspect';
 import { RecordProducer } from './record-producer';
+
+/** The people of one batch's accepted events, and their keyed hashes. */
+interface GovernanceRead {
+  subjects: AcceptedEvent['subject'][];
+  keys: ReturnType<typeof subjectKeys>[];
+}
 
 /** Thrown when the partition was taken away mid-batch: the new owner handles it. */
 export class BatchAbandoned extends Error {
@@ -44,6 +50,11 @@ export class BatchRouter {
   private readonly logger = new Logger(BatchRouter.name);
   private readonly metrics: BrokerMetrics = brokerMetrics();
   private readonly settings: EvaluationSettings;
+  /**
+   * Reads the governance state for the batches under way: the batches that arrive while a
+   * read is in flight share the next one (two queries, one wait, whatever their number).
+   */
+  private readonly governanceReads: Coalescer<GovernanceRead, ConsentStatement[][]>;
 
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
@@ -57,6 +68,24 @@ export class BatchRouter {
       pseudonymMasterKey: config.getOrThrow<string>('ACCORD_PSEUDONYMISATION_SECRET'),
       subjectKeySecret: config.getOrThrow<string>('ACCORD_SUBJECT_KEY_SECRET'),
     };
+    this.governanceReads = new Coalescer((reads) => this.readGovernance(reads));
+  }
+
+  /**
+   * The agreements in force (the cache brought up to date) and the consent statements of
+   * every person of the reads given, in one query: both at once, on two connections.
+   */
+  private async readGovernance(reads: readonly GovernanceRead[]): Promise<ConsentStatement[][][]> {
+    const [, consents] = await Promise.all([
+      this.agreements.refresh(this.dataSource.manager),
+      consentStatementsForKeys(
+        this.dataSource.manager,
+        reads.flatMap((read) => read.subjects),
+        reads.flatMap((read) => read.keys),
+      ),
+    ]);
+    let start = 0;
+    return reads.map((read) => consents.slice(start, (start += read.keys.length)));
   }
 
   /** The BatchConsumer handler. */
@@ -70,20 +99,12 @@ export class BatchRouter {
     const accepted = inspected.filter((item): item is AcceptedEvent => item.kind === 'accepted');
 
     const startedAt = performance.now();
-    // 2. The agreements in force and the consent of every person of the batch, read at the
-    // same time (two queries, one wait). Each person's keyed hashes are worked out once: for
-    // the consent query and the decision rows.
+    // 2. The agreements in force and the consent of every person of the batch (read together
+    // with the other batches waiting for the same round trip). Each person's keyed hashes are
+    // worked out once: for the consent query and the decision rows.
     const keys = accepted.map((item) => subjectKeys(item.subject, this.settings.subjectKeySecret));
-    const [, consents] = await Promise.all([
-      this.agreements.refresh(this.dataSource.manager),
-      accepted.length === 0
-        ? Promise.resolve([] as ConsentStatement[][])
-        : consentStatementsForKeys(
-            this.dataSource.manager,
-            accepted.map((item) => item.subject),
-            keys,
-          ),
-    ]);
+    const consents =
+      accepted.length === 0 ? [] : await this.governanceReads.submit({ subjects: accepted.map((item) => item.subject), keys });
     const candidates = candidatesOf(accepted, (provider) => this.agreements.agreementsOf(provider));
 
     // 3 and 4. One moment of evaluation for the whole batch.

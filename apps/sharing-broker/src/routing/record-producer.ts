@@ -1,31 +1,46 @@
 import { Inject, Injectable, type OnApplicationShutdown } from '@nestjs/common';
 import { Partitioners, type Kafka, type Producer } from 'kafkajs';
+import { Coalescer } from '@accord/kafka';
 import { byTopic, type Outgoing } from './deliveries';
 
 export const BROKER_KAFKA = Symbol('BROKER_KAFKA');
 
+/** Records one produce request may carry when batches' sends are grouped. */
+export const MAX_SEND_RECORDS = 5000;
+
 /**
- * Produces a batch's inbox and dead-letter records: one idempotent producer, acks from
- * every in-sync replica, one `sendBatch` per consumed batch. A failed send throws (the
- * batch is retried and its recorded decisions delivered again) and replaces the producer,
- * so a retry never inherits a broken idempotence sequence.
+ * Produces the batches' inbox and dead-letter records: one idempotent producer, acks from
+ * every in-sync replica. The batches whose records are ready while a send is in flight go
+ * together in the next `sendBatch` (one request, one wait). A failed send throws to every
+ * batch of it (each is retried and its recorded decisions delivered again) and replaces
+ * the producer, so a retry never inherits a broken idempotence sequence.
  */
 @Injectable()
 export class RecordProducer implements OnApplicationShutdown {
   private producer: Producer | undefined;
   private connecting: Promise<Producer> | undefined;
+  private readonly sends = new Coalescer<readonly Outgoing[], void>((groups) => this.sendTogether(groups), {
+    maxSize: MAX_SEND_RECORDS,
+    sizeOf: (records) => records.length,
+  });
 
   constructor(@Inject(BROKER_KAFKA) private readonly kafka: Kafka) {}
 
+  /** Resolves once every record is acknowledged. */
   async send(records: readonly Outgoing[]): Promise<void> {
     if (records.length === 0) return;
+    await this.sends.submit(records);
+  }
+
+  private async sendTogether(groups: readonly (readonly Outgoing[])[]): Promise<void[]> {
     const producer = await this.connected();
     try {
-      await producer.sendBatch({ acks: -1, topicMessages: byTopic(records) });
+      await producer.sendBatch({ acks: -1, topicMessages: byTopic(groups.length === 1 ? groups[0]! : groups.flat()) });
     } catch (error) {
       await this.reset();
       throw error;
     }
+    return groups.map(() => undefined);
   }
 
   /** After the consumer stopped (onModuleDestroy), so no batch is still sending. */
