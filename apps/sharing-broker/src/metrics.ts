@@ -16,6 +16,7 @@ export interface BrokerMetrics {
   decisions: Counter<'outcome' | 'reason'>;
   batchDuration: Histogram<string>;
   batchFailures: Counter<string>;
+  chainWrites: Counter<'path'>;
 }
 
 export function brokerMetrics(): BrokerMetrics {
@@ -53,6 +54,15 @@ export function brokerMetrics(): BrokerMetrics {
         new Counter({
           name: 'accord_broker_batch_failures_total',
           help: 'Batch attempts that failed and will be retried (Postgres or Kafka unavailable)',
+        }),
+    ),
+    chainWrites: getOrCreate(
+      'accord_broker_chain_writes_total',
+      () =>
+        new Counter({
+          name: 'accord_broker_chain_writes_total',
+          help: 'Group writes to the audit chain, by path: "fast" (one statement onto the head this instance last wrote) or "locking" (lock, read what is recorded, append: at start, after a failure, when an event was recorded before, or when another instance appended)',
+          labelNames: ['path'],
         }),
     ),
   };

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { register } from 'prom-client';
 import type { DataSource } from 'typeorm';
 import { verifyChain } from '@accord/audit-chain';
 import { dataSourceOptions, HUB_ENTITIES, HUB_MIGRATIONS, HUB_SCHEMA, openDatabase, readChainHead, readDecisionsAfter } from '@accord/persistence';
@@ -39,17 +40,18 @@ describe('the broker decision writer: batches that wait for the audit chain are 
       [accepted(shared, 'southampton.revenues-benefits', 'uhs.emergency-department')],
       [accepted(randomUUID(), 'uhs.emergency-department')],
     ];
-    const extraCalls: number[] = [];
+    // `extra` sees the plan the batch is written with, and can query.
     const results = await Promise.all(
-      batches.map((items, index) => writer.write(items, async (manager) => (extraCalls.push(index), (await manager.query('SELECT 1 AS one'))[0].one))),
+      batches.map((items) =>
+        writer.write(items, async (manager, plan) => `${plan.plans.map((item) => item.mode).join(',')}:${(await manager.query('SELECT 1 AS one'))[0].one}`),
+      ),
     );
 
     expect(results[0]!.plan.plans.map((plan) => plan.mode)).toEqual(['new', 'new']);
     expect(results[1]!.plan.plans[0]).toMatchObject({ mode: 'recorded' });
     expect(results[1]!.plan.toAppend).toEqual([]);
     expect(results[2]!.plan.toAppend).toHaveLength(1);
-    expect(results.map((result) => result.extra)).toEqual([1, 1, 1]);
-    expect(extraCalls.sort()).toEqual([0, 1, 2]);
+    expect(results.map((result) => result.extra)).toEqual(['new,new:1', 'recorded:1', 'new:1']);
 
     const rows = await allRows();
     expect(rows.filter((decision) => decision.eventId === shared)).toHaveLength(2);
@@ -74,5 +76,77 @@ describe('the broker decision writer: batches that wait for the audit chain are 
     expect(retried.extra).toBe('ok');
     expect(retried.plan.toAppend).toHaveLength(1);
     expect(verifyChain(await allRows()).ok).toBe(true);
+  });
+});
+
+/** accord_broker_chain_writes_total{path} as exported. */
+async function chainWrites(path: 'fast' | 'locking'): Promise<number> {
+  const text = await register.getSingleMetricAsString('accord_broker_chain_writes_total');
+  const line = text.split('\n').find((candidate) => candidate.startsWith(`accord_broker_chain_writes_total{path="${path}"}`));
+  return line ? Number(line.split(' ').pop()) : 0;
+}
+
+describe('the broker decision writer: several broker instances append to one chain', () => {
+  let database: TestDatabase;
+  const dataSources: DataSource[] = [];
+
+  beforeAll(async () => {
+    database = await createTestDatabase('broker_decision_writers');
+    for (let index = 0; index < 3; index++) {
+      dataSources.push(await openDatabase(dataSourceOptions({ url: database.url, schema: HUB_SCHEMA, entities: HUB_ENTITIES, migrations: HUB_MIGRATIONS })));
+    }
+  });
+  afterAll(async () => {
+    for (const dataSource of dataSources) await dataSource.destroy();
+    await database?.drop();
+  });
+
+  it('keeps one intact chain with every event decided once, while the head each writer knows keeps going stale', async () => {
+    const before = { fast: await chainWrites('fast'), locking: await chainWrites('locking') };
+    const writers = dataSources.map((dataSource) => new DecisionWriter(dataSource));
+    const events = Array.from({ length: 60 }, () => randomUUID());
+    // Each writer writes every event, in rounds of concurrent batches: the same event reaches
+    // several instances (as after a rebalance) and each instance's head is overtaken by the others.
+    const outcomes = await Promise.all(
+      writers.map(async (writer, index) => {
+        const modes: string[] = [];
+        for (let start = 0; start < events.length; start += 5) {
+          const slice = index % 2 === 0 ? events.slice(start, start + 5) : events.slice(start, start + 5).reverse();
+          const results = await Promise.all(slice.map((eventId) => writer.write([accepted(eventId, 'uhs.emergency-department', 'southampton.revenues-benefits')], async () => undefined)));
+          modes.push(...results.flatMap((result) => result.plan.plans.map((plan) => plan.mode)));
+        }
+        return modes;
+      }),
+    );
+
+    // Each event was decided by exactly one writer; the others found it recorded.
+    const newCount = outcomes.flat().filter((mode) => mode === 'new').length;
+    expect(newCount).toBe(events.length);
+    const { head } = await readChainHead(dataSources[0]!.manager);
+    const rows = await readDecisionsAfter(dataSources[0]!.manager, 0, head.seq, 1_000_000);
+    expect(rows).toHaveLength(events.length * 2);
+    expect(new Set(rows.map((row) => row.eventId)).size).toBe(events.length);
+    expect(verifyChain(rows).ok).toBe(true);
+    expect(head.seq).toBe(rows.length);
+    // Both paths were taken: the fast one while a writer's head was current, the locking one when it was not.
+    expect(await chainWrites('fast')).toBeGreaterThan(before.fast);
+    expect(await chainWrites('locking')).toBeGreaterThan(before.locking + writers.length);
+  });
+
+  it('appends on the fast path once it knows the head, and an event already recorded is delivered as recorded, not decided again', async () => {
+    const writer = new DecisionWriter(dataSources[0]!);
+    const first = randomUUID();
+    await writer.write([accepted(first, 'uhs.emergency-department')], async () => undefined); // learns the head
+    const fast = await chainWrites('fast');
+    const next = await writer.write([accepted(randomUUID(), 'uhs.emergency-department')], async () => undefined);
+    expect(next.plan.plans.map((plan) => plan.mode)).toEqual(['new']);
+    expect(await chainWrites('fast')).toBe(fast + 1);
+
+    const again = await writer.write([accepted(first, 'uhs.emergency-department'), accepted(randomUUID(), 'uhs.emergency-department')], async () => undefined);
+    expect(again.plan.plans.map((plan) => plan.mode)).toEqual(['recorded', 'new']);
+    const { head } = await readChainHead(dataSources[0]!.manager);
+    const rows = await readDecisionsAfter(dataSources[0]!.manager, 0, head.seq, 1_000_000);
+    expect(rows.filter((row) => row.eventId === first)).toHaveLength(1);
+    expect(verifyChain(rows).ok).toBe(true);
   });
 });

@@ -1,7 +1,10 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, type EntityManager } from 'typeorm';
-import { appendDecisions, lockChainHead } from '@accord/persistence';
+import { Coalescer } from '@accord/kafka';
+import type { ChainHead } from '@accord/audit-chain';
+import { appendDecisions, appendDecisionsIfHead, lockChainHead } from '@accord/persistence';
+import { brokerMetrics } from '../metrics';
 import { planWrites, recordedFrom, type PlanInput, type RecordedDecision, type WritePlan } from './decisions';
 
 interface RecordedRow {
@@ -15,12 +18,10 @@ interface RecordedRow {
   payload_digest: string | null;
 }
 
-/** One batch waiting for its turn at the audit chain. */
+/** One batch's write, waiting for its turn at the audit chain. */
 interface PendingWrite {
   items: readonly PlanInput[];
   extra: (manager: EntityManager, plan: WritePlan) => Promise<unknown>;
-  resolve(result: { plan: WritePlan; extra: unknown }): void;
-  reject(error: unknown): void;
 }
 
 /** Decisions one group transaction may carry, so a backlog does not make one huge statement. */
@@ -39,79 +40,104 @@ export const MAX_GROUP_ITEMS = 10_000;
  */
 @Injectable()
 export class DecisionWriter {
-  private readonly queue: PendingWrite[] = [];
-  private writing = false;
+  private readonly groups: Coalescer<PendingWrite, WriteResult>;
+  /** The chain head as this writer last left it; undefined until a locked write, and after any failure. */
+  private knownHead: ChainHead | undefined;
+  private readonly metrics = brokerMetrics();
 
-  constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
-
-  /**
-   * `extra` runs in the same transaction after the plan is made (e.g. to load the agreement
-   * versions that recorded decisions name). Resolves once the decisions are committed;
-   * throws, having written nothing, when Postgres fails.
-   */
-  write<T>(items: readonly PlanInput[], extra: (manager: EntityManager, plan: WritePlan) => Promise<T>): Promise<{ plan: WritePlan; extra: T }> {
-    return new Promise((resolve, reject) => {
-      this.queue.push({ items, extra, resolve: resolve as PendingWrite['resolve'], reject });
-      if (!this.writing) void this.drain();
+  constructor(@InjectDataSource() private readonly dataSource: DataSource) {
+    this.groups = new Coalescer((group) => this.writeGroup(group), {
+      maxSize: MAX_GROUP_ITEMS,
+      sizeOf: (pending) => pending.items.length,
     });
   }
 
-  private async drain(): Promise<void> {
-    this.writing = true;
-    try {
-      while (this.queue.length > 0) {
-        const group = this.nextGroup();
-        try {
-          // Read committed (the connections' default, see dataSourceOptions): after the head
-          // lock is granted, each statement sees what the previous holder committed.
-          const results = await this.dataSource.transaction((manager) => writeGroup(manager, group));
-          group.forEach((pending, index) => pending.resolve(results[index]!));
-        } catch (error) {
-          for (const pending of group) pending.reject(error);
-        }
-      }
-    } finally {
-      this.writing = false;
-    }
+  /**
+   * `extra` runs after the plan is made, before the decisions are committed (in the same
+   * transaction on the locking path), e.g. to load the agreement versions that recorded
+   * decisions name. Resolves once the decisions are committed; throws, having written
+   * nothing, when Postgres or `extra` fails.
+   */
+  write<T>(items: readonly PlanInput[], extra: (manager: EntityManager, plan: WritePlan) => Promise<T>): Promise<{ plan: WritePlan; extra: T }> {
+    return this.groups.submit({ items, extra }) as Promise<{ plan: WritePlan; extra: T }>;
   }
 
-  private nextGroup(): PendingWrite[] {
-    const group = [this.queue.shift()!];
-    let size = group[0]!.items.length;
-    while (this.queue.length > 0 && size + this.queue[0]!.items.length <= MAX_GROUP_ITEMS) {
-      const next = this.queue.shift()!;
-      size += next.items.length;
-      group.push(next);
+  /**
+   * The fast path first: when this writer knows the head (it wrote last), the group is
+   * planned as if nothing of it were recorded and appended in one statement that writes
+   * only if the head is unchanged and that is true (`appendDecisionsIfHead`). Usually it
+   * is: the broker is the only writer of decisions, and events are decided once. When it
+   * is not — a retry after a failure, an event consumed again after a rebalance, another
+   * instance appended — the locking path decides, as it always did.
+   */
+  private async writeGroup(group: readonly PendingWrite[]): Promise<WriteResult[]> {
+    const items = group.flatMap((pending) => pending.items);
+    try {
+      const head = this.knownHead;
+      if (head) {
+        const plans = planGroup(group, []);
+        const rows = plans.flatMap((plan) => plan.toAppend);
+        if (rows.length > 0) {
+          // Before the append, so that an `extra` that fails leaves nothing written.
+          const results = await withExtras(this.dataSource.manager, group, plans);
+          const chained = await appendDecisionsIfHead(this.dataSource.manager, rows, head, notYetRecorded(items));
+          if (chained) {
+            this.knownHead = chained[chained.length - 1]!;
+            this.metrics.chainWrites.inc({ path: 'fast' });
+            return results;
+          }
+        }
+      }
+      // Read committed (the connections' default, see dataSourceOptions): after the head
+      // lock is granted, each statement sees what the previous holder committed.
+      const { results, newHead } = await this.dataSource.transaction(async (manager) => {
+        const locked = await lockChainHead(manager);
+        const plans = planGroup(group, await recordedDecisions(manager, items));
+        const chained = await appendDecisions(
+          manager,
+          plans.flatMap((plan) => plan.toAppend),
+          locked,
+        );
+        return { results: await withExtras(manager, group, plans), newHead: chained[chained.length - 1] ?? locked };
+      });
+      this.knownHead = newHead;
+      this.metrics.chainWrites.inc({ path: 'locking' });
+      return results;
+    } catch (error) {
+      this.knownHead = undefined;
+      throw error;
     }
-    return group;
   }
 }
 
-async function writeGroup(manager: EntityManager, group: readonly PendingWrite[]): Promise<Array<{ plan: WritePlan; extra: unknown }>> {
-  const head = await lockChainHead(manager);
-  let recorded = await recordedDecisions(
-    manager,
-    group.flatMap((pending) => pending.items),
-  );
-  const plans = group.map((pending) => {
+type WriteResult = { plan: WritePlan; extra: unknown };
+
+/** The batches of a group planned in arrival order, each seeing the rows planned before it. */
+function planGroup(group: readonly PendingWrite[], recorded: RecordedDecision[]): WritePlan[] {
+  return group.map((pending) => {
     const plan = planWrites(pending.items, recorded);
     recorded = recorded.concat(plan.toAppend.map(recordedFrom));
     return plan;
   });
-  await appendDecisions(
-    manager,
-    plans.flatMap((plan) => plan.toAppend),
-    head,
-  );
-  const results: Array<{ plan: WritePlan; extra: unknown }> = [];
+}
+
+async function withExtras(manager: EntityManager, group: readonly PendingWrite[], plans: readonly WritePlan[]): Promise<WriteResult[]> {
+  const results: WriteResult[] = [];
   for (const [index, pending] of group.entries()) results.push({ plan: plans[index]!, extra: await pending.extra(manager, plans[index]!) });
   return results;
 }
 
+/** What the fast path requires to be absent from the log: the batch's rejection ids, and any non-rejected decision of its event ids. */
+function notYetRecorded(items: readonly PlanInput[]): { decisionIds: string[]; eventIds: string[] } {
+  return {
+    decisionIds: [...new Set(items.flatMap((item) => (item.kind === 'rejected' ? [item.row.decisionId] : [])))],
+    eventIds: [...new Set(items.flatMap((item) => (item.kind === 'accepted' ? [item.eventId] : [])))],
+  };
+}
+
 /** Decisions already in the log for the batch: its rejection ids, and any non-rejected decision of its event ids. */
 async function recordedDecisions(manager: EntityManager, items: readonly PlanInput[]): Promise<RecordedDecision[]> {
-  const rejectionIds = [...new Set(items.flatMap((item) => (item.kind === 'rejected' ? [item.row.decisionId] : [])))];
-  const eventIds = [...new Set(items.flatMap((item) => (item.kind === 'accepted' ? [item.eventId] : [])))];
+  const { decisionIds: rejectionIds, eventIds } = notYetRecorded(items);
   if (rejectionIds.length === 0 && eventIds.length === 0) return [];
   const rows: RecordedRow[] = await manager.query(
     // One index lookup per id, whatever the statistics say. `= ANY(array)` let the planner

@@ -23,6 +23,35 @@ export async function lockChainHead(manager: EntityManager): Promise<ChainHead> 
   return { seq: Number(head.seq), hash: head.hash };
 }
 
+/** The chained rows ($1, one JSON document) as decision rows (JSON.stringify is native; pg's escaping of 23 parameter arrays cost twice as much per row; Postgres unpacks them by name). */
+const INSERT_ROWS = `INSERT INTO decisions (seq, decision_id, event_id, event_type, source, recipient, agreement_id, agreement_version,
+    purpose, lawful_basis, outcome, reasons, fields_released, fields_withheld, consent_refs, subject_key,
+    payload_digest, topic, kafka_partition, kafka_offset, decided_at, prev_hash, hash)
+  SELECT seq, "decisionId", "eventId", "eventType", source, recipient, "agreementId", "agreementVersion",
+    purpose, "lawfulBasis", outcome, reasons, "fieldsReleased", "fieldsWithheld", "consentRefs", "subjectKey",
+    "payloadDigest", topic, partition, "offset", "decidedAt", "prevHash", hash
+  FROM json_to_recordset($1::json) AS input(seq bigint, "decisionId" uuid, "eventId" text, "eventType" text,
+    source text, recipient text, "agreementId" text, "agreementVersion" int, purpose text, "lawfulBasis" jsonb,
+    outcome text, reasons text[], "fieldsReleased" text[], "fieldsWithheld" text[], "consentRefs" text[],
+    "subjectKey" text, "payloadDigest" text, topic text, partition int, "offset" text, "decidedAt" timestamptz,
+    "prevHash" text, hash text)`;
+
+/** The NHS/NI key pairs ($4–$6) to remember. */
+const INSERT_LINKS = `INSERT INTO subject_key_links (nhs_key, ni_key, first_seen_seq) SELECT * FROM unnest($4::text[], $5::text[], $6::bigint[])`;
+
+/** $1–$6 of INSERT_ROWS, the new head and INSERT_LINKS. */
+function appendParameters(chained: readonly ChainedDecision[], links: ReturnType<typeof subjectKeyLinks>): unknown[] {
+  const last = chained[chained.length - 1];
+  return [
+    JSON.stringify(chained),
+    last.seq,
+    last.hash,
+    links.map((link) => link.nhsKey),
+    links.map((link) => link.niKey),
+    links.map((link) => link.seq),
+  ];
+}
+
 /**
  * The audit log's writer (write-ahead: call it in the transaction that must be durable
  * before anything is released, then commit, then produce).
@@ -49,41 +78,75 @@ export async function appendDecisions(
   const head = lockedHead ?? (await lockChainHead(manager));
   const chained = chain(decisions, head);
   // One statement, one round trip, under the head lock the caller's transaction holds:
-  // insert the rows, move the head, remember NHS/NI key pairs. The rows travel as one JSON
-  // document (JSON.stringify is native; pg's escaping of 23 parameter arrays cost twice as
-  // much per row) and Postgres unpacks them by name.
-  const last = chained[chained.length - 1];
+  // insert the rows, move the head, remember NHS/NI key pairs.
   const links = subjectKeyLinks(decisions, chained);
   await manager.query(
-    `WITH appended AS (
-       INSERT INTO decisions (seq, decision_id, event_id, event_type, source, recipient, agreement_id, agreement_version,
-         purpose, lawful_basis, outcome, reasons, fields_released, fields_withheld, consent_refs, subject_key,
-         payload_digest, topic, kafka_partition, kafka_offset, decided_at, prev_hash, hash)
-       SELECT seq, "decisionId", "eventId", "eventType", source, recipient, "agreementId", "agreementVersion",
-         purpose, "lawfulBasis", outcome, reasons, "fieldsReleased", "fieldsWithheld", "consentRefs", "subjectKey",
-         "payloadDigest", topic, partition, "offset", "decidedAt", "prevHash", hash
-       FROM json_to_recordset($1::json) AS input(seq bigint, "decisionId" uuid, "eventId" text, "eventType" text,
-         source text, recipient text, "agreementId" text, "agreementVersion" int, purpose text, "lawfulBasis" jsonb,
-         outcome text, reasons text[], "fieldsReleased" text[], "fieldsWithheld" text[], "consentRefs" text[],
-         "subjectKey" text, "payloadDigest" text, topic text, partition int, "offset" text, "decidedAt" timestamptz,
-         "prevHash" text, hash text)
-     ), head AS (
+    `WITH appended AS (${INSERT_ROWS}), head AS (
        UPDATE audit_chain_head SET seq = $2, hash = $3 WHERE id = 1
      )
      -- Written under the head lock, so two writers never wait on each other's uncommitted link (no deadlock).
-     INSERT INTO subject_key_links (nhs_key, ni_key, first_seen_seq)
-     SELECT * FROM unnest($4::text[], $5::text[], $6::bigint[])
-     ON CONFLICT (nhs_key, ni_key) DO NOTHING`,
-    [
-      JSON.stringify(chained),
-      last.seq,
-      last.hash,
-      links.map((link) => link.nhsKey),
-      links.map((link) => link.niKey),
-      links.map((link) => link.seq),
-    ],
+     ${INSERT_LINKS} ON CONFLICT (nhs_key, ni_key) DO NOTHING`,
+    appendParameters(chained, links),
   );
   return chained;
+}
+
+/**
+ * What must not be in the log yet for an optimistic append to go ahead: decisions with
+ * these ids (rejections, whose ids are derived from the record), and any decision other
+ * than a rejection about these events.
+ */
+export interface NotYetRecorded {
+  decisionIds: readonly string[];
+  eventIds: readonly string[];
+}
+
+/**
+ * The broker's fast path: appends `decisions` onto `expectedHead` in one statement, in its
+ * own transaction (no BEGIN, no COMMIT: one round trip and the commit's flush), if and only
+ * if the chain head is still `expectedHead` and nothing of `notYetRecorded` is in the log;
+ * otherwise it writes nothing and returns undefined, and the caller takes the locking path
+ * (`lockChainHead`, read what is recorded, plan, `appendDecisions`).
+ *
+ * Why it is as safe as the locking path: the head row's UPDATE takes the same row lock
+ * (a concurrent writer's transaction is waited for, then the condition is checked again
+ * on the row it committed — Postgres' read-committed rule for UPDATE), and the rows and
+ * links are inserted only when that UPDATE moved the head. A writer whose view of the
+ * head is stale — another instance appended meanwhile — therefore appends nothing. The
+ * recorded-check reads the statement's snapshot: anything committed after it moved the
+ * head, which fails the UPDATE. The ids are looked up one index probe each (LATERAL with
+ * LIMIT, which the planner cannot turn into a scan of the whole table).
+ */
+export async function appendDecisionsIfHead(
+  manager: EntityManager,
+  decisions: DecisionToAppend[],
+  expectedHead: ChainHead,
+  notYetRecorded: NotYetRecorded,
+): Promise<ChainedDecision[] | undefined> {
+  if (decisions.length === 0) return [];
+  const chained = chain(decisions, expectedHead);
+  const links = subjectKeyLinks(decisions, chained);
+  const [result] = await manager.query(
+    `WITH recorded AS (
+       SELECT 1 FROM unnest($7::uuid[]) AS wanted(id)
+         CROSS JOIN LATERAL (SELECT 1 FROM decisions WHERE decision_id = wanted.id LIMIT 1) found
+       UNION ALL
+       SELECT 1 FROM unnest($8::text[]) AS wanted(id)
+         CROSS JOIN LATERAL (SELECT 1 FROM decisions WHERE event_id = wanted.id AND outcome <> 'rejected' LIMIT 1) found
+       LIMIT 1
+     ), head AS (
+       UPDATE audit_chain_head SET seq = $2, hash = $3
+        WHERE id = 1 AND seq = $9 AND hash = $10 AND NOT EXISTS (SELECT 1 FROM recorded)
+       RETURNING seq
+     ), appended AS (
+       ${INSERT_ROWS} WHERE EXISTS (SELECT 1 FROM head)
+     ), links AS (
+       ${INSERT_LINKS} WHERE EXISTS (SELECT 1 FROM head) ON CONFLICT (nhs_key, ni_key) DO NOTHING
+     )
+     SELECT EXISTS (SELECT 1 FROM head) AS appended`,
+    [...appendParameters(chained, links), notYetRecorded.decisionIds, notYetRecorded.eventIds, expectedHead.seq, expectedHead.hash],
+  );
+  return result.appended ? chained : undefined;
 }
 
 /** The distinct NHS/NI key pairs of the batch, each with the first seq that carried it. */
