@@ -212,12 +212,30 @@ export function canonicalJson(value: unknown): string {
     // JSON.stringify yields undefined for undefined and functions; null keeps the output valid JSON.
     return JSON.stringify(value) ?? 'null';
   }
-  if (Array.isArray(value)) return `[${value.map((item) => canonicalJson(item === undefined ? null : item)).join(',')}]`;
-  const entries = Object.keys(value)
-    .filter((key) => (value as JsonObject)[key] !== undefined)
-    .sort()
-    .map((key) => `${JSON.stringify(key)}:${canonicalJson((value as JsonObject)[key])}`);
-  return `{${entries.join(',')}}`;
+  // Loops rather than filter/sort/map/join: this runs for every shared decision, and the
+  // intermediate arrays were a measurable share of the broker's garbage.
+  if (Array.isArray(value)) {
+    let out = '[';
+    for (let i = 0; i < value.length; i++) out += (i === 0 ? '' : ',') + canonicalJson(value[i] === undefined ? null : value[i]);
+    return out + ']';
+  }
+  const record = value as JsonObject;
+  const keys = Object.keys(record);
+  if (!isSorted(keys)) keys.sort();
+  let out = '{';
+  let first = true;
+  for (const key of keys) {
+    const item = record[key];
+    if (item === undefined) continue;
+    out += (first ? '' : ',') + JSON.stringify(key) + ':' + canonicalJson(item);
+    first = false;
+  }
+  return out + '}';
+}
+
+function isSorted(keys: readonly string[]): boolean {
+  for (let i = 1; i < keys.length; i++) if (keys[i - 1]! > keys[i]!) return false;
+  return true;
 }
 
 /** SHA-256 (hex) of the canonical JSON of what was released, for the audit log. */
