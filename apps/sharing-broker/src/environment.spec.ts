@@ -6,7 +6,8 @@ describe('SharingBrokerEnvironment', () => {
     const settings = loadEnvironment(SharingBrokerEnvironment, {});
     expect(settings).toMatchObject({
       BROKER_GROUP_ID: 'accord-sharing-broker',
-      BROKER_MAX_BATCH_BYTES: 1048576,
+      BROKER_MAX_BATCH_BYTES: 262144,
+      BROKER_MAX_FETCH_BYTES: 2097152,
       BROKER_SESSION_TIMEOUT_MS: 30000,
     });
     expect(new RegExp(settings.BROKER_TOPIC_PATTERN).test('accord.events.uhs.discharge-hub')).toBe(true);

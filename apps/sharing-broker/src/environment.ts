@@ -76,7 +76,7 @@ export class SharingBrokerEnvironment extends BaseEnvironment {
 
   /** Upper bound of one fetched batch per partition, in bytes (kafkajs maxBytesPerPartition). */
   @integerSetting('BROKER_MAX_BATCH_BYTES', 1024, 64 * 1024 * 1024)
-  BROKER_MAX_BATCH_BYTES: number = 1024 * 1024;
+  BROKER_MAX_BATCH_BYTES: number = 256 * 1024;
 
   /**
    * Upper bound of one fetch response, all its partitions together, in bytes (kafkajs
@@ -86,7 +86,7 @@ export class SharingBrokerEnvironment extends BaseEnvironment {
    * a backlog. Kafka still returns at least one record batch if the first one is larger.
    */
   @integerSetting('BROKER_MAX_FETCH_BYTES', 1024, 256 * 1024 * 1024)
-  BROKER_MAX_FETCH_BYTES: number = 10 * 1024 * 1024;
+  BROKER_MAX_FETCH_BYTES: number = 2 * 1024 * 1024;
 
   /**
    * The least data a fetch returns with unless BROKER_MAX_WAIT_MS passes first (kafkajs
