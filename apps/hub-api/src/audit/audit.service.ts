@@ -1,4 +1,5 @@
 import { Readable } from 'node:stream';
+import { setImmediate } from 'node:timers/promises';
 import { Inject, Injectable } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { InjectDataSource } from '@nestjs/typeorm';
@@ -95,6 +96,10 @@ export class AuditService {
         // One page read ahead: Postgres finds the next rows while these are rendered and sent.
         const next = pageAfter(rows);
         next.catch(() => undefined); // if the client leaves first, nobody awaits it
+        // Rendering a page holds the event loop for milliseconds: let the query reach
+        // Postgres first (taking a pool connection and writing to its socket take turns of
+        // the loop), or the read-ahead only starts once the page is rendered and sent.
+        await setImmediate();
         yield render(rows);
         rows = await next;
       }
