@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import fc from 'fast-check';
 import { AuditChainError, GENESIS_HASH, canonicalContent, canonicalJson, hashRecord, type ChainedDecision } from '.';
 
 const row: ChainedDecision = {
@@ -31,6 +32,16 @@ describe('canonical form', () => {
   it('sorts keys at every level, keeps array order, writes undefined as null and dates as ISO strings', () => {
     expect(canonicalJson({ b: [3, 1, { z: undefined, a: 'x' }], a: new Date(Date.UTC(2026, 3, 1)), c: undefined })).toBe(
       '{"a":"2026-04-01T00:00:00.000Z","b":[3,1,{"a":"x","z":null}],"c":null}',
+    );
+  });
+
+  it('writes every string exactly as JSON.stringify does (quotes, backslashes, controls, any Unicode, lone surrogates)', () => {
+    for (const text of ['', 'plain', 'quote " here', 'back\\slash', 'line\nbreak', '\u0000\u001f\u007f', '\u2028\u2029', 'é😀', '\ud800', 'x\udfffy']) {
+      expect(canonicalJson(text)).toBe(JSON.stringify(text));
+    }
+    fc.assert(
+      fc.property(fc.string({ unit: 'binary' }), (text) => canonicalJson(text) === JSON.stringify(text)),
+      { numRuns: 5000 },
     );
   });
 

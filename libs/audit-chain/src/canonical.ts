@@ -2,6 +2,9 @@ import { hash } from 'node:crypto';
 import { HASHED_FIELDS, type DecisionRecord } from './decision-record';
 import { AuditChainError, AuditChainErrorCode } from './errors';
 
+/** Characters JSON.stringify escapes in a string: quote, backslash, controls, and surrogates (lone ones are escaped). */
+const NEEDS_ESCAPING = /["\\\u0000-\u001f\ud800-\udfff]/;
+
 /** `prevHash` of seq 1: 64 zeros. */
 export const GENESIS_HASH = '0'.repeat(64);
 
@@ -16,7 +19,9 @@ export function canonicalJson(value: unknown): string {
   if (value === null || value === undefined) return 'null';
   switch (typeof value) {
     case 'string':
-      return JSON.stringify(value);
+      // Most values (ids, codes, hashes, timestamps) need no escaping: quoting them is
+      // what JSON.stringify would write, at a fraction of its cost per call.
+      return NEEDS_ESCAPING.test(value) ? JSON.stringify(value) : '"' + value + '"';
     case 'boolean':
       return value ? 'true' : 'false';
     case 'number':
