@@ -42,9 +42,25 @@ export interface EvaluationSettings {
   subjectKeySecret: string;
 }
 
-/** The candidates of each event, from the agreements of its provider. */
-export function candidatesOf(events: readonly AcceptedEvent[], agreementsOf: (provider: string) => readonly VersionedAgreement[]) {
-  return events.map((accepted) => candidatesFor(accepted.event, agreementsOf(accepted.event.source)));
+/**
+ * The candidates of each event, from the agreements of its provider: worked out once per
+ * provider and event type in the batch (the agreements cannot change within it), and
+ * shared, read-only, by the events of that type.
+ */
+export function candidatesOf(
+  events: readonly AcceptedEvent[],
+  agreementsOf: (provider: string) => readonly VersionedAgreement[],
+): ReadonlyArray<ReturnType<typeof candidatesFor>> {
+  const known = new Map<string, ReturnType<typeof candidatesFor>>();
+  return events.map(({ event }) => {
+    const key = `${event.source}\u0000${event.type}`;
+    let candidates = known.get(key);
+    if (!candidates) {
+      candidates = candidatesFor(event, agreementsOf(event.source));
+      known.set(key, candidates);
+    }
+    return candidates;
+  });
 }
 
 /**
