@@ -3,20 +3,9 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, type EntityManager } from 'typeorm';
 import { Coalescer } from '@accord/kafka';
 import type { ChainHead } from '@accord/audit-chain';
-import { appendDecisions, appendDecisionsIfHead, lockChainHead } from '@accord/persistence';
+import { appendDecisions, appendDecisionsIfHead, lockChainHead, readRecordedDecisions, type RecordedLookup } from '@accord/persistence';
 import { brokerMetrics } from '../metrics';
 import { planWrites, recordedFrom, type PlanInput, type RecordedDecision, type WritePlan } from './decisions';
-
-interface RecordedRow {
-  decision_id: string;
-  event_id: string | null;
-  recipient: string | null;
-  agreement_id: string | null;
-  agreement_version: number | null;
-  purpose: string | null;
-  outcome: RecordedDecision['outcome'];
-  payload_digest: string | null;
-}
 
 /** One batch's write, waiting for its turn at the audit chain. */
 interface PendingWrite {
@@ -31,10 +20,11 @@ export const MAX_GROUP_ITEMS = 10_000;
  * Writes batches' decisions ahead of any release (guarantee 3). The audit chain takes one
  * writer at a time (its head row is locked until commit), so the batches that arrive while
  * a write is under way wait, and then go together in the next transaction: a group
- * commit. Each transaction takes the chain head lock first, so that what it then reads
- * about earlier decisions cannot change before it commits (another broker instance that
- * took over a partition waits for us, then sees our rows), and appends only what is not
- * recorded yet. The batches of a group are planned in arrival order, each seeing the rows
+ * commit. A group is appended in one statement when this writer wrote the head last and
+ * nothing of the group is recorded (see writeGroup); otherwise its transaction takes the
+ * chain head lock first, so that what it then reads about earlier decisions cannot change
+ * before it commits (another broker instance that took over a partition waits for us,
+ * then sees our rows), and appends only what is not recorded yet. The batches of a group are planned in arrival order, each seeing the rows
  * planned before it, exactly as if they had been written one after another; a failure
  * fails every batch of the group, having written nothing, and each retries on its own.
  */
@@ -80,7 +70,7 @@ export class DecisionWriter {
         if (rows.length > 0) {
           // Before the append, so that an `extra` that fails leaves nothing written.
           const results = await withExtras(this.dataSource.manager, group, plans);
-          const chained = await appendDecisionsIfHead(this.dataSource.manager, rows, head, notYetRecorded(items));
+          const chained = await appendDecisionsIfHead(this.dataSource.manager, rows, head, lookupOf(items));
           if (chained) {
             this.knownHead = chained[chained.length - 1]!;
             this.metrics.chainWrites.inc({ path: 'fast' });
@@ -92,7 +82,7 @@ export class DecisionWriter {
       // lock is granted, each statement sees what the previous holder committed.
       const { results, newHead } = await this.dataSource.transaction(async (manager) => {
         const locked = await lockChainHead(manager);
-        const plans = planGroup(group, await recordedDecisions(manager, items));
+        const plans = planGroup(group, await readRecordedDecisions(manager, lookupOf(items)));
         const chained = await appendDecisions(
           manager,
           plans.flatMap((plan) => plan.toAppend),
@@ -127,43 +117,10 @@ async function withExtras(manager: EntityManager, group: readonly PendingWrite[]
   return results;
 }
 
-/** What the fast path requires to be absent from the log: the batch's rejection ids, and any non-rejected decision of its event ids. */
-function notYetRecorded(items: readonly PlanInput[]): { decisionIds: string[]; eventIds: string[] } {
+/** The ids whose recorded decisions the group must know: its rejection ids and its event ids. */
+function lookupOf(items: readonly PlanInput[]): RecordedLookup {
   return {
     decisionIds: [...new Set(items.flatMap((item) => (item.kind === 'rejected' ? [item.row.decisionId] : [])))],
     eventIds: [...new Set(items.flatMap((item) => (item.kind === 'accepted' ? [item.eventId] : [])))],
   };
-}
-
-/** Decisions already in the log for the batch: its rejection ids, and any non-rejected decision of its event ids. */
-async function recordedDecisions(manager: EntityManager, items: readonly PlanInput[]): Promise<RecordedDecision[]> {
-  const { decisionIds: rejectionIds, eventIds } = notYetRecorded(items);
-  if (rejectionIds.length === 0 && eventIds.length === 0) return [];
-  const rows: RecordedRow[] = await manager.query(
-    // One index lookup per id, whatever the statistics say. `= ANY(array)` let the planner
-    // choose a scan of the whole table when it estimated many matches — as it does before
-    // the table is first analysed — and each slower write then gathered more batches into
-    // the next group, whose longer array made the scan more likely (measured: 100–300 ms
-    // a lookup at 150k rows, and a p50 latency of 500 ms at 1,000 events/s). A LATERAL
-    // subquery kept from being flattened (OFFSET 0) can only be run per id, with its index.
-    `SELECT d.* FROM unnest($1::uuid[]) AS wanted(id) CROSS JOIN LATERAL (
-       SELECT seq, decision_id, event_id, recipient, agreement_id, agreement_version, purpose, outcome, payload_digest
-         FROM decisions WHERE decision_id = wanted.id OFFSET 0) d
-     UNION
-     SELECT d.* FROM unnest($2::text[]) AS wanted(id) CROSS JOIN LATERAL (
-       SELECT seq, decision_id, event_id, recipient, agreement_id, agreement_version, purpose, outcome, payload_digest
-         FROM decisions WHERE event_id = wanted.id AND outcome <> 'rejected' OFFSET 0) d
-     ORDER BY seq`,
-    [rejectionIds, eventIds],
-  );
-  return rows.map((row) => ({
-    decisionId: row.decision_id,
-    eventId: row.event_id,
-    recipient: row.recipient,
-    agreementId: row.agreement_id,
-    agreementVersion: row.agreement_version,
-    purpose: row.purpose,
-    outcome: row.outcome,
-    payloadDigest: row.payload_digest,
-  }));
 }

@@ -8,8 +8,11 @@ import {
   type EventTypeCatalog,
   type VersionedAgreement,
 } from '@accord/governance';
-import type { DecisionToAppend } from '@accord/persistence';
+import type { DecisionToAppend, RecordedDecision } from '@accord/persistence';
 import type { AcceptedEvent, RejectedRecord } from './inspect';
+
+/** What the audit log already says about a decision (enough to deliver it again). */
+export type { RecordedDecision };
 
 /*
  * From evaluated candidates to audit rows, and the choice, per event, between recording
@@ -22,18 +25,6 @@ export interface EvaluatedDecision {
   decision: Decision;
   agreement: VersionedAgreement;
   row: DecisionToAppend;
-}
-
-/** What the audit log already says about a decision (enough to deliver it again). */
-export interface RecordedDecision {
-  decisionId: string;
-  eventId: string | null;
-  recipient: string | null;
-  agreementId: string | null;
-  agreementVersion: number | null;
-  purpose: string | null;
-  outcome: 'shared' | 'withheld' | 'rejected';
-  payloadDigest: string | null;
 }
 
 export interface EvaluationSettings {
