@@ -9,7 +9,8 @@ import { SharingBrokerEnvironment } from '../../apps/sharing-broker/src/environm
  *   BROKER_MAX_WAIT_MS, `minBytes` = BROKER_MIN_FETCH_BYTES, kafkajs defaults otherwise;
  *   BROKER_CONSUMERS members of the group in one process, each with `eachBatch`,
  *   `autoCommit: false`, `partitionsConsumedConcurrently` = BROKER_PARTITIONS_CONCURRENTLY,
- *   offsets committed after the batch is handled;
+ *   offsets committed after the batch is handled, behind the consumer, at most one commit
+ *   per BROKER_COMMIT_INTERVAL_MS (the passthrough runs the same BatchConsumer);
  * - producer (RecordProducer): idempotent, `maxInFlightRequests: 1`, murmur2 partitioner,
  *   one `sendBatch` with `acks: -1` per consumed batch.
  * The values come from the broker's own environment defaults unless those variables are
@@ -21,6 +22,8 @@ export interface BatchSettings {
   partitionsConsumedConcurrently: number;
   /** Members of the consumer group in one process (BROKER_CONSUMERS). */
   consumers: number;
+  /** Least time between two offset commits of one member (BROKER_COMMIT_INTERVAL_MS). */
+  commitIntervalMs: number;
   acks: -1;
   /** The broker environment that yields the same settings. */
   brokerEnvironment: Record<string, string>;
@@ -34,11 +37,13 @@ export function batchSettings(environment: NodeJS.ProcessEnv = process.env): Bat
   const minBytes = Number(environment.BROKER_MIN_FETCH_BYTES || defaults.BROKER_MIN_FETCH_BYTES);
   const consumers = Number(environment.BROKER_CONSUMERS || defaults.BROKER_CONSUMERS);
   const partitionsConsumedConcurrently = Number(environment.BROKER_PARTITIONS_CONCURRENTLY || defaults.BROKER_PARTITIONS_CONCURRENTLY);
+  const commitIntervalMs = Number(environment.BROKER_COMMIT_INTERVAL_MS || defaults.BROKER_COMMIT_INTERVAL_MS);
   return {
     consumer: { maxBytesPerPartition, maxBytes, maxWaitTimeInMs, minBytes },
     producer: { idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false },
     partitionsConsumedConcurrently,
     consumers,
+    commitIntervalMs,
     acks: -1,
     brokerEnvironment: {
       BROKER_MAX_BATCH_BYTES: String(maxBytesPerPartition),
@@ -47,6 +52,7 @@ export function batchSettings(environment: NodeJS.ProcessEnv = process.env): Bat
       BROKER_MIN_FETCH_BYTES: String(minBytes),
       BROKER_CONSUMERS: String(consumers),
       BROKER_PARTITIONS_CONCURRENTLY: String(partitionsConsumedConcurrently),
+      BROKER_COMMIT_INTERVAL_MS: String(commitIntervalMs),
     },
   };
 }

@@ -13,7 +13,7 @@ export interface BenchConfig {
   /** Unique per run: topics, participants and consumer groups carry it. */
   runId: string;
   throughput: { events: number; partitions: number; consentShare: number; people: number };
-  latency: { rate: number; seconds: number };
+  latency: { rate: number; seconds: number; warmUpSeconds: number };
   audit: { rows: number; database: string; queries: number; reuse: boolean };
   freshness: { people: number; rate: number; seconds: number };
   /** Delete this run's topics and consumer groups at the end (default yes). */
@@ -75,6 +75,7 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env): BenchC
     latency: {
       rate: atLeast(1, number(environment, 'BENCH_LATENCY_RATE', 1000)),
       seconds: atLeast(1, number(environment, 'BENCH_LATENCY_SECONDS', Math.max(5, 60 * scale))),
+      warmUpSeconds: atLeast(0, number(environment, 'BENCH_LATENCY_WARMUP_SECONDS', Math.max(1, Math.round(10 * scale)))),
     },
     audit: {
       rows: auditRows,

@@ -9,9 +9,20 @@ import type { SystemUnderTest } from './systems';
 export interface LatencyResult {
   rate: number;
   seconds: number;
+  /** Seconds published at the same rate before the measured ones, and their latency (not in the figures above or below). */
+  warmUpSeconds: number;
+  warmUpMs: Summary;
   published: number;
   /** Publish → record in the output topic, ms, one sample per output record. */
   latencyMs: Summary;
+  /**
+   * The same records split at the output record's Kafka timestamp, which the system's
+   * producer sets when it sends (kafkajs: Date.now() at send): publish → sent by the system
+   * (its consumer's fetch cycle and its own work), and sent → read here (the produce
+   * acknowledgement and this consumer's fetch). Wall clock, ms resolution.
+   */
+  untilSentMs: Summary;
+  sentToReadMs: Summary;
   /** Published events with no output record (withheld by the broker, or lost). */
   eventsWithoutOutput: number;
   /** How far the publisher fell behind its schedule at worst, ms (a large value means the harness, not the system, was the limit). */
@@ -38,12 +49,20 @@ export async function measureLatency(options: {
   next: () => GeneratedEvent;
   rate: number;
   seconds: number;
+  /** Published first, at the same rate, and timed apart: a process that has just started compiles its code on the first events. */
+  warmUpSeconds: number;
   groupId: string;
 }): Promise<LatencyResult> {
-  const { system, rate, seconds } = options;
+  const { system, rate, seconds, warmUpSeconds } = options;
   const scheduled = new Map<string, number>();
+  const warmUpIds = new Set<string>();
+  const warmUp: number[] = [];
   const received = new Set<string>();
   const samples: number[] = [];
+  const untilSent: number[] = [];
+  const sentToRead: number[] = [];
+  // performance.now() → wall clock, to compare with the output records' timestamps.
+  const origin = performance.timeOrigin;
 
   const consumer = options.kafka.consumer({ groupId: options.groupId, maxWaitTimeInMs: 100, allowAutoTopicCreation: false });
   await consumer.connect();
@@ -63,7 +82,14 @@ export async function measureLatency(options: {
         const id = message.headers?.ce_id?.toString();
         const sentAt = id === undefined ? undefined : scheduled.get(id);
         if (sentAt === undefined) continue; // not this phase's event
+        if (warmUpIds.has(id!)) {
+          warmUp.push(now - sentAt);
+          continue;
+        }
         samples.push(now - sentAt);
+        const sentByTheSystem = Number(message.timestamp) - origin;
+        untilSent.push(sentByTheSystem - sentAt);
+        sentToRead.push(now - sentByTheSystem);
         received.add(id!);
       }
     },
@@ -72,12 +98,13 @@ export async function measureLatency(options: {
   // Partitions without a committed offset start at the log end on their first fetch: give that fetch time to happen.
   await sleep(2000);
 
-  const total = Math.round(rate * seconds);
+  const warmUpCount = Math.round(rate * warmUpSeconds);
+  const total = warmUpCount + Math.round(rate * seconds);
   const report = throttled(5000);
   const start = performance.now();
   let sent = 0;
   let maxScheduleLagMs = 0;
-  progress(`${system.kind} latency: publishing ${total.toLocaleString('en-GB')} events at ${rate}/s for ${seconds} s`);
+  progress(`${system.kind} latency: publishing ${total.toLocaleString('en-GB')} events at ${rate}/s for ${warmUpSeconds} s of warm-up and ${seconds} s measured`);
   while (sent < total) {
     const now = performance.now();
     const due = Math.min(total, Math.floor(((now - start) / 1000) * rate) + 1);
@@ -87,6 +114,7 @@ export async function measureLatency(options: {
       for (let index = sent; index < due; index++) {
         const event = options.next();
         scheduled.set(event.id, start + (index / rate) * 1000);
+        if (index < warmUpCount) warmUpIds.add(event.id);
         const list = byTopic.get(event.topic) ?? [];
         list.push(event.record);
         byTopic.set(event.topic, list);
@@ -117,11 +145,16 @@ export async function measureLatency(options: {
   const result: LatencyResult = {
     rate,
     seconds,
-    published: total,
+    warmUpSeconds,
+    warmUpMs: rounded(summarise(warmUp)),
+    published: total - warmUpCount,
     latencyMs: rounded(summarise(samples)),
-    eventsWithoutOutput: total - received.size,
+    untilSentMs: rounded(summarise(untilSent)),
+    sentToReadMs: rounded(summarise(sentToRead)),
+    eventsWithoutOutput: total - warmUpCount - received.size,
     maxScheduleLagMs: Math.round(maxScheduleLagMs),
   };
-  progress(`${system.kind} latency: p50 ${result.latencyMs.p50} ms, p95 ${result.latencyMs.p95} ms, p99 ${result.latencyMs.p99} ms over ${result.latencyMs.count} records`);
+  progress(`${system.kind} latency: p50 ${result.latencyMs.p50} ms, p95 ${result.latencyMs.p95} ms, p99 ${result.latencyMs.p99} ms over ${result.latencyMs.count} records` +
+    ` (until sent by the ${system.kind}: p50 ${result.untilSentMs.p50}, p99 ${result.untilSentMs.p99} ms; sent → read: p50 ${result.sentToReadMs.p50}, p99 ${result.sentToReadMs.p99} ms)`);
   return result;
 }

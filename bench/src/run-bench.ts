@@ -260,7 +260,7 @@ export async function runBench(config: BenchConfig): Promise<BenchResults> {
             await attempt('latency (broker)', async () => {
               const result = await measureLatency({
                 kafka, admin, producer: producer!, system: broker!, sourceTopics: scenario.sourceTopics,
-                next: () => generator.next(), rate: config.latency.rate, seconds: config.latency.seconds, groupId: groups.latencyBroker,
+                next: () => generator.next(), rate: config.latency.rate, seconds: config.latency.seconds, warmUpSeconds: config.latency.warmUpSeconds, groupId: groups.latencyBroker,
               });
               results.latency = { ...results.latency, broker: result, target: 50, goal: 20 };
             });
@@ -299,7 +299,7 @@ export async function runBench(config: BenchConfig): Promise<BenchResults> {
           await sleep(1000);
           const result = await measureLatency({
             kafka, admin, producer: producer!, system: passthrough, sourceTopics: scenario.sourceTopics,
-            next: () => generator.next(), rate: config.latency.rate, seconds: config.latency.seconds, groupId: groups.latencyPassthrough,
+            next: () => generator.next(), rate: config.latency.rate, seconds: config.latency.seconds, warmUpSeconds: config.latency.warmUpSeconds, groupId: groups.latencyPassthrough,
           });
           results.latency = { ...results.latency, passthrough: result, target: 50, goal: 20 };
           results.memory!.passthrough ??= { ...passthrough.app.memory(), measuredDuring: 'process life up to the end of its latency run' };

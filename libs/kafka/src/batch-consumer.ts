@@ -1,5 +1,5 @@
 import type { Admin, Batch, Consumer, ConsumerConfig, Kafka, KafkaMessage, TopicPartitionOffset } from 'kafkajs';
-import { Coalescer } from './coalescer';
+import { OffsetCommitter } from './offset-committer';
 import type { Logger } from 'pino';
 
 export interface BatchContext {
@@ -34,18 +34,37 @@ export interface BatchConsumerOptions {
   partitionsConcurrently?: number;
   /** Called with each failure of the handler (for metrics). */
   onFailure?: (error: unknown) => void;
+  /**
+   * Least time between two offset commits of one consumer (default 0: as soon as the last
+   * one is answered). Commits run behind the consumer; see OffsetCommitter.
+   */
+  commitIntervalMs?: number;
+}
+
+/** One kafkajs consumer and what its batches left to commit, from start to disconnect. */
+interface Running {
+  consumer: Consumer;
+  committer: OffsetCommitter;
+  /** Set first thing when it is being stopped: batches fetched after that are left for the next owner. */
+  closing: boolean;
+  /** Handlers under way. */
+  handling: Set<Promise<void>>;
 }
 
 class StaleBatch extends Error {}
 
 /**
  * Consumes with `eachBatch` and commits a batch's offsets only after the handler finished
- * it, so nothing is lost if the process dies mid-batch (at-least-once). While the handler
- * fails — a dependency is down — the batch is retried with backoff and heartbeats, which
- * holds the partition rather than skipping anything: the consumer fails closed.
+ * it, so nothing is lost if the process dies mid-batch (at-least-once). The commit runs
+ * behind the consumer (OffsetCommitter), not in its fetch cycle: kafkajs fetches again only
+ * once every batch of the last fetch returned, so a commit round trip there would delay
+ * every partition's next records. Stopping waits for the handlers under way and commits
+ * what they handled. While the handler fails — a dependency is down — the batch is retried
+ * with backoff and heartbeats, which holds the partition rather than skipping anything:
+ * the consumer fails closed.
  */
 export class BatchConsumer {
-  private consumer: Consumer | undefined;
+  private running: Running | undefined;
   private admin: Admin | undefined;
   private subscribed = new Set<string>();
   private refreshTimer: NodeJS.Timeout | undefined;
@@ -68,9 +87,30 @@ export class BatchConsumer {
     this.stopped = true;
     if (this.refreshTimer) clearInterval(this.refreshTimer);
     await this.restarting;
-    await this.consumer?.disconnect().catch(() => undefined);
+    await this.stopConsumer();
     await this.admin?.disconnect().catch(() => undefined);
-    this.consumer = undefined;
+  }
+
+  /** Offsets handled and not committed yet, per consumer run (for tests and diagnostics). */
+  uncommitted(): TopicPartitionOffset[] {
+    return this.running?.committer.uncommitted() ?? [];
+  }
+
+  /**
+   * Lets the handlers under way finish (or abandon their batch), commits what was handled,
+   * then leaves the group. A batch fetched meanwhile is not handled: its next owner reads it.
+   */
+  private async stopConsumer(): Promise<void> {
+    const running = this.running;
+    this.running = undefined;
+    if (!running) return;
+    running.closing = true;
+    await Promise.allSettled([...running.handling]);
+    await running.committer.flush().catch((error: unknown) => {
+      this.options.logger?.warn({ err: error }, 'could not commit the last handled offsets; their batches will be consumed again');
+    });
+    running.committer.close();
+    await running.consumer.disconnect().catch(() => undefined);
   }
 
   /** Topics currently consumed. */
@@ -95,32 +135,46 @@ export class BatchConsumer {
     await consumer.connect();
     if (topics.length > 0) await consumer.subscribe({ topics, fromBeginning: true });
     this.subscribed = new Set(topics);
-    this.consumer = consumer;
+    const running: Running = {
+      consumer,
+      committer: new OffsetCommitter({
+        commit: (offsets) => consumer.commitOffsets(offsets),
+        intervalMs: this.options.commitIntervalMs ?? 0,
+        onError: (error) => this.options.logger?.warn({ err: error }, 'offset commit failed; retrying with the next one'),
+      }),
+      closing: false,
+      handling: new Set(),
+    };
+    this.running = running;
     if (topics.length === 0) return; // nothing to consume yet; the refresh timer will start it
-    // The partitions whose batches finish while a commit is in flight are committed together next.
-    const commits = new Coalescer<TopicPartitionOffset, void>(async (offsets) => {
-      await consumer.commitOffsets([...offsets]);
-      return offsets.map(() => undefined);
-    });
+    consumer.on(consumer.events.GROUP_JOIN, ({ payload }) => running.committer.retainOnly(payload.memberAssignment));
     await consumer.run({
       autoCommit: false,
       eachBatchAutoResolve: false,
       partitionsConsumedConcurrently: this.options.partitionsConcurrently ?? 1,
       eachBatch: async ({ batch, heartbeat, isRunning, isStale, resolveOffset }) => {
+        if (running.closing) return; // not handled, not committed: read again by the next owner
         const context: BatchContext = {
           topic: batch.topic,
           partition: batch.partition,
           heartbeat,
-          isActive: () => isRunning() && !isStale(),
+          isActive: () => !running.closing && isRunning() && !isStale(),
         };
-        try {
+        // Handled and reported to the committer in one step, which stopConsumer waits for.
+        const handling = (async () => {
           await this.handleWithRetry(batch, context);
+          resolveOffset(batch.lastOffset());
+          running.committer.handled({ topic: batch.topic, partition: batch.partition, offset: (BigInt(batch.lastOffset()) + 1n).toString() });
+        })();
+        running.handling.add(handling);
+        try {
+          await handling;
         } catch (error) {
           if (error instanceof StaleBatch) return; // nothing committed; the new owner re-reads it
           throw error;
+        } finally {
+          running.handling.delete(handling);
         }
-        resolveOffset(batch.lastOffset());
-        await commits.submit({ topic: batch.topic, partition: batch.partition, offset: (BigInt(batch.lastOffset()) + 1n).toString() });
       },
     });
   }
@@ -151,7 +205,7 @@ export class BatchConsumer {
       if (topics.every((topic) => this.subscribed.has(topic))) return;
       this.options.logger?.info({ topics: topics.filter((topic) => !this.subscribed.has(topic)) }, 'new topics; resubscribing');
       this.restarting = (async () => {
-        await this.consumer?.disconnect();
+        await this.stopConsumer();
         if (!this.stopped) await this.startConsumer();
       })();
       await this.restarting;

@@ -5,3 +5,4 @@ export * from './shared-admin';
 export * from './outbox';
 export * from './batch-consumer';
 export * from './coalescer';
+export * from './offset-committer';

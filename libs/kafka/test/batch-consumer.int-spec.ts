@@ -64,4 +64,36 @@ describe('BatchConsumer against the real Kafka broker', () => {
     // Each record was handled once: the failures never half-applied a batch here.
     expect(seen.filter((value) => value === 'a1')).toHaveLength(1);
   });
+
+  it('commits behind the batches, and on stop commits everything handled before leaving the group', async () => {
+    const topic = `${prefix}three.adult-social-care`;
+    await ensureTopics(admin, [{ topic, numPartitions: 1 }]);
+    const groupId = `bc-${randomUUID()}`;
+    const seen: string[] = [];
+    const consumer = new BatchConsumer({
+      kafka,
+      groupId,
+      topics: [topic],
+      // After the first commit, the next may start only a minute later: only stop() can commit the rest.
+      commitIntervalMs: 60_000,
+      handler: async (messages: KafkaMessage[]) => {
+        seen.push(...messages.map((message) => message.value!.toString()));
+      },
+    });
+    const committed = async () => (await admin.fetchOffsets({ groupId, topics: [topic] }))[0]!.partitions[0]!.offset;
+    await consumer.start();
+    try {
+      await publish(topic, ['c1']);
+      await eventually(async () => ((await committed()) === '1' ? true : undefined));
+      for (const value of ['c2', 'c3', 'c4']) await publish(topic, [value]);
+      await eventually(async () => (seen.length === 4 ? true : undefined));
+      // Handled, not committed yet: a crash now would consume c2..c4 again.
+      expect(await committed()).toBe('1');
+      expect(consumer.uncommitted()).toEqual([{ topic, partition: 0, offset: '4' }]);
+    } finally {
+      await consumer.stop();
+    }
+    expect(await committed()).toBe('4');
+    expect(seen).toEqual(['c1', 'c2', 'c3', 'c4']);
+  });
 });

@@ -179,6 +179,8 @@ export class BatchRouter {
         produced: outgoing.length,
         redelivered,
         ms: Math.round(seconds * 1000),
+        // Since the producer stamped the batch's first record (its clock, not ours: a guide).
+        waitedMs: Date.now() - Number(messages[0]!.timestamp) - Math.round(seconds * 1000),
         // Where the time went: reading governance state and evaluating, the write-ahead
         // transaction (including waiting for the audit chain), and producing.
         evaluateMs: Math.round(evaluatedAt - startedAt),

@@ -57,6 +57,7 @@ export class BrokerConsumer implements OnApplicationBootstrap, OnModuleDestroy {
       },
       partitionsConcurrently: this.config.getOrThrow<number>('BROKER_PARTITIONS_CONCURRENTLY'),
       onFailure: () => metrics.batchFailures.inc(),
+      commitIntervalMs: this.config.getOrThrow<number>('BROKER_COMMIT_INTERVAL_MS'),
     };
     // Members of one group: Kafka gives each its own partitions, so per-partition order holds.
     const count = this.config.getOrThrow<number>('BROKER_CONSUMERS');
