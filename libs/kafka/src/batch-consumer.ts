@@ -147,6 +147,10 @@ export class BatchConsumer {
     };
     this.running = running;
     if (topics.length === 0) return; // nothing to consume yet; the refresh timer will start it
+    // A rebalance is under way once kafkajs has stopped fetching (the batches of the last
+    // fetch are done): commit what they handled before rejoining, while this member's
+    // generation still counts, so that the partitions' next owners do not read it again.
+    consumer.on(consumer.events.REBALANCING, () => void running.committer.flush().catch(() => undefined));
     consumer.on(consumer.events.GROUP_JOIN, ({ payload }) => running.committer.retainOnly(payload.memberAssignment));
     await consumer.run({
       autoCommit: false,

@@ -25,8 +25,9 @@ const keyOf = (topic: string, partition: number): string => `${topic}\u0000${par
  *
  * Nothing is committed before it is handled, so delivery stays at least once. What a crash
  * costs is that the batches handled since the last commit are consumed again (the broker
- * delivers them as recorded). A failed commit, e.g. during a rebalance, keeps its offsets
- * pending; after a rebalance `retainOnly` forgets the partitions another member now owns.
+ * delivers them as recorded). The BatchConsumer flushes when a rebalance starts and when
+ * it stops, so a handover does not cost that. A failed commit keeps its offsets pending;
+ * after a rebalance `retainOnly` forgets the partitions another member now owns.
  */
 export class OffsetCommitter {
   private readonly pending = new Map<string, TopicPartitionOffset>();

@@ -96,4 +96,46 @@ describe('BatchConsumer against the real Kafka broker', () => {
     expect(await committed()).toBe('4');
     expect(seen).toEqual(['c1', 'c2', 'c3', 'c4']);
   });
+
+  it('when a member joins, commits what was handled before the group rebalances, so nothing is consumed twice', async () => {
+    const topic = `${prefix}four.adult-social-care`;
+    await ensureTopics(admin, [{ topic, numPartitions: 2 }]);
+    const groupId = `bc-${randomUUID()}`;
+    const handled: string[] = [];
+    const member = () =>
+      new BatchConsumer({
+        kafka,
+        groupId,
+        topics: [topic],
+        // Only the first commit goes at once: the rest would wait a minute but for the rebalance.
+        commitIntervalMs: 60_000,
+        consumerConfig: { sessionTimeout: 10_000, heartbeatInterval: 500 },
+        handler: async (messages: KafkaMessage[]) => {
+          handled.push(...messages.map((message) => message.value!.toString()));
+        },
+      });
+    const first = member();
+    const second = member();
+    await first.start();
+    try {
+      const values = Array.from({ length: 20 }, (_, index) => `r${index}`);
+      for (const value of values) await producer.send({ topic, messages: [{ key: value, value }] });
+      await eventually(async () => (handled.length >= values.length ? true : undefined));
+      expect(first.uncommitted().length).toBeGreaterThan(0);
+
+      await second.start();
+      // Both members own a partition again, and everything was committed at the rebalance.
+      await eventually(async () => {
+        const [offsets] = await admin.fetchOffsets({ groupId, topics: [topic] });
+        const committed = offsets!.partitions.reduce((sum, partition) => sum + Number(partition.offset), 0);
+        return committed === values.length ? true : undefined;
+      });
+      await producer.send({ topic, messages: [{ key: 'after', value: 'after' }] });
+      await eventually(async () => (handled.includes('after') ? true : undefined));
+      expect([...handled].sort()).toEqual([...values, 'after'].sort());
+    } finally {
+      await second.stop();
+      await first.stop();
+    }
+  });
 });
