@@ -15,6 +15,7 @@ import { DecisionNotFound } from './audit.errors';
 import { verifyAuditLog, type AuditVerificationReport } from './audit-verification';
 import type { DecisionFilterQuery, DecisionPageQuery, SubjectReportQuery } from './dto/decision-query.dto';
 import type { DecisionPage, DecisionView, PublicKeyView, SubjectReport, SubjectReportEntry } from './dto/decision.view';
+import { CSV_HEADER, csvLine } from './csv';
 import { dateInWords, explainDecision, lawfulBasisInWords, REASON_EXPLANATIONS, type AgreementVersionSummary } from './plain-english';
 
 export type ExportFormat = 'csv' | 'ndjson';
@@ -25,32 +26,6 @@ const DEFAULT_REPORT_PAGE = 1000;
 const EXPORT_CHUNK = 1000;
 const DAY_MS = 86_400_000;
 
-/** CSV columns: the decision record's fields in CONTRACT.md §5 order. */
-const CSV_COLUMNS = [
-  'decisionId',
-  'eventId',
-  'eventType',
-  'source',
-  'recipient',
-  'agreementId',
-  'agreementVersion',
-  'purpose',
-  'lawfulBasis',
-  'outcome',
-  'reasons',
-  'fieldsReleased',
-  'fieldsWithheld',
-  'consentRefs',
-  'subjectKey',
-  'payloadDigest',
-  'topic',
-  'partition',
-  'offset',
-  'decidedAt',
-  'seq',
-  'prevHash',
-  'hash',
-] as const satisfies readonly (keyof DecisionView)[];
 
 @Injectable()
 export class AuditService {
@@ -84,13 +59,17 @@ export class AuditService {
     const filter = await this.filterFrom(query);
     const manager = this.dataSource.manager;
     const first = await findDecisionTexts(manager, filter, decodeCursor(query.cursor), EXPORT_CHUNK);
-    const line = format === 'csv' ? csvLine : ndjsonLine;
+    const line = format === 'csv' ? csvLine : (decision: ChainedDecision) => JSON.stringify(toView(decision)) + '\n';
     type Page = Awaited<ReturnType<typeof findDecisionTexts>>;
-    const render = (page: Page) => page.reduce((text, row) => text + line(toView(decisionFromJson(row.text))), '');
+    const render = (page: Page) => {
+      let text = '';
+      for (const row of page) text += line(decisionFromJson(row.text));
+      return text;
+    };
     const pageAfter = (page: Page): Promise<Page> =>
       page.length < EXPORT_CHUNK ? Promise.resolve([]) : findDecisionTexts(manager, filter, page[page.length - 1].seq, EXPORT_CHUNK);
     async function* chunks(): AsyncGenerator<string> {
-      if (format === 'csv') yield CSV_COLUMNS.join(',') + '\r\n';
+      if (format === 'csv') yield CSV_HEADER;
       let rows = first;
       while (rows.length > 0) {
         // One page read ahead: Postgres finds the next rows while these are rendered and sent.
@@ -315,24 +294,4 @@ function toView(row: ChainedDecision): DecisionView {
     prevHash: row.prevHash,
     hash: row.hash,
   };
-}
-
-function ndjsonLine(view: DecisionView): string {
-  return JSON.stringify(view) + '\n';
-}
-
-/** RFC 4180: arrays joined with `;`, lawfulBasis as JSON, a field quoted when it holds a comma, quote or line break. */
-function csvLine(view: DecisionView): string {
-  let line = '';
-  for (let i = 0; i < CSV_COLUMNS.length; i++) {
-    const value = view[CSV_COLUMNS[i]];
-    let text: string;
-    if (value === null || value === undefined) text = '';
-    else if (Array.isArray(value)) text = value.join(';');
-    else if (typeof value === 'object') text = JSON.stringify(value);
-    else text = String(value);
-    if (/[",\r\n]/.test(text)) text = `"${text.replace(/"/g, '""')}"`;
-    line += (i === 0 ? '' : ',') + text;
-  }
-  return line + '\r\n';
 }
