@@ -1,10 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import type { DataSource } from 'typeorm';
-import { GENESIS_HASH, verifyChain, type UnchainedDecision } from '@accord/audit-chain';
+import { GENESIS_HASH, hashRecord, PLAIN_STRINGS, verifyChain, type UnchainedDecision } from '@accord/audit-chain';
 import { createTestDatabase, exampleDecision, type TestDatabase } from '@accord/testing';
 import {
   appendDecisions,
   dataSourceOptions,
+  decisionFromJson,
   deletePurgedDecisions,
   HUB_ENTITIES,
   HUB_MIGRATIONS,
@@ -13,6 +14,7 @@ import {
   openDatabase,
   readChainHead,
   readDecisionsAfter,
+  readDecisionTexts,
 } from '@accord/persistence';
 
 /** The file's decisions: int64 offsets and millisecond times must read back exactly. */
@@ -78,6 +80,24 @@ describe('the audit log writer against the real Postgres', () => {
     expect(read).toEqual(written);
     expect(verifyChain(read)).toMatchObject({ ok: true, checked: 3 });
     expect((await readChainHead(dataSource.manager)).head).toEqual({ seq: 3, hash: written[2].hash });
+  });
+
+  it('marks a row read as JSON text as needing no escaping only when Postgres escaped nothing in it, and hashes it the same either way', async () => {
+    const { head } = await readChainHead(dataSource.manager);
+    const written = await dataSource.transaction((manager) =>
+      appendDecisions(manager, [
+        decision({ purpose: 'plain purpose', lawfulBasis: { article6: 'public-task', article9: null, legislation: ['Care Act 2014 §42 — é 😀'] } }),
+        decision({ purpose: 'a "quoted" purpose' }),
+        decision({ purpose: 'back\\slash' }),
+        decision({ purpose: 'line\nbreak and\ttab' }),
+        decision({ lawfulBasis: { article6: 'public-task', article9: null, legislation: ['control \u0001 char'] } }),
+      ]),
+    );
+    const texts = await readDecisionTexts(dataSource.manager, head.seq, head.seq + written.length);
+    const read = texts.map(decisionFromJson);
+    expect(read.map((row) => (row as unknown as Record<symbol, unknown>)[PLAIN_STRINGS] === true)).toEqual([true, false, false, false, false]);
+    expect(texts.map((text) => text.includes('\\'))).toEqual([false, true, true, true, true]);
+    expect(read.map((row) => hashRecord(row))).toEqual(written.map((row) => row.hash));
   });
 
   it('writes nothing and keeps the head when the caller rolls back', async () => {

@@ -1,5 +1,5 @@
 import type { EntityManager } from 'typeorm';
-import type { ChainHead, ChainedDecision, Checkpoint } from '@accord/audit-chain';
+import { PLAIN_STRINGS, type ChainHead, type ChainedDecision, type Checkpoint } from '@accord/audit-chain';
 import { decisionFromValues } from './decision-log';
 
 /*
@@ -58,9 +58,15 @@ export async function readDecisionTexts(manager: EntityManager, afterSeq: number
   return rows.map((row) => row.v);
 }
 
-/** A row of `readDecisionTexts` as a decision. */
+/**
+ * A row of `readDecisionTexts` as a decision. When the row's JSON text holds no backslash,
+ * none of its strings needs escaping (Postgres escapes with one), and the decision is
+ * marked PLAIN_STRINGS so hashing it skips the check per string.
+ */
 export function decisionFromJson(text: string): ChainedDecision {
-  return decisionFromValues(JSON.parse(text));
+  const decision = decisionFromValues(JSON.parse(text));
+  if (!text.includes('\\')) (decision as unknown as Record<symbol, boolean>)[PLAIN_STRINGS] = true;
+  return decision;
 }
 
 /** Up to `limit` rows with `afterSeq < seq <= throughSeq`, in seq order. */
