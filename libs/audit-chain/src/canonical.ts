@@ -11,7 +11,7 @@ const NEEDS_ESCAPING = /["\\\u0000-\u001f\ud800-\udfff]/;
  * then quotes its strings without looking at each, which is what JSON.stringify would
  * write for them. Postgres JSON text escapes every quote, backslash and control character
  * with a backslash and cannot hold a lone surrogate, so a row whose JSON text holds no
- * backslash qualifies (`decisionFromJson`). Nothing else may set it: on a string that does
+ * backslash qualifies (`hashableDecisionFromJson`). Nothing else may set it: on a string that does
  * need escaping, the content would not be canonical and the hash would not match.
  */
 export const PLAIN_STRINGS = Symbol('accord.audit.plainStrings');

@@ -1,7 +1,7 @@
 import type { KeyObject } from 'node:crypto';
 import type { EntityManager } from 'typeorm';
 import { createChainVerifier, hashRecord, type ChainHead, type ChainVerification, type Checkpoint } from '@accord/audit-chain';
-import { decisionFromJson, readChainHead, readCheckpointsFrom, readDecisionAt, readDecisionTexts, readLatestPurge } from '@accord/persistence';
+import { hashableDecisionFromJson, readChainHead, readCheckpointsFrom, readDecisionAt, readDecisionTexts, readLatestPurge } from '@accord/persistence';
 import { verifyPurge } from './audit-keys';
 
 /*
@@ -201,7 +201,7 @@ export async function verifySegment(
     await checkpoints.loadThrough(through);
     readAhead();
     for (const text of rows) {
-      if (!verifier.push(decisionFromJson(text))) return outcome();
+      if (!verifier.push(hashableDecisionFromJson(text))) return outcome();
     }
     options.onProgress?.(verifier.result().checked, total);
   }

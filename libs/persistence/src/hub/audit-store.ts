@@ -58,12 +58,17 @@ export async function readDecisionTexts(manager: EntityManager, afterSeq: number
   return rows.map((row) => row.v);
 }
 
-/**
- * A row of `readDecisionTexts` as a decision. When the row's JSON text holds no backslash,
- * none of its strings needs escaping (Postgres escapes with one), and the decision is
- * marked PLAIN_STRINGS so hashing it skips the check per string.
- */
+/** A row of `readDecisionTexts` as a decision. */
 export function decisionFromJson(text: string): ChainedDecision {
+  return decisionFromValues(JSON.parse(text));
+}
+
+/**
+ * As `decisionFromJson`, for hashing (verification). When the row's JSON text holds no
+ * backslash, none of its strings needs escaping (Postgres escapes with one), and the
+ * decision is marked PLAIN_STRINGS so hashing it skips the check per string.
+ */
+export function hashableDecisionFromJson(text: string): ChainedDecision {
   const decision = decisionFromValues(JSON.parse(text));
   if (!text.includes('\\')) (decision as unknown as Record<symbol, boolean>)[PLAIN_STRINGS] = true;
   return decision;
