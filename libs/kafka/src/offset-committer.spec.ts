@@ -122,5 +122,23 @@ describe('OffsetCommitter', () => {
     });
     committer.handled(at('t', 0, 3));
     await expect(committer.flush()).rejects.toThrow('coordinator not available');
+    committer.close(); // as the consumer does next: no retries left behind
+  });
+
+  it('keeps one commit in flight while a flush commits and batches keep being handled', async () => {
+    const { requests, commit, answer } = gatedCommits();
+    const committer = new OffsetCommitter({ commit, intervalMs: 0 });
+    committer.handled(at('t', 0, 5));
+    const flushed = committer.flush();
+    committer.handled(at('t', 1, 3));
+    await tick();
+    expect(requests).toEqual([[at('t', 0, 5)]]);
+
+    await answer();
+    expect(requests[1]).toEqual([at('t', 1, 3)]);
+    await answer();
+    await flushed;
+    expect(requests).toHaveLength(2);
+    expect(committer.uncommitted()).toEqual([]);
   });
 });

@@ -60,7 +60,7 @@ export class OffsetCommitter {
     }
   }
 
-  /** Commits everything handled so far and waits for it (shutdown). Throws if that commit fails. */
+  /** Commits everything handled so far and waits for it (shutdown, rebalance). Throws if that commit fails. */
   async flush(): Promise<void> {
     for (;;) {
       this.cancelTimer();
@@ -69,7 +69,7 @@ export class OffsetCommitter {
         continue; // its end may have scheduled the next commit
       }
       if (this.pending.size === 0) return;
-      await this.commitPending(true);
+      await this.startCommit();
     }
   }
 
@@ -84,11 +84,24 @@ export class OffsetCommitter {
     const wait = Math.max(0, this.lastStart + this.options.intervalMs - Date.now(), this.notBefore - Date.now());
     this.timer = setTimeout(() => {
       this.timer = undefined;
-      this.inFlight = this.commitPending(false).finally(() => {
+      this.startCommit().catch(() => undefined); // reported through onError; retried by the next one
+    }, wait);
+  }
+
+  /**
+   * Commits what is pending now. Every commit, background or flush, starts here, so there
+   * is never more than one in flight. Rejects when it failed (its offsets are pending again).
+   */
+  private startCommit(): Promise<void> {
+    const commit = this.commitPending();
+    const settled: Promise<void> = commit
+      .catch(() => undefined)
+      .finally(() => {
         this.inFlight = undefined;
         if (this.pending.size > 0) this.schedule();
       });
-    }, wait);
+    this.inFlight = settled;
+    return commit;
   }
 
   private cancelTimer(): void {
@@ -96,7 +109,7 @@ export class OffsetCommitter {
     this.timer = undefined;
   }
 
-  private async commitPending(rethrow: boolean): Promise<void> {
+  private async commitPending(): Promise<void> {
     const offsets = [...this.pending.values()];
     this.pending.clear();
     this.lastStart = Date.now();
@@ -110,7 +123,7 @@ export class OffsetCommitter {
       }
       this.notBefore = Date.now() + RETRY_AFTER_FAILURE_MS;
       this.options.onError?.(error);
-      if (rethrow) throw error;
+      throw error;
     }
   }
 }

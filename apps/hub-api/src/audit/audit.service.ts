@@ -26,7 +26,6 @@ const DEFAULT_REPORT_PAGE = 1000;
 const EXPORT_CHUNK = 1000;
 const DAY_MS = 86_400_000;
 
-
 @Injectable()
 export class AuditService {
   private readonly secret: string;
