@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import fc from 'fast-check';
-import { AuditChainError, GENESIS_HASH, PLAIN_STRINGS, canonicalContent, canonicalJson, chain, hashRecord, type ChainedDecision } from '.';
+import { AuditChainError, GENESIS_HASH, canonicalContent, canonicalJson, chain, hashRecord, type ChainedDecision } from '.';
 import { batchArbitrary } from '../test/arbitraries';
 
 const row: ChainedDecision = {
@@ -80,25 +80,5 @@ describe('canonical form', () => {
 
   it('genesis is 64 zeros', () => {
     expect(GENESIS_HASH).toMatch(/^0{64}$/);
-  });
-
-  it('hashes a record marked PLAIN_STRINGS as any other, whenever its JSON text needed no escape', () => {
-    // JSON.stringify stands in for Postgres here: both escape a quote, a backslash and a
-    // control character with a backslash (the Postgres side: libs/persistence decision-log.int-spec).
-    fc.assert(
-      fc.property(batchArbitrary(1, 5), (batch) => {
-        for (const stored of chain(batch, null)) {
-          const text = JSON.stringify(Object.values(stored));
-          const read = { ...stored } as ChainedDecision & { [PLAIN_STRINGS]?: boolean };
-          if (!text.includes('\\')) read[PLAIN_STRINGS] = true;
-          if (hashRecord(read) !== stored.hash) return false;
-        }
-        return true;
-      }),
-      { numRuns: 2000 },
-    );
-    // Misused on a string that needs escaping, the content is not canonical: the hash fails.
-    const quoted = chain([{ ...row, purpose: 'say "no"' }], null)[0]!;
-    expect(hashRecord({ ...quoted, [PLAIN_STRINGS]: true } as ChainedDecision)).not.toBe(quoted.hash);
   });
 });

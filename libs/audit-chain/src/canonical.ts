@@ -5,17 +5,6 @@ import { AuditChainError, AuditChainErrorCode } from './errors';
 /** Characters JSON.stringify escapes in a string: quote, backslash, controls, and surrogates (lone ones are escaped). */
 const NEEDS_ESCAPING = /["\\\u0000-\u001f\ud800-\udfff]/;
 
-/**
- * Set (to `true`) on a record read back from storage when none of its strings can need
- * JSON escaping: no quote, backslash, control character or lone surrogate. canonicalContent
- * then quotes its strings without looking at each, which is what JSON.stringify would
- * write for them. Postgres JSON text escapes every quote, backslash and control character
- * with a backslash and cannot hold a lone surrogate, so a row whose JSON text holds no
- * backslash qualifies (`hashableDecisionFromJson`). Nothing else may set it: on a string that does
- * need escaping, the content would not be canonical and the hash would not match.
- */
-export const PLAIN_STRINGS = Symbol('accord.audit.plainStrings');
-
 /** `prevHash` of seq 1: 64 zeros. */
 export const GENESIS_HASH = '0'.repeat(64);
 
@@ -27,33 +16,28 @@ export const GENESIS_HASH = '0'.repeat(64);
  * throws rather than silently colliding with another value.
  */
 export function canonicalJson(value: unknown): string {
-  return canonical(value, false);
-}
-
-/** `plain`: every string is known to need no escaping (see PLAIN_STRINGS). */
-function canonical(value: unknown, plain: boolean): string {
   if (value === null || value === undefined) return 'null';
   switch (typeof value) {
     case 'string':
       // Most values (ids, codes, hashes, timestamps) need no escaping: quoting them is
       // what JSON.stringify would write, at a fraction of its cost per call.
-      return plain || !NEEDS_ESCAPING.test(value) ? '"' + value + '"' : JSON.stringify(value);
+      return !NEEDS_ESCAPING.test(value) ? '"' + value + '"' : JSON.stringify(value);
     case 'boolean':
       return value ? 'true' : 'false';
     case 'number':
       if (!Number.isFinite(value)) throw notCanonicalisable(`the number ${String(value)}`);
       return JSON.stringify(value);
     case 'object':
-      return canonicalObject(value, plain);
+      return canonicalObject(value);
     default:
       throw notCanonicalisable(`a ${typeof value}`);
   }
 }
 
-function canonicalObject(value: object, plain: boolean): string {
+function canonicalObject(value: object): string {
   if (Array.isArray(value)) {
     let out = '[';
-    for (let i = 0; i < value.length; i++) out += (i === 0 ? '' : ',') + canonical(value[i], plain);
+    for (let i = 0; i < value.length; i++) out += (i === 0 ? '' : ',') + canonicalJson(value[i]);
     return out + ']';
   }
   // Tag and prototype-depth checks, not instanceof, so values from another realm (vm, worker) still count.
@@ -71,7 +55,7 @@ function canonicalObject(value: object, plain: boolean): string {
   let out = '{';
   for (let i = 0; i < keys.length; i++) {
     const key = keys[i]!;
-    out += (i === 0 ? '' : ',') + JSON.stringify(key) + ':' + canonical(record[key], plain);
+    out += (i === 0 ? '' : ',') + JSON.stringify(key) + ':' + canonicalJson(record[key]);
   }
   return out + '}';
 }
@@ -104,15 +88,19 @@ const FIELD_PREFIXES = HASHED_FIELDS.map((field, i) => (i === 0 ? '{' : ',') + J
  * - strings must not contain U+0000 or lone surrogates (Postgres text cannot hold them).
  */
 export function canonicalContent(record: Omit<DecisionRecord, 'hash'> | DecisionRecord): string {
-  const fields = record as unknown as Record<string | symbol, unknown>;
-  const plain = fields[PLAIN_STRINGS] === true;
+  const fields = record as unknown as Record<string, unknown>;
   let out = '';
-  for (let i = 0; i < HASHED_FIELDS.length; i++) out += FIELD_PREFIXES[i] + canonical(fields[HASHED_FIELDS[i]!], plain);
+  for (let i = 0; i < HASHED_FIELDS.length; i++) out += FIELD_PREFIXES[i] + canonicalJson(fields[HASHED_FIELDS[i]!]);
   return out + '}';
 }
 
 /** Lowercase hex SHA-256 of `prevHash + '\n' + canonicalContent(record)` (UTF-8). */
 export function hashRecord(record: Omit<DecisionRecord, 'hash'> | DecisionRecord): string {
+  return hashContent(String(record.prevHash), canonicalContent(record));
+}
+
+/** `hashRecord` of a row whose canonical content is already written out. */
+export function hashContent(prevHash: string, content: string): string {
   // The one-shot hash: a quarter of the cost of createHash().update().digest() per row.
-  return hash('sha256', String(record.prevHash) + '\n' + canonicalContent(record), 'hex');
+  return hash('sha256', prevHash + '\n' + content, 'hex');
 }

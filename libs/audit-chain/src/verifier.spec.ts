@@ -2,6 +2,7 @@ import fc from 'fast-check';
 import {
   GENESIS_HASH,
   HASHED_FIELDS,
+  canonicalContent,
   canonicalJson,
   chain,
   createChainVerifier,
@@ -11,6 +12,7 @@ import {
   verifyChain,
   type ChainedDecision,
   type Checkpoint,
+  type RenderedRow,
 } from '.';
 import { batchArbitrary, columnValueArbitrary, unchainedDecisionArbitrary } from '../test/arbitraries';
 
@@ -273,5 +275,48 @@ describe('streaming', () => {
       head = { seq: last.seq, hash: last.hash };
     }
     expect(verifier.result()).toMatchObject({ ok: true, checked: 100_000, head });
+  });
+});
+
+describe('pushRendered (rows whose canonical content the reader wrote out)', () => {
+  const rendered = (row: ChainedDecision, content: string | null = canonicalContent(row)): RenderedRow => ({
+    seq: row.seq,
+    prevHash: row.prevHash,
+    hash: row.hash,
+    content,
+  });
+
+  it('property: reaches the same verdict as push, for intact and tampered chains alike', () => {
+    fc.assert(
+      fc.property(chainAndIndex(), fc.constantFrom(...HASHED_FIELDS), columnValueArbitrary, fc.boolean(), ([rows, index], field, value, tamper) => {
+        const stored = copy(rows);
+        if (tamper) (stored[index] as unknown as Record<string, unknown>)[field] = value;
+        const byRow = createChainVerifier();
+        const byContent = createChainVerifier();
+        for (const row of stored) {
+          let content: string | null;
+          try {
+            content = canonicalContent(row);
+          } catch {
+            content = null; // a value no reader could render
+          }
+          const pushed = byRow.push(row);
+          expect(byContent.pushRendered(rendered(row, content))).toBe(pushed);
+          if (!pushed) break;
+        }
+        expect(byContent.result()).toEqual(byRow.result());
+      }),
+    );
+  });
+
+  it('fails a row whose content is not the canonical content of its columns, or could not be rendered', () => {
+    const rows = chain(fc.sample(unchainedDecisionArbitrary, 2), null);
+    const notCanonical = canonicalContent(rows[1]!).replace('{"agreementId":', '{ "agreementId":');
+    for (const content of [notCanonical, null]) {
+      const verifier = createChainVerifier();
+      expect(verifier.pushRendered(rendered(rows[0]!))).toBe(true);
+      expect(verifier.pushRendered(rendered(rows[1]!, content))).toBe(false);
+      expect(verifier.result()).toMatchObject({ ok: false, checked: 1, firstBrokenSeq: 2, problem: 'the row at seq 2 does not match its hash: a column was edited' });
+    }
   });
 });

@@ -1,5 +1,5 @@
 import type { KeyObject } from 'node:crypto';
-import { GENESIS_HASH, hashRecord } from './canonical';
+import { GENESIS_HASH, hashContent, hashRecord } from './canonical';
 import { verifyCheckpoint, type Checkpoint } from './checkpoint';
 import type { ChainHead, ChainedDecision } from './decision-record';
 import { AuditChainError, AuditChainErrorCode } from './errors';
@@ -36,9 +36,28 @@ export interface ChainVerification {
   checkpointsChecked: number;
 }
 
+/**
+ * A row whose canonical content (`canonicalContent` of its fields) was written out by
+ * its reader, for example by the database it is stored in, instead of as the decision.
+ * `seq` and `prevHash` are the row's own columns, which the content also holds.
+ */
+export interface RenderedRow {
+  seq: number;
+  prevHash: string;
+  hash: string;
+  /** The canonical content, or null when the reader could not render it (the row then fails its hash). */
+  content: string | null;
+}
+
 export interface ChainVerifier {
   /** Feed the next row in seq order. Returns false once the chain is broken (the caller may stop reading). */
   push(row: ChainedDecision): boolean;
+  /**
+   * As `push`, for a row whose canonical content its reader has written out. The reader
+   * vouches that the content is exactly `canonicalContent` of what is stored: anything
+   * else fails the hash, so a wrong rendering is reported as an edit, never passed.
+   */
+  pushRendered(row: RenderedRow): boolean;
   /** The verdict so far; may be called at any time and more than once. */
   result(): ChainVerification;
 }
@@ -123,13 +142,21 @@ class StreamingChainVerifier implements ChainVerifier {
   }
 
   push(row: ChainedDecision): boolean {
+    return this.check(row, safeHash);
+  }
+
+  pushRendered(row: RenderedRow): boolean {
+    return this.check(row, renderedHash);
+  }
+
+  private check<Row extends { seq: unknown; prevHash: string; hash: string }>(row: Row, hashOf: (row: Row) => string | undefined): boolean {
     if (this.broken) return false;
     const expected = this.expectedSeq;
     const seq: unknown = row.seq;
     if (typeof seq !== 'number' || !Number.isSafeInteger(seq)) {
       return this.fail(expected, `the row after seq ${expected - 1} has a seq that is not an integer`);
     }
-    if (row.hash !== safeHash(row)) {
+    if (row.hash !== hashOf(row)) {
       return this.fail(expected, `the row at seq ${expected} does not match its hash: a column was edited`);
     }
     if (seq > expected) {
@@ -213,6 +240,10 @@ function safeHash(row: ChainedDecision): string | undefined {
   } catch {
     return undefined; // an edit made the row uncanonicalisable (NaN, a Map, ...): it cannot match
   }
+}
+
+function renderedHash(row: RenderedRow): string | undefined {
+  return typeof row.content === 'string' && typeof row.prevHash === 'string' ? hashContent(row.prevHash, row.content) : undefined;
 }
 
 function describeRange(from: number, to: number): string {

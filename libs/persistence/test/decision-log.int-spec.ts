@@ -1,11 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import type { DataSource } from 'typeorm';
-import { GENESIS_HASH, hashRecord, PLAIN_STRINGS, verifyChain, type UnchainedDecision } from '@accord/audit-chain';
+import { GENESIS_HASH, canonicalContent, hashContent, verifyChain, type ChainedDecision, type UnchainedDecision } from '@accord/audit-chain';
 import { createTestDatabase, exampleDecision, type TestDatabase } from '@accord/testing';
 import {
   appendDecisions,
   dataSourceOptions,
-  hashableDecisionFromJson,
   deletePurgedDecisions,
   HUB_ENTITIES,
   HUB_MIGRATIONS,
@@ -14,7 +13,7 @@ import {
   openDatabase,
   readChainHead,
   readDecisionsAfter,
-  readDecisionTexts,
+  readRenderedRows,
 } from '@accord/persistence';
 
 /** The file's decisions: int64 offsets and millisecond times must read back exactly. */
@@ -82,22 +81,74 @@ describe('the audit log writer against the real Postgres', () => {
     expect((await readChainHead(dataSource.manager)).head).toEqual({ seq: 3, hash: written[2].hash });
   });
 
-  it('marks a row read as JSON text as needing no escaping only when Postgres escaped nothing in it, and hashes it the same either way', async () => {
-    const { head } = await readChainHead(dataSource.manager);
-    const written = await dataSource.transaction((manager) =>
-      appendDecisions(manager, [
-        decision({ purpose: 'plain purpose', lawfulBasis: { article6: 'public-task', article9: null, legislation: ['Care Act 2014 §42 — é 😀'] } }),
-        decision({ purpose: 'a "quoted" purpose' }),
-        decision({ purpose: 'back\\slash' }),
-        decision({ purpose: 'line\nbreak and\ttab' }),
-        decision({ lawfulBasis: { article6: 'public-task', article9: null, legislation: ['control \u0001 char'] } }),
-      ]),
-    );
-    const texts = await readDecisionTexts(dataSource.manager, head.seq, head.seq + written.length);
-    const read = texts.map(hashableDecisionFromJson);
-    expect(read.map((row) => (row as unknown as Record<symbol, unknown>)[PLAIN_STRINGS] === true)).toEqual([true, false, false, false, false]);
-    expect(texts.map((text) => text.includes('\\'))).toEqual([false, true, true, true, true]);
-    expect(read.map((row) => hashRecord(row))).toEqual(written.map((row) => row.hash));
+  describe('rendering canonical content in Postgres for verification', () => {
+    /** Every control character, the characters JSON escapes by name, and text beyond ASCII. */
+    const awkward = Array.from({ length: 32 }, (_, code) => String.fromCharCode(code)).join('').slice(1) + '"\\/\u007f\u2028\u2029é 😀';
+    let rows: ChainedDecision[];
+    let first: number;
+
+    beforeAll(async () => {
+      first = (await readChainHead(dataSource.manager)).head.seq + 1;
+      rows = await dataSource.transaction((manager) =>
+        appendDecisions(manager, [
+          decision({ purpose: 'plain purpose', lawfulBasis: { article6: 'public-task', article9: null, legislation: ['Care Act 2014 §42 — é 😀'] } }),
+          decision({ purpose: awkward, eventId: awkward, reasons: [awkward, ''], fieldsReleased: ['a"b', 'c\\d'], consentRefs: [] }),
+          decision({
+            eventId: null,
+            eventType: null,
+            source: null,
+            recipient: null,
+            agreementId: null,
+            agreementVersion: null,
+            purpose: '',
+            lawfulBasis: null,
+            outcome: 'rejected',
+            subjectKey: null,
+            payloadDigest: null,
+            decidedAt: '2026-12-31T23:59:59.999Z',
+          }),
+          decision({ lawfulBasis: { article6: awkward, article9: 'health-social-care', legislation: [awkward, 'null'] }, agreementVersion: 2_147_483_647 }),
+        ]),
+      );
+    });
+
+    const rendered = () => readRenderedRows(dataSource.manager, first - 1, first - 1 + rows.length);
+
+    it('writes each row exactly as canonicalContent of the row as read, which hashes to the stored hash', async () => {
+      const read = await readDecisionsAfter(dataSource.manager, first - 1, first - 1 + rows.length, rows.length);
+      expect(read).toEqual(rows);
+      const out = await rendered();
+      expect(out.map((row) => row.content)).toEqual(read.map((row) => canonicalContent(row)));
+      expect(out.map((row) => hashContent(row.prevHash, row.content!))).toEqual(rows.map((row) => row.hash));
+      expect(out.map(({ seq, prevHash, hash }) => ({ seq, prevHash, hash }))).toEqual(rows.map(({ seq, prevHash, hash }) => ({ seq, prevHash, hash })));
+    });
+
+    // Edits whose values a looser rendering could write as the original: each must change the content.
+    it.each([
+      ['a NULL made an empty string', `UPDATE decisions SET event_id = '' WHERE seq = $1 + 2`, 2],
+      ["a NULL made the text 'null'", `UPDATE decisions SET event_id = 'null' WHERE seq = $1 + 2`, 2],
+      ['an empty string made NULL', `UPDATE decisions SET purpose = NULL WHERE seq = $1 + 2`, 2],
+      ['an empty array given an empty string', `UPDATE decisions SET consent_refs = '{""}' WHERE seq = $1 + 1`, 1],
+      ['an array made two-dimensional', `UPDATE decisions SET reasons = ARRAY[reasons] WHERE seq = $1 + 1`, 1],
+      ['a time moved by a microsecond', `UPDATE decisions SET decided_at = decided_at + interval '1 microsecond' WHERE seq = $1`, 0],
+      ['a time moved to the same day BC', `UPDATE decisions SET decided_at = '2026-04-01T09:30:00.123Z BC' WHERE seq = $1`, 0],
+      ['a lawful basis given another key', `UPDATE decisions SET lawful_basis = lawful_basis || '{"article10": null}' WHERE seq = $1`, 0],
+      ['a lawful basis given another act', `UPDATE decisions SET lawful_basis = jsonb_set(lawful_basis, '{legislation}', lawful_basis->'legislation' || '"x"') WHERE seq = $1 + 3`, 3],
+      ['an offset given a leading zero', `UPDATE decisions SET kafka_offset = '0' || kafka_offset WHERE seq = $1`, 0],
+    ])('fails the hash of a row when %s', async (_edit, sql, index) => {
+      await expect(
+        dataSource.transaction(async (manager) => {
+          // As someone with the database's superuser rights would: past the append-only trigger.
+          await manager.query('SET LOCAL session_replication_role = replica');
+          await manager.query(sql, [first]);
+          const [edited] = await readRenderedRows(manager, first - 1 + index, first + index);
+          expect(edited.seq).toBe(rows[index].seq);
+          expect(edited.content === null ? undefined : hashContent(edited.prevHash, edited.content)).not.toBe(rows[index].hash);
+          throw new Error('roll the edit back');
+        }),
+      ).rejects.toThrow('roll the edit back');
+      expect((await rendered()).map((row) => hashContent(row.prevHash, row.content!))).toEqual(rows.map((row) => row.hash));
+    });
   });
 
   it('writes nothing and keeps the head when the caller rolls back', async () => {

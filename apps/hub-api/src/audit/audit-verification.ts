@@ -1,7 +1,7 @@
 import type { KeyObject } from 'node:crypto';
 import type { EntityManager } from 'typeorm';
 import { createChainVerifier, hashRecord, type ChainHead, type ChainVerification, type Checkpoint } from '@accord/audit-chain';
-import { hashableDecisionFromJson, readChainHead, readCheckpointsFrom, readDecisionAt, readDecisionTexts, readLatestPurge } from '@accord/persistence';
+import { readChainHead, readCheckpointsFrom, readDecisionAt, readLatestPurge, streamRenderedRows } from '@accord/persistence';
 import { verifyPurge } from './audit-keys';
 
 /*
@@ -36,9 +36,7 @@ export interface VerifyOptions {
   onProgress?: (checked: number, total: number) => void;
 }
 
-const DEFAULT_CHUNK = 2_000;
-/** Range queries under way ahead of the rows being hashed: Postgres builds the next rows on the other core meanwhile. */
-const READ_AHEAD = 2;
+const DEFAULT_CHUNK = 20_000;
 const CHECKPOINT_PAGE = 1_000;
 
 /** Verifies the whole retained log: purge record, rows, checkpoints, and the chain-head row. */
@@ -158,6 +156,15 @@ export interface SegmentVerification extends ChainVerification {
 /**
  * Verifies rows `startAfter.seq + 1` through `throughSeq` (from genesis without
  * `startAfter`), with every checkpoint from `startAfter.seq` through `throughSeq`.
+ *
+ * The rows are read in ranges of seq, each one query whose rows are hashed as they
+ * arrive. Off a transaction, `RANGES_IN_FLIGHT` ranges are verified at once, each on its
+ * own connection by its own verifier, so that Postgres writes rows on both cores: a range
+ * starts from the hash its first seq's predecessor row holds. A range's verdict is taken
+ * only when the ranges before it were intact and ended exactly where it started, which
+ * makes it the verdict one verifier over all the rows would reach. At the first range
+ * where that fails, one verifier goes on from the last state known exact to the end,
+ * which names the first break as it always has.
  */
 export async function verifySegment(
   manager: EntityManager,
@@ -166,47 +173,134 @@ export async function verifySegment(
   const chunkSize = options.chunkSize ?? DEFAULT_CHUNK;
   const start = options.startAfter?.seq ?? 0;
   const total = Math.max(0, options.throughSeq - start);
-  const checkpoints = new CheckpointFeed(manager, Math.max(start, 1), options.throughSeq);
-  await checkpoints.loadThrough(start);
-  const verifier = createChainVerifier({
-    ...(options.startAfter ? { startAfter: options.startAfter } : {}),
-    checkpoints,
-    publicKeys: options.publicKeys,
-  });
-  // Fixed ranges of seq rather than "the next N rows": their bounds are known in advance, so
-  // several can be read at once, each on its own connection (when `manager` is not a
-  // transaction's). Rows missing from a range are exactly what the verifier reports.
-  const ranges: Promise<string[]>[] = [];
-  let nextFrom = start;
-  // A transaction's manager has one connection, which takes one query at a time: one range
-  // is read while the previous one is hashed, and nothing else is asked meanwhile.
-  const ahead = manager.queryRunner ? 1 : READ_AHEAD;
-  const readAhead = () => {
-    while (ranges.length < ahead && nextFrom < options.throughSeq) {
-      const through = Math.min(nextFrom + chunkSize, options.throughSeq);
-      const range = readDecisionTexts(manager, nextFrom, through);
-      // A range read ahead and then not wanted (a break was found, or an earlier read failed) must not reject unhandled.
-      range.catch(() => undefined);
-      ranges.push(range);
-      nextFrom = through;
+  options.onProgress?.(0, total);
+  const ranges: SeqRange[] = [];
+  for (let from = start; from < options.throughSeq; from += chunkSize) {
+    ranges.push({ from, through: Math.min(from + chunkSize, options.throughSeq) });
+  }
+  // A transaction's manager has one connection, which takes one query at a time.
+  const inFlight = manager.queryRunner ? 1 : RANGES_IN_FLIGHT;
+  const verdicts: Promise<RangeVerdict | undefined>[] = [];
+  const launch = (upTo: number) => {
+    while (verdicts.length < Math.min(upTo, ranges.length)) {
+      const index = verdicts.length;
+      const verdict = verifyRange(manager, ranges[index]!, index === 0 ? options.startAfter : undefined, options);
+      // A range verified ahead and then not wanted must not reject unhandled.
+      verdict.catch(() => undefined);
+      verdicts.push(verdict);
     }
   };
-  const outcome = (): SegmentVerification => ({ ...verifier.result(), ...(checkpoints.last ? { lastCheckpoint: checkpoints.last } : {}) });
-  options.onProgress?.(0, total);
-  readAhead();
-  let through = start;
-  while (ranges.length > 0) {
-    const rows = await ranges.shift()!;
-    through = Math.min(through + chunkSize, options.throughSeq);
-    await checkpoints.loadThrough(through);
-    readAhead();
-    for (const text of rows) {
-      if (!verifier.push(hashableDecisionFromJson(text))) return outcome();
+  let verified: SegmentVerification = { ok: true, checked: 0, head: options.startAfter ?? null, checkpointsChecked: 0 };
+  for (let i = 0; i < ranges.length; i++) {
+    launch(i + inFlight);
+    const range = ranges[i]!;
+    const verdict = await verdicts[i]!;
+    // With the rows unchanged, an intact range that ends at its last seq ends where the next one started; the
+    // comparison also covers rows changed between the two reads (by a retention purge, say).
+    const exact = verdict !== undefined && (i === 0 || (verdict.startAfter !== undefined && sameHead(verdict.startAfter, verified.head)));
+    if (!exact || !verdict.result.ok || verdict.result.head?.seq !== range.through) {
+      // Ranges still under way: at most RANGES_IN_FLIGHT - 1, each at most one range long.
+      await Promise.allSettled(verdicts.slice(i + 1));
+      return verifySequentially(manager, range.from, verified, options);
     }
-    options.onProgress?.(verifier.result().checked, total);
+    verified = joined(verified, verdict.result);
+    options.onProgress?.(verified.checked, total);
   }
-  return outcome();
+  return verified;
 }
+
+const RANGES_IN_FLIGHT = 2;
+
+interface SeqRange {
+  /** Exclusive. */
+  from: number;
+  through: number;
+}
+
+interface RangeVerdict {
+  /** Where the range's verifier started (undefined: genesis). */
+  startAfter: ChainHead | undefined;
+  result: SegmentVerification;
+}
+
+/**
+ * One range with its own verifier. The first range of the segment starts where the
+ * segment does; any other after the row at its `from` as stored, and is undefined when
+ * that row cannot be a start (it is missing or its hash is not one).
+ */
+async function verifyRange(
+  manager: EntityManager,
+  range: SeqRange,
+  segmentStart: ChainHead | undefined,
+  options: VerifyOptions,
+): Promise<RangeVerdict | undefined> {
+  let startAfter = segmentStart;
+  // The segment's start checkpoint is checked against its hash; later ranges begin after the checkpoint at their start.
+  let checkpointsFrom = Math.max(range.from, 1);
+  if (range.from > (segmentStart?.seq ?? 0)) {
+    const row = await readDecisionAt(manager, range.from);
+    if (!row || !HASH.test(String(row.hash))) return undefined;
+    startAfter = { seq: range.from, hash: row.hash };
+    checkpointsFrom = range.from + 1;
+  }
+  const checkpoints = new CheckpointFeed(manager, checkpointsFrom, range.through);
+  await checkpoints.loadThrough(range.through);
+  const verifier = createChainVerifier({ ...(startAfter ? { startAfter } : {}), checkpoints, publicKeys: options.publicKeys });
+  let intact = true;
+  await streamRenderedRows(manager, range.from, range.through, (row) => {
+    // After a break the rest of the range is read and ignored.
+    if (intact) intact = verifier.pushRendered(row);
+  });
+  return { startAfter, result: withLastCheckpoint(verifier.result(), checkpoints) };
+}
+
+/** One verifier from `verified` (an exact state: all rows through `from` verified intact) to the end of the segment. */
+async function verifySequentially(
+  manager: EntityManager,
+  from: number,
+  verified: SegmentVerification,
+  options: VerifyOptions & { startAfter?: ChainHead; throughSeq: number },
+): Promise<SegmentVerification> {
+  const chunkSize = options.chunkSize ?? DEFAULT_CHUNK;
+  const startAfter = verified.head ?? undefined;
+  const segmentStart = options.startAfter?.seq ?? 0;
+  const total = Math.max(0, options.throughSeq - segmentStart);
+  // Verified ranges already checked the checkpoint at `from`; at the segment's start it is checked against its hash.
+  const checkpoints = new CheckpointFeed(manager, from > segmentStart ? from + 1 : Math.max(from, 1), options.throughSeq);
+  await checkpoints.loadThrough(from);
+  const verifier = createChainVerifier({ ...(startAfter ? { startAfter } : {}), checkpoints, publicKeys: options.publicKeys });
+  let intact = true;
+  for (let rangeFrom = from; rangeFrom < options.throughSeq && intact; rangeFrom += chunkSize) {
+    const through = Math.min(rangeFrom + chunkSize, options.throughSeq);
+    await checkpoints.loadThrough(through);
+    await streamRenderedRows(manager, rangeFrom, through, (row) => {
+      if (intact) intact = verifier.pushRendered(row);
+    });
+    options.onProgress?.(verified.checked + verifier.result().checked, total);
+  }
+  return joined(verified, withLastCheckpoint(verifier.result(), checkpoints));
+}
+
+function withLastCheckpoint(result: ChainVerification, checkpoints: CheckpointFeed): SegmentVerification {
+  return { ...result, ...(checkpoints.last ? { lastCheckpoint: checkpoints.last } : {}) };
+}
+
+/** `verified` followed by `next`, which started where `verified` ended. */
+function joined(verified: SegmentVerification, next: SegmentVerification): SegmentVerification {
+  const lastCheckpoint = next.lastCheckpoint ?? verified.lastCheckpoint;
+  return {
+    ...next,
+    checked: verified.checked + next.checked,
+    checkpointsChecked: verified.checkpointsChecked + next.checkpointsChecked,
+    ...(lastCheckpoint ? { lastCheckpoint } : {}),
+  };
+}
+
+function sameHead(a: ChainHead, b: ChainHead | null): boolean {
+  return b !== null && a.seq === b.seq && a.hash === b.hash;
+}
+
+const HASH = /^[0-9a-f]{64}$/;
 
 /**
  * The checkpoints, read a page at a time as the rows advance. The verifier pulls them

@@ -1,5 +1,6 @@
+import { Query, type PoolClient, type QueryArrayConfig } from 'pg';
 import type { EntityManager } from 'typeorm';
-import { PLAIN_STRINGS, type ChainHead, type ChainedDecision, type Checkpoint } from '@accord/audit-chain';
+import { HASHED_FIELDS, canonicalJson, type ChainHead, type ChainedDecision, type Checkpoint, type RenderedRow } from '@accord/audit-chain';
 import { decisionFromValues } from './decision-log';
 
 /*
@@ -11,9 +12,9 @@ import { decisionFromValues } from './decision-log';
 /**
  * A decision row as one JSON array, in `decisionFromValues`' order (column `v`). pg hands
  * json to JSON.parse, which is native: reading a row this way costs a fraction of 23
- * columns with four text[] and a jsonb parsed one by one in JavaScript, and verification
- * and exports read millions. `decided_at` is read as text with microseconds so that an
- * edit below the millisecond the hash covers still changes what is verified.
+ * columns with four text[] and a jsonb parsed one by one in JavaScript, and exports read
+ * millions. `decided_at` is read as text with microseconds, so that an edit below the
+ * millisecond the hash covers still shows (and fails the hash of the row read).
  */
 const DECISION_VALUES = `(json_build_array(seq, decision_id, event_id, event_type, source, recipient, agreement_id,
   agreement_version, purpose, lawful_basis, outcome, reasons, fields_released, fields_withheld, consent_refs, subject_key,
@@ -43,35 +44,154 @@ export async function readChainHead(manager: EntityManager): Promise<{ head: Cha
   return { head: { seq: Number(row.seq), hash: row.hash }, firstSeqBeyondHead: row.beyond === null ? null : Number(row.beyond) };
 }
 
-/**
- * The rows with `afterSeq < seq <= throughSeq`, in seq order, each as the JSON text of its
- * values: turn one into a decision with `decisionFromJson` when it is needed. Verification
- * reads the chain this way, in ranges of seq read ahead of the rows being hashed, so that
- * only one row at a time is held as objects (millions of parsed rows waiting in a list
- * cost more in garbage collection than in hashing).
- */
-export async function readDecisionTexts(manager: EntityManager, afterSeq: number, throughSeq: number): Promise<string[]> {
-  const rows: { v: string }[] = await manager.query(
-    `SELECT ${DECISION_VALUES}::text AS v FROM decisions WHERE seq > $1 AND seq <= $2 ORDER BY seq`,
-    [afterSeq, throughSeq],
-  );
-  return rows.map((row) => row.v);
-}
-
-/** A row of `readDecisionTexts` as a decision. */
+/** A row of `findDecisionTexts` as a decision. */
 export function decisionFromJson(text: string): ChainedDecision {
   return decisionFromValues(JSON.parse(text));
 }
 
 /**
- * As `decisionFromJson`, for hashing (verification). When the row's JSON text holds no
- * backslash, none of its strings needs escaping (Postgres escapes with one), and the
- * decision is marked PLAIN_STRINGS so hashing it skips the check per string.
+ * How Postgres writes each hashed field of a decision row as canonical JSON (see
+ * `canonicalContent`), keyed by field so that one missing from `HASHED_FIELDS` fails to
+ * compile. `to_json` escapes text exactly as JSON.stringify does (quote, backslash,
+ * \b \f \n \r \t, other controls as lowercase \u00xx; nothing else) and Postgres text
+ * holds no lone surrogate; a NULL is written `null`, never as an empty array or string,
+ * so that every stored value is written differently. The lawful basis (jsonb, whose text
+ * is not canonical) is canonicalised in JavaScript.
  */
-export function hashableDecisionFromJson(text: string): ChainedDecision {
-  const decision = decisionFromValues(JSON.parse(text));
-  if (!text.includes('\\')) (decision as unknown as Record<symbol, boolean>)[PLAIN_STRINGS] = true;
-  return decision;
+const RENDERED_FIELDS: Record<(typeof HASHED_FIELDS)[number], string> = {
+  agreementId: jsonText('agreement_id'),
+  agreementVersion: jsonNumber('agreement_version'),
+  consentRefs: jsonArray('consent_refs'),
+  // As decisionFromValues reads it: milliseconds, or microseconds when they are not zero
+  // (rows are written to the millisecond, so anything finer is an edit and must not
+  // match). A year before 1 AD or an infinite time is written NULL: to_char would drop the
+  // era, writing 2026 BC as 2026.
+  decidedAt: `CASE WHEN isfinite(d.decided_at) AND d.decided_at >= '0001-01-01T00:00:00Z'
+    THEN '"' || CASE WHEN right(t.us, 3) = '000' THEN left(t.us, -3) ELSE t.us END || 'Z"' END`,
+  decisionId: jsonText('decision_id'),
+  eventId: jsonText('event_id'),
+  eventType: jsonText('event_type'),
+  fieldsReleased: jsonArray('fields_released'),
+  fieldsWithheld: jsonArray('fields_withheld'),
+  lawfulBasis: '',
+  offset: jsonText('kafka_offset'),
+  outcome: jsonText('outcome'),
+  partition: jsonNumber('kafka_partition'),
+  payloadDigest: jsonText('payload_digest'),
+  prevHash: jsonText('prev_hash'),
+  purpose: jsonText('purpose'),
+  reasons: jsonArray('reasons'),
+  recipient: jsonText('recipient'),
+  seq: jsonNumber('seq'),
+  source: jsonText('source'),
+  subjectKey: jsonText('subject_key'),
+  topic: jsonText('topic'),
+};
+
+function jsonText(column: string): string {
+  return `coalesce(to_json(d.${column})::text, 'null')`;
+}
+function jsonNumber(column: string): string {
+  return `coalesce(d.${column}::text, 'null')`;
+}
+function jsonArray(column: string): string {
+  return `coalesce(array_to_json(d.${column})::text, 'null')`;
+}
+
+/** The canonical content up to the lawful basis's value (`head`) and after it (`tail`), as SQL text expressions. */
+function renderedContentSql(): { head: string; tail: string } {
+  const parts = { head: [] as string[], tail: [] as string[] };
+  let side = parts.head;
+  HASHED_FIELDS.forEach((field, i) => {
+    side.push(`'${i === 0 ? '{' : ','}${JSON.stringify(field)}:'`);
+    if (field === 'lawfulBasis') side = parts.tail;
+    else side.push(RENDERED_FIELDS[field]);
+  });
+  parts.tail.push(`'}'`);
+  return { head: parts.head.join(' || '), tail: parts.tail.join(' || ') };
+}
+
+const RENDERED = renderedContentSql();
+const RENDERED_ROWS = `SELECT d.seq, d.prev_hash, d.hash, ${RENDERED.head} AS head, d.lawful_basis::text AS basis, ${RENDERED.tail} AS tail
+  FROM decisions d, LATERAL (SELECT to_char(d.decided_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US') AS us) t
+  WHERE d.seq > $1 AND d.seq <= $2 ORDER BY d.seq`;
+
+/**
+ * The rows with `afterSeq < seq <= throughSeq`, in seq order, each with its canonical
+ * content written by Postgres (see `RENDERED_FIELDS`), for verification: hashing it
+ * needs no parse of the row and no object per field. The content must equal
+ * `canonicalContent` of the row as `decisionFromValues` reads it; where it would not (a
+ * value the writer never stores), it differs, and the row fails its hash.
+ *
+ * Each row is handed to `onRow` as it arrives, and none is kept: holding a range's rows
+ * until it is complete made most of them outlive a young-generation collection, and
+ * copying them cost a third of verification. Should `onRow` throw, no row is handed on
+ * after it and the call rejects with its error once the query is over.
+ */
+export async function streamRenderedRows(
+  manager: EntityManager,
+  afterSeq: number,
+  throughSeq: number,
+  onRow: (row: RenderedRow) => void,
+): Promise<void> {
+  const runner = manager.queryRunner ?? manager.connection.createQueryRunner();
+  try {
+    const client: PoolClient = await runner.connect();
+    const bases = new LawfulBasisCache();
+    await new Promise<void>((resolve, reject) => {
+      const config: QueryArrayConfig = { text: RENDERED_ROWS, values: [afterSeq, throughSeq], rowMode: 'array' };
+      const query = new Query(config);
+      // A throw inside pg's row event would surface on the connection, not here: it is kept and rethrown at the end.
+      let failure: { error: unknown } | undefined;
+      query.on('row', (values: (string | null)[]) => {
+        if (failure) return;
+        const [seq, prevHash, hash, head, basisText, tail] = values;
+        const basis = bases.canonical(basisText);
+        try {
+          onRow({
+            seq: Number(seq),
+            prevHash: prevHash!,
+            hash: hash!,
+            content: head === null || tail === null || basis === undefined ? null : head + basis + tail,
+          });
+        } catch (error) {
+          failure = { error };
+        }
+      });
+      query.on('end', () => (failure ? reject(failure.error) : resolve()));
+      query.on('error', reject);
+      client.query(query);
+    });
+  } finally {
+    if (runner !== manager.queryRunner) await runner.release();
+  }
+}
+
+/** `streamRenderedRows` collected in a list. */
+export async function readRenderedRows(manager: EntityManager, afterSeq: number, throughSeq: number): Promise<RenderedRow[]> {
+  const rows: RenderedRow[] = [];
+  await streamRenderedRows(manager, afterSeq, throughSeq, (row) => rows.push(row));
+  return rows;
+}
+
+/** Canonical JSON of lawful-basis jsonb texts: a log holds a handful, one per agreement version. */
+class LawfulBasisCache {
+  private readonly known = new Map<string, string | undefined>();
+
+  /** undefined when the text cannot be canonicalised (then no row holding it can match its hash). */
+  canonical(text: string | null): string | undefined {
+    if (text === null) return 'null';
+    let canonical = this.known.get(text);
+    if (canonical === undefined && !this.known.has(text)) {
+      try {
+        canonical = canonicalJson(JSON.parse(text));
+      } catch {
+        canonical = undefined;
+      }
+      if (this.known.size < 1_000) this.known.set(text, canonical);
+    }
+    return canonical;
+  }
 }
 
 /** Up to `limit` rows with `afterSeq < seq <= throughSeq`, in seq order. */
