@@ -437,6 +437,44 @@ describe('the auditor API over the tamper-evident sharing log', () => {
       expect((await get('/v1/audit/verify')).body.ok).toBe(true);
     });
 
+    it('streams progress and then the report as NDJSON when asked, and says the same as the JSON answer', async () => {
+      const json = await get('/v1/audit/verify');
+      const streamed = await get('/v1/audit/verify', auditor, 'application/x-ndjson');
+      expect(streamed.status).toBe(200);
+      expect(streamed.headers.get('content-type')).toMatch(/^application\/x-ndjson/);
+      const lines = streamed.text.trimEnd().split('\n').map((line) => JSON.parse(line));
+      expect(lines[0]).toEqual({ progress: { checked: 0, total: seeded.length } });
+      const { verifiedAt: _json, ...answer } = json.body;
+      const { verifiedAt: _streamed, ...report } = lines.at(-1).report;
+      expect(report).toEqual(answer);
+      expect(answer).toMatchObject({ ok: true, checked: seeded.length });
+      for (const line of lines.slice(1, -1)) expect(line.progress.checked).toBeLessThanOrEqual(seeded.length);
+
+      await owner(`UPDATE decisions SET outcome = 'withheld' WHERE seq = 3`);
+      try {
+        const broken = await get('/v1/audit/verify', auditor, 'application/x-ndjson');
+        expect(broken.text.trimEnd().split('\n').map((line) => JSON.parse(line)).at(-1).report).toMatchObject({ ok: false, firstBrokenSeq: 3 });
+      } finally {
+        await owner(`UPDATE decisions SET outcome = 'shared' WHERE seq = 3`);
+      }
+    });
+
+    it('stops verifying between ranges once the caller no longer wants the answer', async () => {
+      const stop = new AbortController();
+      const reads: number[] = [];
+      const verification = verifyAuditLog(dataSource.manager, {
+        publicKeys: [KEYS.publicKey],
+        chunkSize: 3,
+        signal: stop.signal,
+        onProgress: (checked) => {
+          reads.push(checked);
+          if (checked >= 6) stop.abort(new Error('the client left'));
+        },
+      });
+      await expect(verification).rejects.toThrow('the client left');
+      expect(Math.max(...reads)).toBeLessThan(seeded.length);
+    });
+
     it('detects a deleted row', async () => {
       const report = await verifyTampered('DELETE FROM decisions WHERE seq = 10');
       expect(report).toMatchObject({ ok: false, firstBrokenSeq: 11, checked: 9 });

@@ -34,6 +34,8 @@ export interface VerifyOptions {
   /** Seqs per query. */
   chunkSize?: number;
   onProgress?: (checked: number, total: number) => void;
+  /** Stops verification between ranges (it rejects with the signal's reason), e.g. when the client has gone. */
+  signal?: AbortSignal;
 }
 
 const DEFAULT_CHUNK = 20_000;
@@ -192,6 +194,7 @@ export async function verifySegment(
   };
   let verified: SegmentVerification = { ok: true, checked: 0, head: options.startAfter ?? null, checkpointsChecked: 0 };
   for (let i = 0; i < ranges.length; i++) {
+    options.signal?.throwIfAborted();
     launch(i + inFlight);
     const range = ranges[i]!;
     const verdict = await verdicts[i]!;
@@ -271,6 +274,7 @@ async function verifySequentially(
   const verifier = createChainVerifier({ ...(startAfter ? { startAfter } : {}), checkpoints, publicKeys: options.publicKeys });
   let intact = true;
   for (let rangeFrom = from; rangeFrom < options.throughSeq && intact; rangeFrom += chunkSize) {
+    options.signal?.throwIfAborted();
     const through = Math.min(rangeFrom + chunkSize, options.throughSeq);
     await checkpoints.loadThrough(through);
     await streamRenderedRows(manager, rangeFrom, through, (row) => {

@@ -1,4 +1,4 @@
-import { Controller, Get, HttpCode, Logger, Param, ParseUUIDPipe, Post, Query, Req, StreamableFile } from '@nestjs/common';
+import { Controller, Get, HttpCode, Logger, Param, ParseUUIDPipe, Post, Query, Req, Res, StreamableFile } from '@nestjs/common';
 import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
 import { InvalidRequest } from '@accord/platform';
@@ -43,13 +43,15 @@ export class AuditController {
       type: format === 'csv' ? 'text/csv; charset=utf-8' : 'application/x-ndjson; charset=utf-8',
       disposition: `attachment; filename="accord-decisions.${format}"`,
     });
-    // Headers are sent by then: cutting the connection keeps a truncated export from looking complete.
-    return file.setErrorHandler((error, response) => {
-      this.logger.error({ problem: (error as Error).message }, 'audit export failed');
-      const res = response as unknown as Response;
-      if (res.headersSent) res.destroy();
-      else res.status(500).json({ code: 'internal', message: 'An internal error occurred' });
-    });
+    return file.setErrorHandler((error, response) => this.cutShort('export', error, response));
+  }
+
+  /** Headers are sent by then: cutting the connection keeps a truncated stream from looking complete. */
+  private cutShort(what: string, error: Error, response: unknown): void {
+    this.logger.error({ problem: error.message }, `audit ${what} failed`);
+    const res = response as Response;
+    if (res.headersSent) res.destroy();
+    else res.status(500).json({ code: 'internal', message: 'An internal error occurred' });
   }
 
   @Get('decisions/:decisionId')
@@ -75,10 +77,26 @@ export class AuditController {
   }
 
   @Get('verify')
-  @ApiOperation({ summary: 'Recompute the chain and the signed checkpoints', description: 'ok: false names the first broken seq.' })
+  @ApiOperation({
+    summary: 'Recompute the chain and the signed checkpoints',
+    description:
+      'ok: false names the first broken seq. With Accept: application/x-ndjson the answer streams while it runs: ' +
+      '{"progress":{"checked","total"}} lines (at the start, then at most one a second), and last {"report":{…}}, ' +
+      'the JSON answer. A stream without its report line was cut short. Verification stops if the client leaves.',
+  })
+  @ApiProduces('application/json', 'application/x-ndjson')
   @ApiOkResponse({ type: VerificationView })
-  verify(): Promise<VerificationView> {
-    return this.audit.verify();
+  async verify(@Req() request: Request, @Res({ passthrough: true }) response: Response): Promise<VerificationView | StreamableFile> {
+    // The response closes unfinished when the client leaves: nobody is waiting for the rest.
+    const stop = new AbortController();
+    response.on('close', () => {
+      if (!response.writableFinished) stop.abort();
+    });
+    if (request.accepts(['application/json', 'application/x-ndjson']) === 'application/x-ndjson') {
+      const file = new StreamableFile(this.audit.verifyWithProgress(stop.signal), { type: 'application/x-ndjson; charset=utf-8' });
+      return file.setErrorHandler((error, res) => this.cutShort('verification', error, res));
+    }
+    return this.audit.verify(stop.signal);
   }
 
   @Get('public-key')

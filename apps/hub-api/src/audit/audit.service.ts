@@ -1,4 +1,4 @@
-import { Readable } from 'node:stream';
+import { PassThrough, Readable } from 'node:stream';
 import { setImmediate } from 'node:timers/promises';
 import { Inject, Injectable } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
@@ -25,6 +25,7 @@ const DEFAULT_REPORT_PAGE = 1000;
 /** Rows per query while streaming an export: under a megabyte of text in flight at a time. */
 const EXPORT_CHUNK = 1000;
 const DAY_MS = 86_400_000;
+const VERIFY_PROGRESS_INTERVAL_MS = 1000;
 
 @Injectable()
 export class AuditService {
@@ -171,8 +172,33 @@ export class AuditService {
     };
   }
 
-  verify(): Promise<AuditVerificationReport> {
-    return verifyAuditLog(this.dataSource.manager, { publicKeys: this.keys.verificationKeys });
+  verify(signal?: AbortSignal): Promise<AuditVerificationReport> {
+    return verifyAuditLog(this.dataSource.manager, { publicKeys: this.keys.verificationKeys, signal });
+  }
+
+  /**
+   * The verification as NDJSON: `{"progress":{"checked","total"}}` lines (at the start, then
+   * at most one a second) while it runs, and last `{"report":{…}}`, the `verify()` answer.
+   * A stream without its report line was cut short and verified nothing. Verification
+   * stops when `signal` aborts (the client left) or the stream is closed early.
+   */
+  verifyWithProgress(signal?: AbortSignal): Readable {
+    const out = new PassThrough();
+    const stop = new AbortController();
+    out.on('close', () => stop.abort());
+    signal?.addEventListener('abort', () => stop.abort(), { once: true });
+    let lastSent = -Infinity;
+    const onProgress = (checked: number, total: number) => {
+      const now = performance.now();
+      if (now - lastSent < VERIFY_PROGRESS_INTERVAL_MS) return;
+      lastSent = now;
+      out.write(JSON.stringify({ progress: { checked, total } }) + '\n');
+    };
+    verifyAuditLog(this.dataSource.manager, { publicKeys: this.keys.verificationKeys, onProgress, signal: stop.signal }).then(
+      (report) => out.end(JSON.stringify({ report }) + '\n'),
+      (error: unknown) => out.destroy(stop.signal.aborted ? undefined : (error as Error)),
+    );
+    return out;
   }
 
   publicKey(): PublicKeyView {
