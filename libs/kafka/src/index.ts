@@ -1,6 +1,7 @@
 /** The Kafka plumbing every Accord app shares: the client, topic creation, and (later) the batch consumer runner and outbox relay. */
 export * from './client';
 export * from './topics';
+export * from './lazy-client';
 export * from './shared-admin';
 export * from './outbox';
 export * from './batch-consumer';

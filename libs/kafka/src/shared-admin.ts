@@ -1,4 +1,5 @@
 import type { Admin, Kafka } from 'kafkajs';
+import { LazyClient } from './lazy-client';
 
 /**
  * One admin connection, connected on first use and replaced after a failure, for a
@@ -8,18 +9,17 @@ import type { Admin, Kafka } from 'kafkajs';
  * a fresh admin that forgets them.
  */
 export class SharedAdmin {
-  private admin: Promise<Admin> | undefined;
+  private readonly admin: LazyClient<Admin>;
   private closed = false;
 
-  constructor(
-    private readonly kafka: Kafka,
-    private readonly onDisconnectError: (error: unknown) => void = () => undefined,
-  ) {}
+  constructor(kafka: Kafka, onDisconnectError: (error: unknown) => void = () => undefined) {
+    this.admin = new LazyClient(() => kafka.admin(), onDisconnectError);
+  }
 
   /** Runs `work` with the admin; a failure drops the connection so the next call reconnects. */
   async use<T>(work: (admin: Admin) => Promise<T>): Promise<T> {
     if (this.closed) throw new Error('the Kafka admin is closed');
-    const admin = await this.connected();
+    const admin = await this.admin.get();
     try {
       return await work(admin);
     } catch (error) {
@@ -29,26 +29,12 @@ export class SharedAdmin {
   }
 
   /** Drops the connection; the next call connects afresh. */
-  async reset(): Promise<void> {
-    const admin = this.admin;
-    this.admin = undefined;
-    if (admin) await (await admin.catch(() => undefined))?.disconnect().catch(this.onDisconnectError);
+  reset(): Promise<void> {
+    return this.admin.reset();
   }
 
   async close(): Promise<void> {
     this.closed = true;
     await this.reset();
-  }
-
-  private connected(): Promise<Admin> {
-    this.admin ??= (async () => {
-      const admin = this.kafka.admin();
-      await admin.connect();
-      return admin;
-    })().catch((error: unknown) => {
-      this.admin = undefined;
-      throw error;
-    });
-    return this.admin;
   }
 }

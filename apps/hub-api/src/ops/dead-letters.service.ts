@@ -3,6 +3,7 @@ import { ConfigService } from '@nestjs/config';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { Partitioners, type Kafka, type Producer } from 'kafkajs';
 import { DataSource } from 'typeorm';
+import { LazyClient } from '@accord/kafka';
 import { DEAD_LETTER_HEADERS, originalHeaders } from '@accord/contracts';
 import { AccordError, InvalidRequest } from '@accord/platform';
 import type { Caller } from '../auth/roles';
@@ -56,7 +57,7 @@ function header(record: HeldDeadLetter, name: string): string | null {
 export class DeadLettersService implements OnModuleDestroy {
   private readonly logger = new Logger(DeadLettersService.name);
   private readonly redriveLimit: number;
-  private producer: Promise<Producer> | undefined;
+  private readonly producer: LazyClient<Producer>;
 
   constructor(
     config: ConfigService,
@@ -66,16 +67,22 @@ export class DeadLettersService implements OnModuleDestroy {
     @InjectDataSource() private readonly dataSource: DataSource,
   ) {
     this.redriveLimit = config.getOrThrow<number>('OPS_REDRIVE_LIMIT');
+    this.producer = new LazyClient(() =>
+      kafka.producer({
+        allowAutoTopicCreation: false,
+        idempotent: true,
+        maxInFlightRequests: 1,
+        createPartitioner: Partitioners.DefaultPartitioner,
+      }),
+    );
   }
 
   async onModuleDestroy(): Promise<void> {
     await this.resetProducer();
   }
 
-  private async resetProducer(): Promise<void> {
-    const producer = this.producer;
-    this.producer = undefined;
-    if (producer) await (await producer.catch(() => undefined))?.disconnect().catch(() => undefined);
+  private resetProducer(): Promise<void> {
+    return this.producer.reset();
   }
 
   async summary(query: DeadLetterQuery): Promise<DeadLetterSummary> {
@@ -183,7 +190,7 @@ export class DeadLettersService implements OnModuleDestroy {
       const sent: typeof sendable = [];
       for (const [topic, items] of byTopic) {
         const send = async () => {
-          const producer = await this.connectedProducer().catch(() => {
+          const producer = await this.producer.get().catch(() => {
             throw new DeadLettersUnavailable();
           });
           await producer.send({
@@ -265,23 +272,6 @@ export class DeadLettersService implements OnModuleDestroy {
   private async redrivenRows(query: (sql: string) => Promise<RedriveRow[]> = (sql) => this.dataSource.query(sql)): Promise<Map<string, RedriveRow>> {
     const rows = await query('SELECT dlq_partition, dlq_offset::text AS dlq_offset, redriven_at FROM dead_letter_redrives');
     return new Map(rows.map((row) => [`${row.dlq_partition}:${row.dlq_offset}`, row]));
-  }
-
-  private connectedProducer(): Promise<Producer> {
-    this.producer ??= (async () => {
-      const producer = this.kafka.producer({
-        allowAutoTopicCreation: false,
-        idempotent: true,
-        maxInFlightRequests: 1,
-        createPartitioner: Partitioners.DefaultPartitioner,
-      });
-      await producer.connect();
-      return producer;
-    })().catch((error: unknown) => {
-      this.producer = undefined;
-      throw error;
-    });
-    return this.producer;
   }
 }
 

@@ -1,6 +1,6 @@
 import { Inject, Injectable, type OnApplicationShutdown } from '@nestjs/common';
 import { Partitioners, type Kafka, type Producer } from 'kafkajs';
-import { Coalescer } from '@accord/kafka';
+import { Coalescer, LazyClient } from '@accord/kafka';
 import { byTopic, type Outgoing } from './deliveries';
 
 export const BROKER_KAFKA = Symbol('BROKER_KAFKA');
@@ -17,8 +17,15 @@ export const MAX_SEND_RECORDS = 5000;
  */
 @Injectable()
 export class RecordProducer implements OnApplicationShutdown {
-  private producer: Producer | undefined;
-  private connecting: Promise<Producer> | undefined;
+  // Naming the (default) murmur2 partitioner keeps Java clients' key → partition mapping.
+  private readonly producer = new LazyClient<Producer>(() =>
+    this.kafka.producer({
+      idempotent: true,
+      maxInFlightRequests: 1,
+      allowAutoTopicCreation: false,
+      createPartitioner: Partitioners.DefaultPartitioner,
+    }),
+  );
   private readonly sends = new Coalescer<readonly Outgoing[], void>((groups) => this.sendTogether(groups), {
     maxSize: MAX_SEND_RECORDS,
     sizeOf: (records) => records.length,
@@ -33,7 +40,7 @@ export class RecordProducer implements OnApplicationShutdown {
   }
 
   private async sendTogether(groups: readonly (readonly Outgoing[])[]): Promise<void[]> {
-    const producer = await this.connected();
+    const producer = await this.producer.get();
     try {
       await producer.sendBatch({ acks: -1, topicMessages: byTopic(groups.length === 1 ? groups[0]! : groups.flat()) });
     } catch (error) {
@@ -48,33 +55,7 @@ export class RecordProducer implements OnApplicationShutdown {
     await this.reset();
   }
 
-  private connected(): Promise<Producer> {
-    if (this.producer) return Promise.resolve(this.producer);
-    this.connecting ??= (async () => {
-      // Naming the (default) murmur2 partitioner keeps Java clients' key → partition mapping.
-      const producer = this.kafka.producer({
-        idempotent: true,
-        maxInFlightRequests: 1,
-        allowAutoTopicCreation: false,
-        createPartitioner: Partitioners.DefaultPartitioner,
-      });
-      try {
-        await producer.connect();
-      } catch (error) {
-        await producer.disconnect().catch(() => undefined);
-        throw error;
-      }
-      this.producer = producer;
-      return producer;
-    })().finally(() => {
-      this.connecting = undefined;
-    });
-    return this.connecting;
-  }
-
-  private async reset(): Promise<void> {
-    const producer = this.producer;
-    this.producer = undefined;
-    await producer?.disconnect().catch(() => undefined);
+  private reset(): Promise<void> {
+    return this.producer.reset();
   }
 }
