@@ -21,7 +21,7 @@ export function canonicalJson(value: unknown): string {
     case 'string':
       // Most values (ids, codes, hashes, timestamps) need no escaping: quoting them is
       // what JSON.stringify would write, at a fraction of its cost per call.
-      return !NEEDS_ESCAPING.test(value) ? '"' + value + '"' : JSON.stringify(value);
+      return NEEDS_ESCAPING.test(value) ? JSON.stringify(value) : '"' + value + '"';
     case 'boolean':
       return value ? 'true' : 'false';
     case 'number':

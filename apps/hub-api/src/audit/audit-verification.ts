@@ -1,6 +1,6 @@
 import type { KeyObject } from 'node:crypto';
 import type { EntityManager } from 'typeorm';
-import { createChainVerifier, hashRecord, type ChainHead, type ChainVerification, type Checkpoint } from '@accord/audit-chain';
+import { createChainVerifier, hashRecord, type ChainHead, type ChainVerification, type ChainVerifier, type Checkpoint } from '@accord/audit-chain';
 import { readChainHead, readCheckpointsFrom, readDecisionAt, readLatestPurge, streamRenderedRows } from '@accord/persistence';
 import { verifyPurge } from './audit-keys';
 
@@ -249,11 +249,7 @@ async function verifyRange(
   const checkpoints = new CheckpointFeed(manager, checkpointsFrom, range.through);
   await checkpoints.loadThrough(range.through);
   const verifier = createChainVerifier({ ...(startAfter ? { startAfter } : {}), checkpoints, publicKeys: options.publicKeys });
-  let intact = true;
-  await streamRenderedRows(manager, range.from, range.through, (row) => {
-    // After a break the rest of the range is read and ignored.
-    if (intact) intact = verifier.pushRendered(row);
-  });
+  await pushRange(manager, verifier, range.from, range.through);
   return { startAfter, result: withLastCheckpoint(verifier.result(), checkpoints) };
 }
 
@@ -277,12 +273,19 @@ async function verifySequentially(
     options.signal?.throwIfAborted();
     const through = Math.min(rangeFrom + chunkSize, options.throughSeq);
     await checkpoints.loadThrough(through);
-    await streamRenderedRows(manager, rangeFrom, through, (row) => {
-      if (intact) intact = verifier.pushRendered(row);
-    });
+    intact = await pushRange(manager, verifier, rangeFrom, through);
     options.onProgress?.(verified.checked + verifier.result().checked, total);
   }
   return joined(verified, withLastCheckpoint(verifier.result(), checkpoints));
+}
+
+/** Streams the rows of `(from, through]` into `verifier`; false once it found a break (the rest of the range is read and ignored). */
+async function pushRange(manager: EntityManager, verifier: ChainVerifier, from: number, through: number): Promise<boolean> {
+  let intact = true;
+  await streamRenderedRows(manager, from, through, (row) => {
+    if (intact) intact = verifier.pushRendered(row);
+  });
+  return intact;
 }
 
 function withLastCheckpoint(result: ChainVerification, checkpoints: CheckpointFeed): SegmentVerification {
