@@ -2,6 +2,10 @@
 // Registers the reference participants and applies the reference agreements in
 // infra/agreements/ through the hub API, as a governance team would. Idempotent:
 // re-applying an unchanged agreement makes no new version.
+//
+//   node scripts/apply-agreements.js                  participants, then agreements
+//   node scripts/apply-agreements.js --participants   participants only (their topics and
+//                                                     Kafka ACLs: what a service needs to start)
 'use strict';
 const fs = require('node:fs');
 const path = require('node:path');
@@ -38,6 +42,7 @@ async function main() {
     await call('PUT', `/v1/participants/${participant.id}`, { displayName: participant.displayName });
   }
   process.stdout.write(`  registered ${participants.length} participants\n`);
+  if (process.argv.includes('--participants')) return;
   const files = fs.readdirSync(DIRECTORY).filter((file) => file.endsWith('.yaml') && file !== 'participants.yaml').sort();
   for (const file of files) {
     const text = fs.readFileSync(path.join(DIRECTORY, file), 'utf8');

@@ -1,7 +1,9 @@
 #!/usr/bin/env node
-// `npm start`: the whole hub on this machine. Installs what is missing, starts Kafka and
-// Postgres, builds, starts the five apps, waits until each reports healthy, applies the
-// reference agreements, and prints where everything is. Ctrl-C stops all it started.
+// `npm start`: the whole hub on this machine. Installs what is missing, starts Kafka (TLS,
+// client certificates, ACLs; the development PKI in .run/pki) and Postgres, builds, starts
+// hub-api, registers the reference participants (their topics and ACLs), starts the other
+// apps, waits until each reports healthy, applies the reference agreements, and prints
+// where everything is. Ctrl-C stops all it started.
 'use strict';
 const { spawn, spawnSync } = require('node:child_process');
 const fs = require('node:fs');
@@ -9,7 +11,10 @@ const path = require('node:path');
 const stack = require('./lib/stack');
 
 const ROOT = stack.ROOT;
-const LOG_DIR = path.join(process.env.ACCORD_RUN_DIR || path.join(ROOT, '.run'), 'logs');
+const RUN_DIR = process.env.ACCORD_RUN_DIR || path.join(ROOT, '.run');
+const LOG_DIR = path.join(RUN_DIR, 'logs');
+/** Where infra/kafka/kafka.sh keeps the development PKI; every app reads its Kafka identity there. */
+const KAFKA_TLS_DIR = path.resolve(process.env.KAFKA_TLS_DIR || path.join(RUN_DIR, 'pki'));
 const DEVELOPMENT_ADMIN_TOKEN = require('../libs/platform/src/development-defaults.json').adminToken;
 const ADMIN_TOKEN = process.env.ACCORD_ADMIN_TOKEN || DEVELOPMENT_ADMIN_TOKEN;
 
@@ -80,7 +85,7 @@ function startApp(app) {
   const log = fs.createWriteStream(path.join(LOG_DIR, `${app.name}.log`), { flags: 'a' });
   const child = spawn(process.execPath, ['--enable-source-maps', path.join(ROOT, 'dist/apps', app.name, 'src/main.js')], {
     cwd: ROOT,
-    env: { ...process.env, ACCORD_ADMIN_TOKEN: ADMIN_TOKEN, [app.portVariable]: String(app.port) },
+    env: { ...process.env, ACCORD_ADMIN_TOKEN: ADMIN_TOKEN, KAFKA_TLS_DIR, [app.portVariable]: String(app.port) },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   child.stdout.pipe(log);
@@ -106,13 +111,13 @@ async function healthy(app) {
   }
 }
 
-async function waitHealthy(timeoutMs = 120_000) {
+async function waitHealthy(apps, timeoutMs = 120_000) {
   const deadline = Date.now() + timeoutMs;
-  const pending = new Set(APPS.map((app) => app.name));
+  const pending = new Set(apps.map((app) => app.name));
   let lastReport = 0;
   while (pending.size > 0) {
     if (stopping) return;
-    for (const app of APPS) {
+    for (const app of apps) {
       if (pending.has(app.name) && (await healthy(app))) {
         pending.delete(app.name);
         stack.step(`${app.name} is healthy (${APPS.length - pending.size}/${APPS.length})`);
@@ -128,12 +133,28 @@ async function waitHealthy(timeoutMs = 120_000) {
   }
 }
 
+function applyAgreementsScript(args) {
+  const hub = APPS.find((app) => app.name === 'hub-api');
+  return spawnSync(process.execPath, [path.join(ROOT, 'scripts/apply-agreements.js'), ...args], {
+    cwd: ROOT,
+    stdio: 'inherit',
+    env: { ...process.env, ACCORD_ADMIN_TOKEN: ADMIN_TOKEN, HUB_API_PORT: String(hub.port) },
+  });
+}
+
+/**
+ * Registers the reference participants: their topics and Kafka ACLs must exist before the
+ * domain services, which connect as participants, can publish or consume.
+ */
+function registerParticipants() {
+  stack.step('Registering the reference participants (topics and Kafka ACLs)…');
+  if (applyAgreementsScript(['--participants']).status !== 0) throw new Error('the reference participants could not be registered (see above)');
+}
+
 /** Applies infra/agreements through the hub API once the hub can take them. */
 async function applyReferenceAgreements() {
-  const script = path.join(ROOT, 'scripts/apply-agreements.js');
-  if (!fs.existsSync(script)) return;
   stack.step('Applying the reference agreements…');
-  const result = spawnSync(process.execPath, [script], { cwd: ROOT, stdio: 'inherit', env: { ...process.env, ACCORD_ADMIN_TOKEN: ADMIN_TOKEN } });
+  const result = applyAgreementsScript([]);
   // The hub stays up either way: a governance team can fix and re-apply (node scripts/apply-agreements.js).
   if (result.status !== 0) process.stdout.write('warning: not every reference agreement was applied (see above)\n');
 }
@@ -144,7 +165,7 @@ function printSummary() {
     'Accord is running.',
     '',
     ...APPS.map((app) => `  ${app.name.padEnd(18)} http://127.0.0.1:${app.port}   (health /health, OpenAPI /docs)`),
-    `  ${'kafka'.padEnd(18)} ${process.env.KAFKA_BROKERS || '127.0.0.1:9092'}`,
+    `  ${'kafka'.padEnd(18)} ${process.env.KAFKA_BROKERS || '127.0.0.1:9092'}   (TLS with client certificates; identities in ${path.relative(ROOT, KAFKA_TLS_DIR) || KAFKA_TLS_DIR})`,
     `  ${'postgres'.padEnd(18)} ${stack.databaseUrl().replace(/\/\/([^:@]+):[^@]*@/, '//$1:***@')}`,
     '',
     `  admin token:       ${ADMIN_TOKEN}${process.env.ACCORD_ADMIN_TOKEN ? '' : '   (development default; set ACCORD_ADMIN_TOKEN to change it)'}`,
@@ -191,10 +212,16 @@ async function main() {
   startedKafka = stack.ensureKafka();
   build();
   await ensureDatabase();
-  stack.step('Starting the apps…');
-  // The hub first: it migrates the shared schema; the others would wait on its lock anyway.
-  for (const app of APPS) startApp(app);
-  await waitHealthy();
+  // The hub first: it migrates the shared schema and registers participants, whose Kafka
+  // identities the domain services use.
+  const [hub, ...others] = APPS;
+  stack.step('Starting hub-api…');
+  startApp(hub);
+  await waitHealthy([hub]);
+  registerParticipants();
+  stack.step('Starting the other apps…');
+  for (const app of others) startApp(app);
+  await waitHealthy(others);
   await applyReferenceAgreements();
   printSummary();
 }

@@ -1,9 +1,10 @@
 import { Partitioners, type Admin, type Kafka, type Message, type Producer } from 'kafkajs';
-import { createKafka, ensureTopics } from '@accord/kafka';
+import { createKafka, ensureTopics, HUB_IDENTITIES, readKafkaIdentity } from '@accord/kafka';
 import { progress, throttled } from './progress';
 
+/** The harness and the passthrough baseline connect over TLS like everything else, as the operator (they create and delete the run's topics). */
 export function benchKafka(brokers: string[], clientId: string): Kafka {
-  return createKafka({ brokers, clientId });
+  return createKafka({ brokers, clientId, identity: readKafkaIdentity(process.env.KAFKA_TLS_DIR ?? '.run/pki', HUB_IDENTITIES.operator) });
 }
 
 /** A publisher like the domain services' outbox relay: idempotent, acks=all, murmur2 partitioner. */

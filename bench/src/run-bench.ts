@@ -97,10 +97,10 @@ export async function runBench(config: BenchConfig): Promise<BenchResults> {
   const scenario = createScenario(config.runId);
   const passthroughTopic = `accord.bench.${config.runId}.passthrough`;
   const groups = {
-    broker: `accord-bench-${config.runId}-broker`,
+    broker: `accord-sharing-broker-bench-${config.runId}`,
     passthrough: `accord-bench-${config.runId}-passthrough`,
     passthroughAfter: `accord-bench-${config.runId}-passthrough-after`,
-    latencyBroker: `accord-bench-${config.runId}-latency-broker`,
+    latencyBroker: `accord-sharing-broker-bench-${config.runId}-latency`,
     latencyPassthrough: `accord-bench-${config.runId}-latency-passthrough`,
   };
   const runDatabase = `accord_bench_run_${config.runId}`;

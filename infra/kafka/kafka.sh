@@ -1,6 +1,9 @@
 #!/usr/bin/env bash
 # Runs a single-node Apache Kafka (KRaft, broker+controller in one JVM) for development
 # and tests. Kafka comes from Maven Central (see pom.xml), no Docker and no tarball needed.
+# It runs as production must: every listener is TLS with client certificates, principals
+# come from the certificate subject, and the StandardAuthorizer denies whatever no ACL
+# allows. The development PKI (CA and identities) is made on first start in KAFKA_TLS_DIR.
 #
 #   bash infra/kafka/kafka.sh start     # idempotent: reuses a broker that already answers
 #   bash infra/kafka/kafka.sh stop      # stops the broker this script started
@@ -10,7 +13,7 @@
 #   bash infra/kafka/kafka.sh fetch     # only download the jars into the cache (e.g. to warm CI)
 #
 # Environment: ACCORD_CACHE_DIR, ACCORD_RUN_DIR, KAFKA_BROKERS, KAFKA_CONTROLLER_PORT,
-# JAVA_HOME, KAFKA_HEAP_OPTS, KAFKA_OPTS, KAFKA_READY_TIMEOUT (see README.md).
+# KAFKA_TLS_DIR, JAVA_HOME, KAFKA_HEAP_OPTS, KAFKA_OPTS, KAFKA_READY_TIMEOUT (see README.md).
 set -euo pipefail
 
 KAFKA_VERSION=4.1.2 # keep in step with pom.xml <kafka.version> and docker-compose.yml
@@ -28,6 +31,8 @@ PROPS_FILE="$RUN_DIR/server.properties"
 FORMAT_STAMP="$RUN_DIR/formatted-with"
 LOCK_FILE="$RUN_DIR/.lock"
 LOG4J_DIR="$SCRIPT_DIR/config"
+TLS_DIR="${KAFKA_TLS_DIR:-${ACCORD_RUN_DIR:-$REPO_ROOT/.run}/pki}"
+TSX="$REPO_ROOT/node_modules/.bin/tsx"
 
 BROKERS="${KAFKA_BROKERS:-127.0.0.1:9092}"
 FIRST_BROKER="${BROKERS%%,*}"
@@ -66,7 +71,20 @@ port_open() { (exec 3<>"/dev/tcp/$1/$2") 2>/dev/null; }
 # True when a Kafka broker answers admin requests on $BROKERS within a few seconds.
 broker_answers() {
   port_open "$BROKER_HOST" "$BROKER_PORT" || return 1
-  "$NODE" "$SCRIPT_DIR/wait-ready.js" --brokers "$BROKERS" --timeout "${1:-5}" --quiet >/dev/null 2>&1
+  "$NODE" "$SCRIPT_DIR/wait-ready.js" --brokers "$BROKERS" --tls-dir "$TLS_DIR" --timeout "${1:-5}" --quiet >/dev/null 2>&1
+}
+
+# The development CA and identities (idempotent; renews what is near expiry).
+ensure_pki() {
+  [[ -x "$TSX" ]] || die "node_modules is missing: run npm ci first (the development PKI is made with the project's own code)"
+  local extra=()
+  is_local_host "$BROKER_HOST" || extra=(--server-dns "$BROKER_HOST")
+  (cd "$REPO_ROOT" && "$TSX" "$REPO_ROOT/apps/hub-api/src/cli/kafka-security.ts" pki "$TLS_DIR" "${extra[@]}") || die "could not create the development PKI in $TLS_DIR"
+}
+
+# The hub components' ACLs, created with the operator identity (idempotent).
+ensure_component_acls() {
+  (cd "$REPO_ROOT" && "$TSX" "$REPO_ROOT/apps/hub-api/src/cli/kafka-security.ts" acls "$BROKERS" "$TLS_DIR") || die "could not create the hub components' ACLs"
 }
 
 is_local_host() { [[ "$1" == "127.0.0.1" || "$1" == "localhost" || "$1" == "::1" || "$1" == "0.0.0.0" ]]; }
@@ -120,12 +138,34 @@ write_properties() {
 process.roles=broker,controller
 node.id=1
 controller.quorum.bootstrap.servers=127.0.0.1:$CONTROLLER_PORT
-listeners=PLAINTEXT://127.0.0.1:$BROKER_PORT,CONTROLLER://127.0.0.1:$CONTROLLER_PORT
-advertised.listeners=PLAINTEXT://127.0.0.1:$BROKER_PORT,CONTROLLER://127.0.0.1:$CONTROLLER_PORT
-listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT
-inter.broker.listener.name=PLAINTEXT
+# Both listeners are TLS with client certificates: CLIENTS for apps and partners (and this
+# node's own inter-broker traffic), CONTROLLER for KRaft. No listener takes plaintext.
+listeners=CLIENTS://127.0.0.1:$BROKER_PORT,CONTROLLER://127.0.0.1:$CONTROLLER_PORT
+advertised.listeners=CLIENTS://$BROKER_HOST:$BROKER_PORT,CONTROLLER://127.0.0.1:$CONTROLLER_PORT
+listener.security.protocol.map=CLIENTS:SSL,CONTROLLER:SSL
+inter.broker.listener.name=CLIENTS
 controller.listener.names=CONTROLLER
 log.dirs=$DATA_DIR
+
+# TLS: PEM throughout (no keytool). The keystore holds this node's key and certificate
+# (identity kafka-broker, SANs 127.0.0.1 and localhost); clients must present a certificate
+# signed by the partnership CA. Hostname checks are the clients' job (the node's SANs).
+ssl.keystore.type=PEM
+ssl.keystore.location=$TLS_DIR/kafka-broker.keystore.pem
+ssl.truststore.type=PEM
+ssl.truststore.location=$TLS_DIR/ca.crt
+ssl.client.auth=required
+ssl.endpoint.identification.algorithm=
+ssl.enabled.protocols=TLSv1.3,TLSv1.2
+# CN=southampton.adult-social-care → User:southampton.adult-social-care. Certificates the
+# hub issues carry only a CN; any other subject keeps its full DN and matches no ACL.
+ssl.principal.mapping.rules=RULE:^CN=([a-z0-9.-]+)$/\$1/,DEFAULT
+
+# Authorisation: deny unless an ACL allows. Super users are this node and the hub operator
+# (who bootstraps the components' ACLs); apps and partners hold their own least privilege.
+authorizer.class.name=org.apache.kafka.metadata.authorizer.StandardAuthorizer
+allow.everyone.if.no.acl.found=false
+super.users=User:kafka-broker;User:accord-operator
 
 # Topics are created explicitly (admin client / hub-api), never by a typo.
 auto.create.topics.enable=false
@@ -159,10 +199,10 @@ EOF
 
 # Formats the KRaft storage once (a standalone dynamic quorum, as Kafka 4.x recommends).
 format_storage() {
-  local stamp="$BROKER_PORT/$CONTROLLER_PORT"
+  local stamp="$BROKER_PORT/$CONTROLLER_PORT/tls"
   if [[ -f "$DATA_DIR/meta.properties" ]]; then
     if [[ -f "$FORMAT_STAMP" && "$(cat "$FORMAT_STAMP")" == "$stamp" ]]; then return 0; fi
-    say "Listener ports changed since the storage was formatted; wiping $DATA_DIR"
+    say "Listeners changed since the storage was formatted; wiping $DATA_DIR"
     rm -rf "$DATA_DIR"
     mkdir -p "$DATA_DIR"
   fi
@@ -185,20 +225,29 @@ cmd_start() {
   flock 9
 
   local pid
+  ensure_pki
   if pid="$(our_pid)"; then
-    say "Kafka (pid $pid) is already running from $RUN_DIR; checking it answers…"
-    if "$NODE" "$SCRIPT_DIR/wait-ready.js" --brokers "$BROKERS" --timeout "$READY_TIMEOUT" --pid "$pid" --log "$LOG_FILE"; then
-      return 0
+    if [[ -f "$PROPS_FILE" ]] && ! grep -q '^ssl.client.auth=required$' "$PROPS_FILE"; then
+      say "Kafka (pid $pid) runs an older configuration without TLS; restarting it"
+      stop_pid "$pid" >/dev/null
+      rm -f "$PID_FILE"
+    else
+      say "Kafka (pid $pid) is already running from $RUN_DIR; checking it answers…"
+      if "$NODE" "$SCRIPT_DIR/wait-ready.js" --brokers "$BROKERS" --tls-dir "$TLS_DIR" --timeout "$READY_TIMEOUT" --pid "$pid" --log "$LOG_FILE"; then
+        ensure_component_acls
+        return 0
+      fi
+      die "Kafka process $pid is running but does not answer over TLS; try: bash infra/kafka/kafka.sh stop && bash infra/kafka/kafka.sh start"
     fi
-    die "Kafka process $pid is running but does not answer; try: bash infra/kafka/kafka.sh stop && bash infra/kafka/kafka.sh start"
   fi
   if broker_answers 5; then
     say "Reusing the Kafka broker already answering at $BROKERS (not started by this script)"
+    ensure_component_acls
     return 0
   fi
   is_local_host "$BROKER_HOST" || die "no Kafka answers at $BROKERS and it is not a local address, so there is nothing to start"
   if port_open "$BROKER_HOST" "$BROKER_PORT"; then
-    die "port $BROKER_PORT on $BROKER_HOST is taken by something that is not a Kafka broker"
+    die "port $BROKER_PORT on $BROKER_HOST is taken by something that does not answer as a Kafka broker over TLS with the CA in $TLS_DIR"
   fi
   if port_open 127.0.0.1 "$CONTROLLER_PORT"; then
     die "controller port $CONTROLLER_PORT is taken (set KAFKA_CONTROLLER_PORT)"
@@ -223,11 +272,12 @@ cmd_start() {
   pid=$!
   echo "$pid" >"$PID_FILE"
 
-  if ! "$NODE" "$SCRIPT_DIR/wait-ready.js" --brokers "$BROKERS" --timeout "$READY_TIMEOUT" --pid "$pid" --log "$LOG_FILE"; then
+  if ! "$NODE" "$SCRIPT_DIR/wait-ready.js" --brokers "$BROKERS" --tls-dir "$TLS_DIR" --timeout "$READY_TIMEOUT" --pid "$pid" --log "$LOG_FILE"; then
     if kill -0 "$pid" 2>/dev/null; then stop_pid "$pid" >/dev/null; fi
     rm -f "$PID_FILE"
     die "Kafka did not start (log: $LOG_FILE)"
   fi
+  ensure_component_acls
   say "Kafka is running (pid $pid); stop it with: bash infra/kafka/kafka.sh stop"
 }
 
@@ -264,7 +314,7 @@ cmd_stop() {
 cmd_status() {
   local pid
   if pid="$(our_pid)"; then
-    echo "running (pid $pid, $BROKER_HOST:$BROKER_PORT, data $DATA_DIR)"
+    echo "running (pid $pid, TLS $BROKER_HOST:$BROKER_PORT, data $DATA_DIR, identities $TLS_DIR)"
     return 0
   fi
   if port_open "$BROKER_HOST" "$BROKER_PORT"; then

@@ -3,8 +3,11 @@
  * Waits until a Kafka broker really answers admin requests (connect + describeCluster +
  * listTopics), polling with a short backoff instead of sleeping a fixed time.
  *
- *   node infra/kafka/wait-ready.js [--brokers h:p,h:p] [--timeout 90] [--pid 1234]
- *                                  [--log path/to/kafka.log] [--quiet]
+ *   node infra/kafka/wait-ready.js --tls-dir .run/pki [--brokers h:p,h:p] [--timeout 90]
+ *                                  [--pid 1234] [--log path/to/kafka.log] [--quiet]
+ *
+ * It connects over TLS as the operator identity (`<tls-dir>/accord-operator.{crt,key}`,
+ * trusting `<tls-dir>/ca.crt`): the broker has no other way in.
  *
  * Exit codes: 0 ready; 1 timed out; 2 the broker process (--pid) died while starting.
  * On failure the last lines of --log are printed to stderr.
@@ -29,6 +32,7 @@ function parseArgs(argv) {
     timeout: 90,
     pid: undefined,
     log: undefined,
+    tlsDir: undefined,
     quiet: false,
   };
   for (let i = 0; i < argv.length; i++) {
@@ -42,11 +46,13 @@ function parseArgs(argv) {
       case '--timeout': options.timeout = Number(value()); break;
       case '--pid': options.pid = Number(value()); break;
       case '--log': options.log = value(); break;
+      case '--tls-dir': options.tlsDir = value(); break;
       case '--quiet': options.quiet = true; break;
       default: throw new Error(`unknown argument: ${arg}`);
     }
   }
   if (!Number.isFinite(options.timeout) || options.timeout <= 0) throw new Error('--timeout must be a positive number of seconds');
+  if (!options.tlsDir) throw new Error('--tls-dir is required: the broker only takes TLS clients with a certificate');
   return options;
 }
 
@@ -77,10 +83,17 @@ function alive(pid) {
 
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
-async function probe(Kafka, logLevel, brokers) {
+/** The operator identity's TLS settings for kafkajs. */
+function operatorSsl(directory) {
+  const read = (name) => fs.readFileSync(path.join(directory, name), 'utf8');
+  return { ca: [read('ca.crt')], cert: read('accord-operator.crt'), key: read('accord-operator.key'), rejectUnauthorized: true };
+}
+
+async function probe(Kafka, logLevel, brokers, ssl) {
   const kafka = new Kafka({
     clientId: 'accord-kafka-wait-ready',
     brokers,
+    ssl,
     logLevel: logLevel.NOTHING,
     connectionTimeout: 1000,
     requestTimeout: 3000,
@@ -122,7 +135,7 @@ async function main() {
       fail(2, `Kafka process ${options.pid} exited while starting (last probe error: ${lastError})`);
     }
     try {
-      const cluster = await probe(Kafka, logLevel, brokers);
+      const cluster = await probe(Kafka, logLevel, brokers, operatorSsl(options.tlsDir));
       const seconds = ((Date.now() - started) / 1000).toFixed(1);
       say(`Kafka ready at ${brokers.join(',')} after ${seconds}s (cluster ${cluster.clusterId}, ${cluster.brokers.length} broker(s), controller ${cluster.controller})`);
       return;

@@ -34,7 +34,7 @@ const RUN = `console${randomBytes(3).toString('hex')}`;
 const PROVIDER = `${RUN}.adult-social-care`;
 const RECIPIENT = `${RUN}.revenues-benefits`;
 const AGREEMENT_ID = `${RUN}-care-home-to-rb`;
-const GROUP_ID = `accord-console-broker-${RUN}`;
+const GROUP_ID = `accord-sharing-broker-console-${RUN}`;
 const WINDOW_MS = 15_000;
 
 /** The reference care-home agreement, between this file's participants. */

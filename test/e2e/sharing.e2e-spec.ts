@@ -104,7 +104,7 @@ describe('sharing end to end: reference agreements, consent and rejects through 
       environmentClass: SharingBrokerEnvironment,
       environment: {
         DATABASE_URL: database.url,
-        BROKER_GROUP_ID: `accord-e2e-broker-${RUN}`,
+        BROKER_GROUP_ID: `accord-sharing-broker-e2e-${RUN}`,
         BROKER_TOPIC_PATTERN: `^accord\\.events\\.${RUN}-`,
       },
       module: BrokerModule.forRoot,

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { exampleEventData } from '@accord/contracts';
-import { createTestDatabase, eventually, randomNhsNumber, REPOSITORY_ROOT, type TestDatabase } from '@accord/testing';
+import { createTestDatabase, eventually, randomNhsNumber, REPOSITORY_ROOT, TEST_KAFKA_TLS_DIR, type TestDatabase } from '@accord/testing';
 
 // Ports away from a developer's running `npm start` (3000-3010), so both can coexist.
 const PORTS = { HUB_API_PORT: 3200, ASC_PORT: 3201, PH_PORT: 3202, RB_PORT: 3203, BROKER_PORT: 3210 };
@@ -55,6 +55,8 @@ describe('npm start', () => {
         DATABASE_URL: database.url,
         ACCORD_RUN_DIR: runDirectory,
         KAFKA_BROKERS: process.env.KAFKA_BROKERS ?? '127.0.0.1:9092',
+        // The broker the tests share trusts the test PKI's CA: the stack's identities come from there.
+        KAFKA_TLS_DIR: TEST_KAFKA_TLS_DIR,
       },
       stdio: ['ignore', 'pipe', 'pipe'],
     });

@@ -1,7 +1,7 @@
 import { Module, type DynamicModule } from '@nestjs/common';
-import { brokersFrom, outboxMigration } from '@accord/kafka';
+import { outboxMigration } from '@accord/kafka';
 import { coreModules } from '@accord/platform';
-import { DOMAIN_SERVICE_ENTITIES, DomainServiceModule, inboxMigration, type DomainServiceOptions } from '@accord/domain-service';
+import { DOMAIN_SERVICE_ENTITIES, DomainServiceModule, participantKafka, inboxMigration, type DomainServiceOptions } from '@accord/domain-service';
 import type { AdultSocialCareEnvironment } from './environment';
 import { AssessmentEntity } from './assessments/assessment.entity';
 import { AssessmentsModule } from './assessments/assessments.module';
@@ -24,16 +24,17 @@ export const MIGRATIONS = [outboxMigration(1764400000000), inboxMigration(176440
 
 @Module({})
 export class AppModule {
-  /** `overrides.kafka`: the client the outbox publishes with (tests cut its network). */
+  /** `overrides.kafka`: the clients the outbox publishes with (tests cut their network). */
   static forRoot(environment: AdultSocialCareEnvironment, overrides: Pick<DomainServiceOptions, 'kafka'> = {}): DynamicModule {
+    const participants = [environment.ASC_PARTICIPANT];
     return {
       module: AppModule,
       imports: [
-        ...coreModules({ service: 'adult-social-care', environment, database: { schema: SCHEMA, entities: ENTITIES, migrations: MIGRATIONS } }),
+        ...coreModules({ service: 'adult-social-care', environment, database: { schema: SCHEMA, entities: ENTITIES, migrations: MIGRATIONS }, kafkaIdentity: participants[0]! }),
         DomainServiceModule.forRoot({
           service: 'adult-social-care',
-          participants: [environment.ASC_PARTICIPANT],
-          kafkaBrokers: brokersFrom(environment.KAFKA_BROKERS),
+          participants,
+          ...participantKafka(environment),
           lockNamespace: OUTBOX_LOCK_NAMESPACE,
           outboxRetentionHours: environment.OUTBOX_RETENTION_HOURS,
           logLevel: environment.LOG_LEVEL,

@@ -10,6 +10,7 @@ import {
   startTestApp,
   switchableKafka,
   TopicRecorder,
+  provisionTestParticipant,
   uniqueParticipant,
   type RunningApp,
   type TestDatabase,
@@ -29,11 +30,13 @@ describe('adult-social-care: records, outbox and inbox against the real Kafka an
 
   beforeAll(async () => {
     database = await createTestDatabase('asc');
+    // What the hub's registration does: topics, ACLs, and each participant's certificate.
+    await Promise.all([participant].map(provisionTestParticipant));
     service = await startTestApp({
       service: 'adult-social-care',
       environmentClass: AdultSocialCareEnvironment,
       environment: { DATABASE_URL: database.url, ASC_PARTICIPANT: participant },
-      module: (environment) => AppModule.forRoot(environment, { kafka: switchableKafka(network) }),
+      module: (environment) => AppModule.forRoot(environment, { kafka: (participant) => switchableKafka(network, participant) }),
     });
     await connectInbox(service.app);
     events = await TopicRecorder.start([eventsTopic(participant)]);

@@ -1,4 +1,5 @@
 import { Module, type DynamicModule } from '@nestjs/common';
+import { HUB_IDENTITIES } from '@accord/kafka';
 import { coreModules } from '@accord/platform';
 import { HUB_ENTITIES, HUB_MIGRATIONS, HUB_SCHEMA } from '@accord/persistence';
 import type { HubApiEnvironment } from './environment';
@@ -21,6 +22,7 @@ export class AppModule {
           service: 'hub-api',
           environment,
           database: { schema: HUB_SCHEMA, entities: HUB_ENTITIES, migrations: HUB_MIGRATIONS },
+          kafkaIdentity: HUB_IDENTITIES.hubApi,
         }),
         AuthModule,
         TopicsModule,

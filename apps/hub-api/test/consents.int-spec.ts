@@ -5,6 +5,7 @@ import { DataSource } from 'typeorm';
 import type { UnchainedDecision } from '@accord/audit-chain';
 import { CONSENT_CHANGES_TOPIC, inboxTopic } from '@accord/contracts';
 import { subjectKey, subjectKeys } from '@accord/governance';
+import { HUB_IDENTITIES } from '@accord/kafka';
 import { appendDecisions } from '@accord/persistence';
 import { loadEnvironment, startHttpApp } from '@accord/platform';
 import {
@@ -69,7 +70,7 @@ async function startHub(database: TestDatabase, network: NetworkSwitch): Promise
   });
   const moduleRef = await Test.createTestingModule({ imports: [AppModule.forRoot(environment)] })
     .overrideProvider(CONSENTS_KAFKA)
-    .useValue(switchableKafka(network, 'accord-test-consents-outbox'))
+    .useValue(switchableKafka(network, HUB_IDENTITIES.hubApi))
     .compile();
   const app = moduleRef.createNestApplication({ bufferLogs: true, logger: false });
   const url = await startHttpApp(app, { service: 'hub-api', title: 'hub-api', description: 'test', port: 0 });

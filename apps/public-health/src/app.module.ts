@@ -1,7 +1,7 @@
 import { Module, type DynamicModule } from '@nestjs/common';
-import { brokersFrom, outboxMigration } from '@accord/kafka';
+import { outboxMigration } from '@accord/kafka';
 import { coreModules } from '@accord/platform';
-import { DOMAIN_SERVICE_ENTITIES, DomainServiceModule, inboxMigration, type DomainServiceOptions } from '@accord/domain-service';
+import { DOMAIN_SERVICE_ENTITIES, DomainServiceModule, participantKafka, inboxMigration, type DomainServiceOptions } from '@accord/domain-service';
 import type { PublicHealthEnvironment } from './environment';
 import { HealthCheckEntity } from './health-checks/health-check.entity';
 import { HealthChecksModule } from './health-checks/health-checks.module';
@@ -24,16 +24,17 @@ export const MIGRATIONS = [outboxMigration(1764400000000), inboxMigration(176440
 
 @Module({})
 export class AppModule {
-  /** `overrides.kafka`: the client the outbox publishes with (tests cut its network). */
+  /** `overrides.kafka`: the clients the outbox publishes with (tests cut their network). */
   static forRoot(environment: PublicHealthEnvironment, overrides: Pick<DomainServiceOptions, 'kafka'> = {}): DynamicModule {
+    const participants = [environment.PH_PARTICIPANT];
     return {
       module: AppModule,
       imports: [
-        ...coreModules({ service: 'public-health', environment, database: { schema: SCHEMA, entities: ENTITIES, migrations: MIGRATIONS } }),
+        ...coreModules({ service: 'public-health', environment, database: { schema: SCHEMA, entities: ENTITIES, migrations: MIGRATIONS }, kafkaIdentity: participants[0]! }),
         DomainServiceModule.forRoot({
           service: 'public-health',
-          participants: [environment.PH_PARTICIPANT],
-          kafkaBrokers: brokersFrom(environment.KAFKA_BROKERS),
+          participants,
+          ...participantKafka(environment),
           lockNamespace: OUTBOX_LOCK_NAMESPACE,
           outboxRetentionHours: environment.OUTBOX_RETENTION_HOURS,
           logLevel: environment.LOG_LEVEL,

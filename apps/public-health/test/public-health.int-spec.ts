@@ -10,6 +10,7 @@ import {
   startTestApp,
   switchableKafka,
   TopicRecorder,
+  provisionTestParticipant,
   uniqueParticipant,
   type RunningApp,
   type TestDatabase,
@@ -27,11 +28,13 @@ describe('public-health: records, outbox and inbox against the real Kafka and Po
 
   beforeAll(async () => {
     database = await createTestDatabase('ph');
+    // What the hub's registration does: topics, ACLs, and each participant's certificate.
+    await Promise.all([participant].map(provisionTestParticipant));
     service = await startTestApp({
       service: 'public-health',
       environmentClass: PublicHealthEnvironment,
       environment: { DATABASE_URL: database.url, PH_PARTICIPANT: participant },
-      module: (environment) => AppModule.forRoot(environment, { kafka: switchableKafka(network) }),
+      module: (environment) => AppModule.forRoot(environment, { kafka: (participant) => switchableKafka(network, participant) }),
     });
     await connectInbox(service.app);
     events = await TopicRecorder.start([eventsTopic(participant)]);

@@ -1,7 +1,7 @@
 import { Module, type DynamicModule } from '@nestjs/common';
-import { brokersFrom, outboxMigration } from '@accord/kafka';
+import { outboxMigration } from '@accord/kafka';
 import { coreModules, listSetting } from '@accord/platform';
-import { DOMAIN_SERVICE_ENTITIES, DomainServiceModule, inboxMigration, type DomainServiceOptions } from '@accord/domain-service';
+import { DOMAIN_SERVICE_ENTITIES, DomainServiceModule, participantKafka, inboxMigration, type DomainServiceOptions } from '@accord/domain-service';
 import type { RevenuesBenefitsEnvironment } from './environment';
 import { CouncilTaxDiscountEntity } from './council-tax-discounts/council-tax-discount.entity';
 import { CouncilTaxDiscountsModule } from './council-tax-discounts/council-tax-discounts.module';
@@ -30,17 +30,18 @@ export const MIGRATIONS = [outboxMigration(1764400000000), inboxMigration(176440
 
 @Module({})
 export class AppModule {
-  /** `overrides.kafka`: the client the outbox publishes with (tests cut its network). */
+  /** `overrides.kafka`: the clients the outbox publishes with (tests cut their network). */
   static forRoot(environment: RevenuesBenefitsEnvironment, overrides: Pick<DomainServiceOptions, 'kafka'> = {}): DynamicModule {
+    // Several councils share one instance; each is its own data controller, with its own Kafka identity.
+    const participants = [...new Set(listSetting(environment.RB_PARTICIPANTS))];
     return {
       module: AppModule,
       imports: [
-        ...coreModules({ service: 'revenues-benefits', environment, database: { schema: SCHEMA, entities: ENTITIES, migrations: MIGRATIONS } }),
+        ...coreModules({ service: 'revenues-benefits', environment, database: { schema: SCHEMA, entities: ENTITIES, migrations: MIGRATIONS }, kafkaIdentity: participants[0]! }),
         DomainServiceModule.forRoot({
           service: 'revenues-benefits',
-          // Several councils share one instance; each is its own data controller.
-          participants: [...new Set(listSetting(environment.RB_PARTICIPANTS))],
-          kafkaBrokers: brokersFrom(environment.KAFKA_BROKERS),
+          participants,
+          ...participantKafka(environment),
           lockNamespace: OUTBOX_LOCK_NAMESPACE,
           outboxRetentionHours: environment.OUTBOX_RETENTION_HOURS,
           logLevel: environment.LOG_LEVEL,

@@ -10,6 +10,7 @@ import {
   startTestApp,
   switchableKafka,
   TopicRecorder,
+  provisionTestParticipant,
   uniqueParticipant,
   type RunningApp,
   type TestDatabase,
@@ -28,11 +29,13 @@ describe('revenues-benefits: several councils on one instance, against the real 
 
   beforeAll(async () => {
     database = await createTestDatabase('rb');
+    // What the hub's registration does: topics, ACLs, and each participant's certificate.
+    await Promise.all([southampton, dorset].map(provisionTestParticipant));
     service = await startTestApp({
       service: 'revenues-benefits',
       environmentClass: RevenuesBenefitsEnvironment,
       environment: { DATABASE_URL: database.url, RB_PARTICIPANTS: `${southampton},${dorset}` },
-      module: (environment) => AppModule.forRoot(environment, { kafka: switchableKafka(network) }),
+      module: (environment) => AppModule.forRoot(environment, { kafka: (participant) => switchableKafka(network, participant) }),
     });
     await connectInbox(service.app);
     events = await TopicRecorder.start([eventsTopic(southampton), eventsTopic(dorset)]);

@@ -1,4 +1,5 @@
 import { Module, type DynamicModule } from '@nestjs/common';
+import { HUB_IDENTITIES } from '@accord/kafka';
 import { coreModules } from '@accord/platform';
 import { HUB_ENTITIES, HUB_MIGRATIONS, HUB_SCHEMA } from '@accord/persistence';
 import type { SharingBrokerEnvironment } from './environment';
@@ -20,6 +21,7 @@ export class AppModule {
             // A connection for each batch under way (its agreement and consent reads) and the decision writer's.
             poolSize: environment.BROKER_CONSUMERS * environment.BROKER_PARTITIONS_CONCURRENTLY + 2,
           },
+          kafkaIdentity: HUB_IDENTITIES.sharingBroker,
         }),
         RoutingModule.forRoot(environment, options),
       ],

@@ -42,8 +42,11 @@ export class SharingBrokerEnvironment extends BaseEnvironment {
   @Matches(/^.{32,}$/, { message: 'ACCORD_PSEUDONYMISATION_SECRET must be at least 32 characters' })
   ACCORD_PSEUDONYMISATION_SECRET: string = 'accord-development-pseudonymisation-secret-change-me';
 
-  /** Kafka consumer group: every broker instance of one hub uses the same one and they share the partitions. */
-  @Matches(/^[A-Za-z0-9._-]{1,200}$/, { message: 'BROKER_GROUP_ID must be 1-200 letters, digits, dots, underscores or hyphens' })
+  /**
+   * Kafka consumer group: every broker instance of one hub uses the same one and they share
+   * the partitions. It starts with `accord-sharing-broker`, the prefix the broker's ACLs allow.
+   */
+  @Matches(/^accord-sharing-broker[A-Za-z0-9._-]{0,179}$/, { message: 'BROKER_GROUP_ID must start with accord-sharing-broker (its ACLs allow that prefix), then up to 179 letters, digits, dots, underscores or hyphens' })
   BROKER_GROUP_ID: string = 'accord-sharing-broker';
 
   /**

@@ -29,7 +29,7 @@ import { eventRecord, insertAgreementVersion, insertConsent, PSEUDONYMISATION_SE
 describe('sharing broker: fails closed while Postgres is unreachable', () => {
   const ASC = uniqueParticipant('adult-social-care');
   const RB = uniqueParticipant('revenues-benefits');
-  const GROUP = `accord-broker-fail-closed-${randomUUID()}`;
+  const GROUP = `accord-sharing-broker-fail-closed-${randomUUID()}`;
   const careHome = referenceAgreement('scc-asc-care-home-to-rb.yaml', { 'southampton.adult-social-care': ASC, 'southampton.revenues-benefits': RB });
 
   let database: TestDatabase;

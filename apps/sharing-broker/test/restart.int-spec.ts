@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Admin, Message } from 'kafkajs';
 import { Client } from 'pg';
 import { DLQ_TOPIC, eventsTopic, inboxTopic } from '@accord/contracts';
-import { ensureTopics } from '@accord/kafka';
+import { ensureTopics, HUB_IDENTITIES } from '@accord/kafka';
 import {
   createTestDatabase,
   eventually,
@@ -32,7 +32,7 @@ describe('sharing broker: killed mid-stream and restarted', () => {
   const RB = uniqueParticipant('revenues-benefits');
   const PH = uniqueParticipant('public-health');
   const ICB = uniqueParticipant('analytics');
-  const GROUP = `accord-broker-restart-${randomUUID()}`;
+  const GROUP = `accord-sharing-broker-restart-${randomUUID()}`;
   const careHome = referenceAgreement('scc-asc-care-home-to-rb.yaml', { 'southampton.adult-social-care': ASC, 'southampton.revenues-benefits': RB });
   const healthChecks = referenceAgreement('hants-ph-health-checks-to-icb.yaml', { 'hampshire.public-health': PH, 'hiow-icb.analytics': ICB });
   const network = new NetworkSwitch();
@@ -85,7 +85,7 @@ describe('sharing broker: killed mid-stream and restarted', () => {
       service: 'sharing-broker',
       environmentClass: SharingBrokerEnvironment,
       environment: environment(),
-      module: (settings) => AppModule.forRoot(settings, { kafka: switchableKafka(network, 'sharing-broker-first') }),
+      module: (settings) => AppModule.forRoot(settings, { kafka: switchableKafka(network, HUB_IDENTITIES.sharingBroker) }),
     });
     await sql.connect();
     await sql.query('SET search_path TO accord');

@@ -46,7 +46,7 @@ describe('sharing broker: decide, record and deliver against the real Kafka and 
   const PH = uniqueParticipant('public-health');
   const ICB = uniqueParticipant('analytics');
   const LATER = uniqueParticipant('adult-social-care');
-  const GROUP = `accord-broker-test-${randomUUID()}`;
+  const GROUP = `accord-sharing-broker-test-${randomUUID()}`;
   const careHome = referenceAgreement('scc-asc-care-home-to-rb.yaml', { 'southampton.adult-social-care': ASC, 'southampton.revenues-benefits': RB });
   const healthChecks = referenceAgreement('hants-ph-health-checks-to-icb.yaml', { 'hampshire.public-health': PH, 'hiow-icb.analytics': ICB });
   const nhsNumbersUsed: string[] = [];

@@ -1,15 +1,18 @@
 /**
  * Proves the client we ship (kafkajs 2.2.4) works against the broker we run (Apache Kafka
  * 4.1, which removed many old protocol versions — KIP-896). Runs against the real broker
- * started by infra/kafka/kafka.sh (the integration globalSetup starts it); nothing mocked.
+ * started by infra/kafka/kafka.sh (the integration globalSetup starts it), over TLS as the
+ * operator identity (the broker has no other listener); nothing mocked.
  */
 import { randomBytes, randomUUID } from 'node:crypto';
 import { Admin, CompressionTypes, Kafka, KafkaMessage, logLevel } from 'kafkajs';
+import { kafkaSsl } from '@accord/kafka';
+import { testIdentity } from '@accord/testing';
 
 const BROKERS = (process.env.KAFKA_BROKERS ?? '127.0.0.1:9092').split(',');
 
 function kafka(clientId: string): Kafka {
-  return new Kafka({ clientId, brokers: BROKERS, logLevel: logLevel.NOTHING, retry: { retries: 5 } });
+  return new Kafka({ clientId, brokers: BROKERS, ssl: kafkaSsl(testIdentity()), logLevel: logLevel.NOTHING, retry: { retries: 5 } });
 }
 
 /** Polls until `probe` stops throwing (the group coordinator settles asynchronously). */

@@ -1,14 +1,15 @@
 import { Global, Module, type DynamicModule, type INestApplication } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
-import { Partitioners } from 'kafkajs';
-import { createKafka } from '@accord/kafka';
+import { Partitioners, type Kafka } from 'kafkajs';
+import { inboxTopic } from '@accord/contracts';
+import { createKafka, kafkaSsl, participantGroupPrefix } from '@accord/kafka';
 import { createLogger } from '@accord/platform';
 import { InboxController, InboxListener } from './inbox/inbox.controller';
 import { InboxServer } from './inbox/inbox.server';
 import { InboxService } from './inbox/inbox.service';
 import { WorkItemEntity } from './inbox/work-item.entity';
 import { DOMAIN_SERVICE_OPTIONS, type DomainServiceOptions } from './options';
-import { KAFKA_CLIENT, OutboxPublisher } from './outbox/outbox-publisher';
+import { KAFKA_CLIENT, OutboxPublisher, type ParticipantKafka } from './outbox/outbox-publisher';
 import { RecordWriter } from './records/record-writer';
 import { HeaderParticipantResolver, ParticipantGuard, PARTICIPANT_RESOLVER, PARTICIPANTS } from './tenancy/tenancy';
 
@@ -34,9 +35,18 @@ export class DomainServiceModule {
         { provide: PARTICIPANT_RESOLVER, useClass: HeaderParticipantResolver },
         {
           provide: KAFKA_CLIENT,
-          useFactory: () =>
-            options.kafka ??
-            createKafka({ clientId: `accord-${options.service}`, brokers: options.kafkaBrokers, logger: createLogger(options.service, options.logLevel) }),
+          useFactory: (): ParticipantKafka => {
+            const logger = createLogger(options.service, options.logLevel);
+            const clients = new Map<string, Kafka>();
+            const build = (participant: string) =>
+              options.kafka?.(participant) ??
+              createKafka({ clientId: `accord-${options.service}`, brokers: options.kafkaBrokers, identity: options.kafkaIdentity(participant), logger });
+            return (participant) => {
+              let client = clients.get(participant);
+              if (!client) clients.set(participant, (client = build(participant)));
+              return client;
+            };
+          },
         },
         ParticipantGuard,
         OutboxPublisher,
@@ -48,25 +58,32 @@ export class DomainServiceModule {
   }
 }
 
+/** A participant's consumer group for its inbox: inside the `<participant>.` prefix its ACLs allow. */
+export function inboxGroupId(participant: string, service: string): string {
+  return `${participantGroupPrefix(participant)}accord-${service}-inbox`;
+}
+
 /**
- * Starts consuming the service's inbox topics with Nest's Kafka transport. Call after the
- * app is initialised (startHttpApp): the topics are created at bootstrap.
+ * Starts consuming the service's inbox topics with Nest's Kafka transport: one consumer
+ * per participant served, each connected as that participant. The hub registers the
+ * participants (topics and ACLs) before the services start.
  */
 export async function connectInbox(app: INestApplication): Promise<void> {
   const options = app.get<DomainServiceOptions>(DOMAIN_SERVICE_OPTIONS);
-  const topics = app.get(InboxService).topics();
-  app.connectMicroservice(
-    {
-      strategy: new InboxServer(topics, {
-        client: { clientId: `accord-${options.service}`, brokers: options.kafkaBrokers },
-        consumer: { groupId: `accord-${options.service}`, allowAutoTopicCreation: false },
-        // The transport's own producer is unused here; naming the default partitioner silences kafkajs' v2 notice.
-        producer: { createPartitioner: Partitioners.DefaultPartitioner },
-        subscribe: { fromBeginning: true },
-        run: { partitionsConsumedConcurrently: 3 },
-      }),
-    },
-    { inheritAppConfig: false },
-  );
+  for (const participant of options.participants) {
+    app.connectMicroservice(
+      {
+        strategy: new InboxServer([inboxTopic(participant)], {
+          client: { clientId: `accord-${options.service}`, brokers: options.kafkaBrokers, ssl: kafkaSsl(options.kafkaIdentity(participant)) },
+          consumer: { groupId: inboxGroupId(participant, options.service), allowAutoTopicCreation: false },
+          // The transport's own producer is unused here; naming the default partitioner silences kafkajs' v2 notice.
+          producer: { createPartitioner: Partitioners.DefaultPartitioner },
+          subscribe: { fromBeginning: true },
+          run: { partitionsConsumedConcurrently: 3 },
+        }),
+      },
+      { inheritAppConfig: false },
+    );
+  }
   await app.startAllMicroservices();
 }

@@ -1,4 +1,6 @@
 import type { Kafka } from 'kafkajs';
+import { brokersFrom, readKafkaIdentity, type KafkaIdentity } from '@accord/kafka';
+import type { BaseEnvironment } from '@accord/platform';
 import type { InboxHandler } from './inbox/inbox-handler';
 
 export const DOMAIN_SERVICE_OPTIONS = Symbol('DOMAIN_SERVICE_OPTIONS');
@@ -9,12 +11,26 @@ export interface DomainServiceOptions {
   /** The participants (data controllers) this instance serves; each has its own topics and rows. */
   participants: string[];
   kafkaBrokers: string[];
+  /**
+   * Each participant's own Kafka identity (certificate subject = participant id): the
+   * service publishes and consumes for a participant as that participant, like any partner,
+   * so it reaches only that participant's topics.
+   */
+  kafkaIdentity: (participant: string) => KafkaIdentity;
   /** Advisory-lock namespace of the outbox relay, distinct per schema. */
   lockNamespace: number;
   outboxRetentionHours: number;
   logLevel: string;
   /** What the service does with each event type it may receive in its inbox. */
   inboxHandlers: InboxHandler[];
-  /** Replaces the Kafka client the outbox relay publishes with (tests: a client whose network they cut). */
-  kafka?: Kafka;
+  /** Replaces the Kafka client the outbox relay publishes a participant's events with (tests: a client whose network they cut). */
+  kafka?: (participant: string) => Kafka;
+}
+
+/** Where each participant's Kafka identity comes from: `KAFKA_TLS_DIR/<participant>.{crt,key}`. */
+export function participantKafka(environment: Pick<BaseEnvironment, 'KAFKA_BROKERS' | 'KAFKA_TLS_DIR'>): Pick<DomainServiceOptions, 'kafkaBrokers' | 'kafkaIdentity'> {
+  return {
+    kafkaBrokers: brokersFrom(environment.KAFKA_BROKERS),
+    kafkaIdentity: (participant) => readKafkaIdentity(environment.KAFKA_TLS_DIR, participant),
+  };
 }

@@ -1,9 +1,49 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { Kafka, logLevel, type KafkaConfig, type LogEntry } from 'kafkajs';
 import type { Logger } from 'pino';
+
+/**
+ * How a client proves who it is to Kafka: the CA that signed the Kafka nodes' certificates,
+ * and this client's own certificate and private key (PEM). Every listener requires one.
+ */
+export interface KafkaIdentity {
+  ca: string;
+  cert: string;
+  key: string;
+}
+
+/**
+ * An identity from a directory laid out as the development PKI lays it out (and as a
+ * production secret mount can): `ca.crt`, `<identity>.crt`, `<identity>.key`. The error
+ * names the files, never their contents.
+ */
+export function readKafkaIdentity(directory: string, identity: string): KafkaIdentity {
+  const files = { ca: join(directory, 'ca.crt'), cert: join(directory, `${identity}.crt`), key: join(directory, `${identity}.key`) };
+  const missing = Object.values(files).filter((file) => {
+    try {
+      readFileSync(file);
+      return false;
+    } catch {
+      return true;
+    }
+  });
+  if (missing.length > 0) {
+    throw new Error(`the Kafka identity ${identity} is not in KAFKA_TLS_DIR: cannot read ${missing.join(', ')} (npm run kafka start creates the development ones)`);
+  }
+  return { ca: readFileSync(files.ca, 'utf8'), cert: readFileSync(files.cert, 'utf8'), key: readFileSync(files.key, 'utf8') };
+}
+
+/** kafkajs' `ssl` setting for an identity: the broker's certificate is verified, and ours is presented. */
+export function kafkaSsl(identity: KafkaIdentity): NonNullable<KafkaConfig['ssl']> {
+  return { ca: [identity.ca], cert: identity.cert, key: identity.key, rejectUnauthorized: true };
+}
 
 export interface KafkaClientOptions {
   brokers: string[];
   clientId: string;
+  /** Who this client is; there is no unauthenticated way to Kafka. */
+  identity: KafkaIdentity;
   logger?: Logger;
   /** Overrides for tests and benchmarks (timeouts, retry). */
   overrides?: Partial<KafkaConfig>;
@@ -25,6 +65,7 @@ export function createKafka(options: KafkaClientOptions): Kafka {
   return new Kafka({
     clientId: options.clientId,
     brokers: options.brokers,
+    ssl: kafkaSsl(options.identity),
     connectionTimeout: 5_000,
     requestTimeout: 30_000,
     retry: { initialRetryTime: 300, retries: 8 },

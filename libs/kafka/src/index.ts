@@ -1,5 +1,6 @@
 /** The Kafka plumbing every Accord app shares: the client, topic creation, and (later) the batch consumer runner and outbox relay. */
 export * from './client';
+export * from './access';
 export * from './topics';
 export * from './lazy-client';
 export * from './shared-admin';

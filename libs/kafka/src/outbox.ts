@@ -107,7 +107,8 @@ export async function enqueue(manager: EntityManager, messages: OutboxMessage[])
 
 export interface OutboxRelayOptions {
   dataSource: DataSource;
-  kafka: Kafka;
+  /** The client to publish with, or one per topic (a service publishing for several participants, each under its own identity). */
+  kafka: Kafka | ((topic: string) => Kafka);
   logger?: Logger;
   /** Rows per bucket per round. */
   batchSize?: number;
@@ -136,7 +137,7 @@ interface PendingRow {
  * stable `ce_id` lets consumers de-duplicate). While Kafka is down it retries with backoff.
  */
 export class OutboxRelay {
-  private producer: Producer | undefined;
+  private readonly producers = new Map<Kafka, Promise<Producer>>();
   private running = false;
   private loop: Promise<void> | undefined;
   private wake: (() => void) | undefined;
@@ -169,8 +170,7 @@ export class OutboxRelay {
     runningRelays.delete(this);
     this.wake?.();
     await this.loop;
-    await this.producer?.disconnect().catch(() => undefined);
-    this.producer = undefined;
+    await this.resetProducers();
   }
 
   /** Pending rows, for metrics and health. */
@@ -195,7 +195,7 @@ export class OutboxRelay {
         await this.purgeIfDue();
       } catch (error) {
         this.failures++;
-        await this.resetProducer();
+        await this.resetProducers();
         this.options.logger?.warn({ err: error, failures: this.failures }, 'outbox relay could not publish; will retry');
       }
       if (published === 0 || this.failures > 0) await this.sleep(this.delay());
@@ -219,14 +219,20 @@ export class OutboxRelay {
       );
       if (rows.length === 0) return 0;
       await manager.query('UPDATE outbox SET attempts = attempts + 1 WHERE id = ANY($1::bigint[])', [rows.map((row) => row.id)]);
-      const producer = await this.connectedProducer();
-      const byTopic = new Map<string, Message[]>();
+      const byClient = new Map<Kafka, Map<string, Message[]>>();
       for (const row of rows) {
+        const client = this.clientFor(row.topic);
+        const byTopic = byClient.get(client) ?? new Map<string, Message[]>();
+        byClient.set(client, byTopic);
         const messages = byTopic.get(row.topic) ?? [];
         messages.push({ key: row.message_key, headers: row.headers, value: row.value });
         byTopic.set(row.topic, messages);
       }
-      await producer.sendBatch({ acks: -1, topicMessages: [...byTopic].map(([topic, messages]) => ({ topic, messages })) });
+      // One key is always one topic, so one client: per-key order holds across clients.
+      for (const [client, byTopic] of byClient) {
+        const producer = await this.connectedProducer(client);
+        await producer.sendBatch({ acks: -1, topicMessages: [...byTopic].map(([topic, messages]) => ({ topic, messages })) });
+      }
       await manager.query('UPDATE outbox SET published_at = now() WHERE id = ANY($1::bigint[])', [rows.map((row) => row.id)]);
       return rows.length;
     });
@@ -242,25 +248,32 @@ export class OutboxRelay {
     );
   }
 
-  private async connectedProducer(): Promise<Producer> {
-    if (!this.producer) {
+  private clientFor(topic: string): Kafka {
+    const { kafka } = this.options;
+    return typeof kafka === 'function' ? kafka(topic) : kafka;
+  }
+
+  private connectedProducer(client: Kafka): Promise<Producer> {
+    let producer = this.producers.get(client);
+    if (!producer) {
       // Naming the (default) murmur2 partitioner keeps Java clients' key → partition mapping and silences kafkajs' v2 notice.
-      const producer = this.options.kafka.producer({
+      const created = client.producer({
         idempotent: true,
         maxInFlightRequests: 1,
         allowAutoTopicCreation: false,
         createPartitioner: Partitioners.DefaultPartitioner,
       });
-      await producer.connect();
-      this.producer = producer;
+      producer = created.connect().then(() => created);
+      producer.catch(() => undefined);
+      this.producers.set(client, producer);
     }
-    return this.producer;
+    return producer;
   }
 
-  private async resetProducer(): Promise<void> {
-    const producer = this.producer;
-    this.producer = undefined;
-    await producer?.disconnect().catch(() => undefined);
+  private async resetProducers(): Promise<void> {
+    const producers = [...this.producers.values()];
+    this.producers.clear();
+    await Promise.all(producers.map(async (producer) => (await producer.catch(() => undefined))?.disconnect().catch(() => undefined)));
   }
 
   private sleep(ms: number): Promise<void> {

@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { Kafka, logLevel } from 'kafkajs';
 import type { DataSource } from 'typeorm';
-import { ensureTopics, enqueue, OutboxRelay, outboxMigration, type OutboxMessage } from '@accord/kafka';
+import { ensureTopics, enqueue, kafkaSsl, OutboxRelay, outboxMigration, type OutboxMessage } from '@accord/kafka';
 import { dataSourceOptions, openDatabase } from '@accord/persistence';
-import { createTestDatabase, eventually, NetworkSwitch, TEST_KAFKA_BROKERS, testKafka, type TestDatabase } from '@accord/testing';
+import { createTestDatabase, eventually, NetworkSwitch, TEST_KAFKA_BROKERS, testIdentity, testKafka, type TestDatabase } from '@accord/testing';
 
 const PEOPLE = ['person-a', 'person-b', 'person-c', 'person-d', 'person-e'];
 
@@ -85,6 +85,7 @@ describe('the transactional outbox relay against real Kafka and Postgres', () =>
     const faultyKafka = new Kafka({
       clientId: 'outbox-faulty',
       brokers: TEST_KAFKA_BROKERS,
+      ssl: kafkaSsl(testIdentity()),
       socketFactory: network.socketFactory,
       logLevel: logLevel.NOTHING,
       retry: { retries: 1, initialRetryTime: 100 },

@@ -11,6 +11,7 @@ describe('loadEnvironment', () => {
     const settings = loadEnvironment(ExampleEnvironment, {});
     expect(settings).toEqual({
       KAFKA_BROKERS: '127.0.0.1:9092',
+      KAFKA_TLS_DIR: '.run/pki',
       DATABASE_URL: 'postgres://postgres@127.0.0.1:5432/accord',
       LOG_LEVEL: 'info',
       ACCORD_SUBJECT_KEY_SECRET: expect.any(String),

@@ -10,6 +10,16 @@ export class BaseEnvironment {
   })
   KAFKA_BROKERS: string = '127.0.0.1:9092';
 
+  /**
+   * The directory holding this app's Kafka identity: `ca.crt` (the partnership CA), and
+   * `<identity>.crt` and `<identity>.key` for each identity the app uses (the hub
+   * component's name, or a domain service's participant ids). `npm run kafka start` makes
+   * the development ones in `.run/pki`; production mounts its own.
+   */
+  @IsString()
+  @IsNotEmpty({ message: 'KAFKA_TLS_DIR must be set' })
+  KAFKA_TLS_DIR: string = '.run/pki';
+
   @Matches(/^postgres(ql)?:\/\/[^\s]+$/, { message: 'DATABASE_URL must be a postgres:// URL' })
   DATABASE_URL: string = 'postgres://postgres@127.0.0.1:5432/accord';
 

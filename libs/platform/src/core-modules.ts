@@ -1,7 +1,7 @@
 import type { DynamicModule } from '@nestjs/common';
 import { ConfigModule } from '@nestjs/config';
 import { TypeOrmModule } from '@nestjs/typeorm';
-import { brokersFrom } from '@accord/kafka';
+import { brokersFrom, readKafkaIdentity } from '@accord/kafka';
 import { dataSourceOptions, openDatabase, type DatabaseOptions } from '@accord/persistence';
 import type { BaseEnvironment } from './config';
 import { HealthModule } from './health';
@@ -12,13 +12,15 @@ export interface CoreModuleOptions {
   service: string;
   environment: BaseEnvironment;
   database: Pick<DatabaseOptions, 'schema' | 'entities' | 'migrations' | 'poolSize'>;
+  /** The Kafka identity `/health` connects as (one the app holds anyway). */
+  kafkaIdentity: string;
 }
 
 /**
  * The modules every app starts with: its validated configuration, the redacting logger,
  * Postgres (database created and migrated at start, under a lock), `/health` and `/metrics`.
  */
-export function coreModules({ service, environment, database }: CoreModuleOptions): Array<DynamicModule | Promise<DynamicModule>> {
+export function coreModules({ service, environment, database, kafkaIdentity }: CoreModuleOptions): Array<DynamicModule | Promise<DynamicModule>> {
   return [
     ConfigModule.forRoot({ isGlobal: true, ignoreEnvFile: true, load: [() => ({ ...environment })] }),
     loggingModule(service, environment.LOG_LEVEL),
@@ -33,7 +35,11 @@ export function coreModules({ service, environment, database }: CoreModuleOption
         return openDatabase(options);
       },
     }),
-    HealthModule.forRoot({ kafkaBrokers: brokersFrom(environment.KAFKA_BROKERS), timeoutMs: 2000 }),
+    HealthModule.forRoot({
+      kafkaBrokers: brokersFrom(environment.KAFKA_BROKERS),
+      kafkaIdentity: readKafkaIdentity(environment.KAFKA_TLS_DIR, kafkaIdentity),
+      timeoutMs: 2000,
+    }),
     MetricsModule.forRoot(),
   ];
 }

@@ -7,6 +7,7 @@ import {
   TypeOrmHealthIndicator,
 } from '@nestjs/terminus';
 import { Kafka, logLevel } from 'kafkajs';
+import { kafkaSsl, type KafkaIdentity } from '@accord/kafka';
 import type { Response } from 'express';
 import { PUBLIC_ROUTE } from './public-route';
 
@@ -14,6 +15,7 @@ export const HEALTH_OPTIONS = Symbol('HEALTH_OPTIONS');
 
 export interface HealthOptions {
   kafkaBrokers: string[];
+  kafkaIdentity: KafkaIdentity;
   /** How long each dependency may take to answer before it counts as down. */
   timeoutMs?: number;
 }
@@ -30,6 +32,7 @@ export class KafkaHealthIndicator {
     this.kafka = new Kafka({
       clientId: 'accord-health',
       brokers: options.kafkaBrokers,
+      ssl: kafkaSsl(options.kafkaIdentity),
       connectionTimeout: options.timeoutMs ?? 3000,
       requestTimeout: options.timeoutMs ?? 3000,
       retry: { retries: 0 },

@@ -1,7 +1,7 @@
 import type { DynamicModule, INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { HTTP_APP_OPTIONS, loadEnvironment, startHttpApp } from '@accord/platform';
-import { TEST_KAFKA_BROKERS } from './environment';
+import { TEST_KAFKA_BROKERS, TEST_KAFKA_TLS_DIR } from './environment';
 
 export interface RunningApp {
   app: INestApplication;
@@ -23,6 +23,7 @@ export async function startTestApp<T extends object>(options: {
 }): Promise<RunningApp> {
   const environment = loadEnvironment(options.environmentClass, {
     KAFKA_BROKERS: TEST_KAFKA_BROKERS.join(','),
+    KAFKA_TLS_DIR: TEST_KAFKA_TLS_DIR,
     LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
     ...options.environment,
   });

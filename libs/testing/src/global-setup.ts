@@ -1,4 +1,6 @@
+import 'reflect-metadata';
 import { ensureKafka, postgresReachable, TEST_POSTGRES_URL } from './environment';
+import { removeTestIdentities } from './kafka';
 
 /**
  * Integration and end-to-end tests run against the real Kafka broker and Postgres. This
@@ -9,4 +11,5 @@ export default async function globalSetup(): Promise<void> {
     throw new Error(`Postgres is not reachable at ${new URL(TEST_POSTGRES_URL).host}; start it (see README) and retry`);
   }
   ensureKafka();
+  removeTestIdentities();
 }

@@ -1,9 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import type { Consumer, Kafka, KafkaMessage, Message } from 'kafkajs';
-import { createKafka } from '@accord/kafka';
+import { createKafka, HUB_IDENTITIES } from '@accord/kafka';
 import { TEST_KAFKA_BROKERS } from './environment';
 import type { NetworkSwitch } from './network-faults';
-import { eventually, testKafka } from './kafka';
+import { eventually, testIdentity, testKafka } from './kafka';
 
 export interface RecordedMessage {
   topic: string;
@@ -58,10 +58,11 @@ export class TopicRecorder {
 }
 
 /** A Kafka client whose connections go through `network`, failing fast while it is cut. */
-export function switchableKafka(network: NetworkSwitch, clientId = 'accord-test-switchable'): Kafka {
+export function switchableKafka(network: NetworkSwitch, identity: string = HUB_IDENTITIES.operator): Kafka {
   return createKafka({
-    clientId,
+    clientId: `accord-test-switchable-${identity}`,
     brokers: TEST_KAFKA_BROKERS,
+    identity: testIdentity(identity),
     overrides: { socketFactory: network.socketFactory, connectionTimeout: 1000, requestTimeout: 5000, retry: { retries: 2, initialRetryTime: 100, maxRetryTime: 1000 } },
   });
 }

@@ -1,6 +1,6 @@
 import { Module, type MiddlewareConsumer, type NestModule } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
-import { brokersFrom, createKafka } from '@accord/kafka';
+import { hubApiKafka } from '../hub-kafka';
 import { AgreementsController } from './agreements.controller';
 import { AgreementsService } from './agreements.service';
 import { AGREEMENTS_KAFKA, SimulationService } from './simulation.service';
@@ -15,8 +15,7 @@ import { YamlBodyMiddleware } from './yaml-body.middleware';
     {
       provide: AGREEMENTS_KAFKA,
       inject: [ConfigService],
-      useFactory: (config: ConfigService) =>
-        createKafka({ clientId: 'accord-hub-api-simulate', brokers: brokersFrom(config.getOrThrow<string>('KAFKA_BROKERS')) }),
+      useFactory: (config: ConfigService) => hubApiKafka(config, 'accord-hub-api-simulate'),
     },
   ],
   exports: [AgreementsService],

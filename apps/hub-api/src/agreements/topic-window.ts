@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Kafka, KafkaMessage } from 'kafkajs';
+import { HUB_API_GROUP_PREFIX } from '@accord/kafka';
 
 export interface TopicWindow {
   /** Oldest first (by record timestamp), at most `maxRecords`. */
@@ -25,7 +26,7 @@ interface PartitionRange {
 export async function readRecentRecords(kafka: Kafka, topic: string, maxRecords: number, timeoutMs: number): Promise<TopicWindow> {
   const admin = kafka.admin();
   await admin.connect();
-  const groupId = `accord-hub-simulate-${randomUUID()}`;
+  const groupId = `${HUB_API_GROUP_PREFIX}-simulate-${randomUUID()}`;
   let used = false;
   try {
     const offsets = await admin.fetchTopicOffsets(topic);

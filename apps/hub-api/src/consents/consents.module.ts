@@ -1,7 +1,6 @@
 import { Module } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
-import { brokersFrom, createKafka } from '@accord/kafka';
-import { createLogger } from '@accord/platform';
+import { hubApiKafka } from '../hub-kafka';
 import { ConsentOutbox, CONSENTS_KAFKA } from './consent-outbox';
 import { ConsentsController } from './consents.controller';
 import { ConsentsService } from './consents.service';
@@ -15,12 +14,7 @@ import { ConsentsService } from './consents.service';
     {
       provide: CONSENTS_KAFKA,
       inject: [ConfigService],
-      useFactory: (config: ConfigService) =>
-        createKafka({
-          clientId: 'accord-hub-api-consents',
-          brokers: brokersFrom(config.getOrThrow<string>('KAFKA_BROKERS')),
-          logger: createLogger('hub-api-kafka', config.get<string>('LOG_LEVEL') ?? 'info'),
-        }),
+      useFactory: (config: ConfigService) => hubApiKafka(config, 'accord-hub-api-consents'),
     },
   ],
 })

@@ -1,11 +1,11 @@
 import { Inject, Injectable, Logger, type OnModuleDestroy } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import type { Kafka } from 'kafkajs';
-import { brokersFrom, createKafka, SharedAdmin } from '@accord/kafka';
-import { createLogger } from '@accord/platform';
+import { HUB_API_GROUP_PREFIX, SharedAdmin } from '@accord/kafka';
+import { hubApiKafka } from '../hub-kafka';
 
 /** Consumer groups the hub itself runs to read the DLQ: not shown to ops. */
-export const DLQ_READER_GROUP_PREFIX = 'accord-hub-api-dlq-reader-';
+export const DLQ_READER_GROUP_PREFIX = `${HUB_API_GROUP_PREFIX}-dlq-reader-`;
 
 /** The Kafka client topic health and redrive use; a provider so a test can substitute one. */
 export const OPS_KAFKA = Symbol('OPS_KAFKA');
@@ -14,13 +14,8 @@ export const opsKafkaProvider = {
   provide: OPS_KAFKA,
   inject: [ConfigService],
   useFactory: (config: ConfigService): Kafka =>
-    createKafka({
-      clientId: 'accord-hub-ops',
-      brokers: brokersFrom(config.getOrThrow<string>('KAFKA_BROKERS')),
-      logger: createLogger('hub-api-ops', config.getOrThrow<string>('LOG_LEVEL')),
-      // Ops answers about an unhealthy cluster too: fail fast rather than retry for half a minute.
-      overrides: { connectionTimeout: 3000, requestTimeout: 10_000, retry: { retries: 2, initialRetryTime: 200, maxRetryTime: 2000 } },
-    }),
+    // Ops answers about an unhealthy cluster too: fail fast rather than retry for half a minute.
+    hubApiKafka(config, 'accord-hub-ops', { connectionTimeout: 3000, requestTimeout: 10_000, retry: { retries: 2, initialRetryTime: 200, maxRetryTime: 2000 } }),
 };
 
 /** The ops module's admin connection (see SharedAdmin), closed with the module. */

@@ -3,8 +3,9 @@ import { ConfigService } from '@nestjs/config';
 import { InjectRepository } from '@nestjs/typeorm';
 import { Repository } from 'typeorm';
 import { eventsTopic, inboxTopic, parseParticipantId } from '@accord/contracts';
-import { brokersFrom, createKafka, ensureTopics, SharedAdmin } from '@accord/kafka';
+import { provisionParticipant, SharedAdmin } from '@accord/kafka';
 import { ParticipantEntity } from '@accord/persistence';
+import { hubApiKafka } from '../hub-kafka';
 import type { ParticipantView } from './dto/register-participant.dto';
 
 @Injectable()
@@ -15,19 +16,17 @@ export class ParticipantsService implements OnModuleDestroy {
     @InjectRepository(ParticipantEntity) private readonly participants: Repository<ParticipantEntity>,
     config: ConfigService,
   ) {
-    this.admin = new SharedAdmin(createKafka({ clientId: 'accord-hub-api', brokers: brokersFrom(config.getOrThrow('KAFKA_BROKERS')) }));
+    this.admin = new SharedAdmin(hubApiKafka(config, 'accord-hub-api'));
   }
 
-  /** Registers (or renames) a participant and creates its source and inbox topics. */
+  /**
+   * Registers (or renames) a participant: creates its events and inbox topics and grants
+   * its identity (principal = participant id) access to exactly those (CONTRACT.md §1).
+   */
   async register(id: string, displayName: string): Promise<ParticipantView> {
     const { org, system } = parseParticipantId(id);
-    // Topics first: a participant is only listed once partners can publish and consume.
-    await this.admin.use((admin) =>
-      ensureTopics(admin, [
-        { topic: eventsTopic(id), numPartitions: 6 },
-        { topic: inboxTopic(id), numPartitions: 6 },
-      ]),
-    );
+    // Topics and ACLs first: a participant is only listed once it can publish and consume.
+    await this.admin.use((admin) => provisionParticipant(admin, id));
     await this.participants.upsert({ id, organisation: org, system, displayName }, ['id']);
     return this.view(await this.participants.findOneByOrFail({ id }));
   }

@@ -1,7 +1,8 @@
 import { Inject, Injectable, Logger, Module, type OnApplicationBootstrap } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { CONSENT_CHANGES_TOPIC, DLQ_TOPIC } from '@accord/contracts';
-import { brokersFrom, createKafka, ensureTopics } from '@accord/kafka';
+import { ensureTopics } from '@accord/kafka';
+import { hubApiKafka } from '../hub-kafka';
 
 /** The hub's own topics exist before any partner publishes: the dead-letter queue and consent changes. */
 @Injectable()
@@ -11,7 +12,7 @@ export class HubTopics implements OnApplicationBootstrap {
   constructor(@Inject(ConfigService) private readonly config: ConfigService) {}
 
   async onApplicationBootstrap(): Promise<void> {
-    const kafka = createKafka({ clientId: 'accord-hub-api', brokers: brokersFrom(this.config.getOrThrow('KAFKA_BROKERS')) });
+    const kafka = hubApiKafka(this.config, 'accord-hub-api');
     const admin = kafka.admin();
     await admin.connect();
     try {

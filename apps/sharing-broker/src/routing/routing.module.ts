@@ -1,6 +1,6 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import type { Kafka } from 'kafkajs';
-import { brokersFrom, createKafka } from '@accord/kafka';
+import { brokersFrom, createKafka, HUB_IDENTITIES, readKafkaIdentity } from '@accord/kafka';
 import { createLogger } from '@accord/platform';
 import type { SharingBrokerEnvironment } from '../environment';
 import { AgreementCache } from './agreement-cache';
@@ -28,6 +28,7 @@ export class RoutingModule {
             createKafka({
               clientId: 'accord-sharing-broker',
               brokers: brokersFrom(environment.KAFKA_BROKERS),
+              identity: readKafkaIdentity(environment.KAFKA_TLS_DIR, HUB_IDENTITIES.sharingBroker),
               logger: createLogger('sharing-broker', environment.LOG_LEVEL),
             }),
         },

@@ -1,0 +1,133 @@
+import {
+  AclOperationTypes as Operation,
+  AclPermissionTypes,
+  AclResourceTypes as Resource,
+  ResourcePatternTypes as Pattern,
+  type AclEntry,
+  type Admin,
+} from 'kafkajs';
+import { CONSENT_CHANGES_TOPIC, DLQ_TOPIC, eventsTopic, inboxTopic } from '@accord/contracts';
+import { ensureTopics } from './topics';
+
+/*
+ * Who may touch what on the Kafka backbone (CONTRACT.md §1, guarantee 8): the one
+ * definition of every ACL the hub creates. A participant's principal is its participant
+ * id (`<org>.<system>`, always with one dot); the hub's own identities have no dot, so no
+ * participant can ever be registered under one of their names.
+ */
+
+/** The hub's own Kafka identities: the certificate subject `CN=<name>` maps to `User:<name>`. */
+export const HUB_IDENTITIES = {
+  /** Super user: bootstraps the other identities' ACLs; held by operators, never by an app. */
+  operator: 'accord-operator',
+  /** The Kafka nodes themselves (inter-broker and controller traffic). */
+  kafkaNode: 'kafka-broker',
+  hubApi: 'accord-hub-api',
+  sharingBroker: 'accord-sharing-broker',
+} as const;
+
+export type HubIdentity = (typeof HUB_IDENTITIES)[keyof typeof HUB_IDENTITIES];
+
+/** Consumer groups of a participant start with `<participant>.`; the hub's components have prefixes of their own. */
+export function participantGroupPrefix(participant: string): string {
+  return `${participant}.`;
+}
+
+/** The sharing broker's consumer groups (its group id setting must start with this). */
+export const SHARING_BROKER_GROUP_PREFIX = 'accord-sharing-broker';
+/** hub-api's consumer groups (DLQ reader, simulation windows). */
+export const HUB_API_GROUP_PREFIX = 'accord-hub-api';
+
+const EVENTS_TOPICS = eventsTopic('');
+const INBOX_TOPICS = inboxTopic('');
+
+interface Grant {
+  resourceType: Resource;
+  resourceName: string;
+  resourcePatternType: Pattern;
+  operations: Operation[];
+}
+
+function entries(principal: string, grants: Grant[]): AclEntry[] {
+  return grants.flatMap(({ operations, ...resource }) =>
+    operations.map((operation) => ({
+      ...resource,
+      principal: `User:${principal}`,
+      host: '*',
+      operation,
+      permissionType: AclPermissionTypes.ALLOW,
+    })),
+  );
+}
+
+/**
+ * A participant: write and describe its own events topic, read and describe its own
+ * inbox, and use consumer groups prefixed `<participant>.`. Nothing else.
+ */
+export function participantAcls(participant: string): AclEntry[] {
+  return entries(participant, [
+    { resourceType: Resource.TOPIC, resourceName: eventsTopic(participant), resourcePatternType: Pattern.LITERAL, operations: [Operation.WRITE, Operation.DESCRIBE] },
+    { resourceType: Resource.TOPIC, resourceName: inboxTopic(participant), resourcePatternType: Pattern.LITERAL, operations: [Operation.READ, Operation.DESCRIBE] },
+    { resourceType: Resource.GROUP, resourceName: participantGroupPrefix(participant), resourcePatternType: Pattern.PREFIXED, operations: [Operation.READ] },
+  ]);
+}
+
+/**
+ * The sharing broker: reads every events topic and the consent changes, writes every
+ * inbox and the dead-letter queue, and uses its own consumer groups.
+ */
+export function sharingBrokerAcls(): AclEntry[] {
+  return entries(HUB_IDENTITIES.sharingBroker, [
+    { resourceType: Resource.TOPIC, resourceName: EVENTS_TOPICS, resourcePatternType: Pattern.PREFIXED, operations: [Operation.READ, Operation.DESCRIBE] },
+    { resourceType: Resource.TOPIC, resourceName: INBOX_TOPICS, resourcePatternType: Pattern.PREFIXED, operations: [Operation.WRITE, Operation.DESCRIBE] },
+    { resourceType: Resource.TOPIC, resourceName: DLQ_TOPIC, resourcePatternType: Pattern.LITERAL, operations: [Operation.WRITE, Operation.DESCRIBE] },
+    { resourceType: Resource.TOPIC, resourceName: CONSENT_CHANGES_TOPIC, resourcePatternType: Pattern.LITERAL, operations: [Operation.READ, Operation.DESCRIBE] },
+    { resourceType: Resource.GROUP, resourceName: SHARING_BROKER_GROUP_PREFIX, resourcePatternType: Pattern.PREFIXED, operations: [Operation.READ] },
+  ]);
+}
+
+/**
+ * hub-api, the control plane: creates the hub's topics and manages participants' ACLs
+ * (Alter on the cluster, which only the control plane holds); reads the DLQ and, for
+ * simulation, recent events; writes consent changes, consent notices to inboxes and
+ * redriven events; describes every group for topic health.
+ */
+export function hubApiAcls(): AclEntry[] {
+  return entries(HUB_IDENTITIES.hubApi, [
+    { resourceType: Resource.CLUSTER, resourceName: 'kafka-cluster', resourcePatternType: Pattern.LITERAL, operations: [Operation.ALTER, Operation.DESCRIBE] },
+    { resourceType: Resource.TOPIC, resourceName: 'accord.', resourcePatternType: Pattern.PREFIXED, operations: [Operation.CREATE, Operation.DESCRIBE, Operation.DESCRIBE_CONFIGS] },
+    { resourceType: Resource.TOPIC, resourceName: DLQ_TOPIC, resourcePatternType: Pattern.LITERAL, operations: [Operation.READ] },
+    { resourceType: Resource.TOPIC, resourceName: CONSENT_CHANGES_TOPIC, resourcePatternType: Pattern.LITERAL, operations: [Operation.WRITE] },
+    { resourceType: Resource.TOPIC, resourceName: INBOX_TOPICS, resourcePatternType: Pattern.PREFIXED, operations: [Operation.WRITE] },
+    { resourceType: Resource.TOPIC, resourceName: EVENTS_TOPICS, resourcePatternType: Pattern.PREFIXED, operations: [Operation.READ, Operation.WRITE] },
+    { resourceType: Resource.GROUP, resourceName: HUB_API_GROUP_PREFIX, resourcePatternType: Pattern.PREFIXED, operations: [Operation.READ, Operation.DELETE] },
+    { resourceType: Resource.GROUP, resourceName: '*', resourcePatternType: Pattern.LITERAL, operations: [Operation.DESCRIBE] },
+  ]);
+}
+
+/** Every hub component's ACLs; created once by the operator identity when a cluster is set up. */
+export function hubComponentAcls(): AclEntry[] {
+  return [...hubApiAcls(), ...sharingBrokerAcls()];
+}
+
+/** Creates ACLs (Kafka ignores an ACL that already exists, so this is idempotent). */
+export async function grant(admin: Admin, acl: AclEntry[]): Promise<void> {
+  if (acl.length > 0) await admin.createAcls({ acl });
+}
+
+/** Removes exactly the given ACLs. */
+export async function revoke(admin: Admin, acl: AclEntry[]): Promise<void> {
+  if (acl.length === 0) return;
+  await admin.deleteAcls({ filters: acl.map(({ principal, host, operation, permissionType, resourceType, resourceName, resourcePatternType }) => ({ principal, host, operation, permissionType, resourceType, resourceName, resourcePatternType })) });
+}
+
+/** A participant's topics exist and its ACLs are granted: what registration (and its reconciliation) does. */
+export async function provisionParticipant(admin: Admin, participant: string, options: { suspended?: boolean } = {}): Promise<string[]> {
+  const created = await ensureTopics(admin, [
+    { topic: eventsTopic(participant), numPartitions: 6 },
+    { topic: inboxTopic(participant), numPartitions: 6 },
+  ]);
+  if (options.suspended) await revoke(admin, participantAcls(participant));
+  else await grant(admin, participantAcls(participant));
+  return created;
+}
