@@ -44,9 +44,11 @@ export class SharingBrokerEnvironment extends BaseEnvironment {
 
   /**
    * Kafka consumer group: every broker instance of one hub uses the same one and they share
-   * the partitions. It starts with `accord-sharing-broker`, the prefix the broker's ACLs allow.
+   * the partitions. It starts with `accord-sharing-broker`, the prefix the broker's ACLs
+   * allow, and has no dot: participants' groups are `<org>.<system>.…`, so a dotless group
+   * can never fall inside a participant's prefix.
    */
-  @Matches(/^accord-sharing-broker[A-Za-z0-9._-]{0,179}$/, { message: 'BROKER_GROUP_ID must start with accord-sharing-broker (its ACLs allow that prefix), then up to 179 letters, digits, dots, underscores or hyphens' })
+  @Matches(/^accord-sharing-broker[A-Za-z0-9_-]{0,179}$/, { message: 'BROKER_GROUP_ID must start with accord-sharing-broker (its ACLs allow that prefix), then up to 179 letters, digits, underscores or hyphens (no dot)' })
   BROKER_GROUP_ID: string = 'accord-sharing-broker';
 
   /**

@@ -74,13 +74,15 @@ export function participantAcls(participant: string): AclEntry[] {
 
 /**
  * The sharing broker: reads every events topic and the consent changes, writes every
- * inbox and the dead-letter queue, and uses its own consumer groups.
+ * inbox and the dead-letter queue, and uses its own consumer groups. It may create the
+ * dead-letter queue and no other topic: it ensures that one at start, as hub-api does,
+ * so whichever starts first creates it.
  */
 export function sharingBrokerAcls(): AclEntry[] {
   return entries(HUB_IDENTITIES.sharingBroker, [
     { resourceType: Resource.TOPIC, resourceName: EVENTS_TOPICS, resourcePatternType: Pattern.PREFIXED, operations: [Operation.READ, Operation.DESCRIBE] },
     { resourceType: Resource.TOPIC, resourceName: INBOX_TOPICS, resourcePatternType: Pattern.PREFIXED, operations: [Operation.WRITE, Operation.DESCRIBE] },
-    { resourceType: Resource.TOPIC, resourceName: DLQ_TOPIC, resourcePatternType: Pattern.LITERAL, operations: [Operation.WRITE, Operation.DESCRIBE] },
+    { resourceType: Resource.TOPIC, resourceName: DLQ_TOPIC, resourcePatternType: Pattern.LITERAL, operations: [Operation.CREATE, Operation.WRITE, Operation.DESCRIBE] },
     { resourceType: Resource.TOPIC, resourceName: CONSENT_CHANGES_TOPIC, resourcePatternType: Pattern.LITERAL, operations: [Operation.READ, Operation.DESCRIBE] },
     { resourceType: Resource.GROUP, resourceName: SHARING_BROKER_GROUP_PREFIX, resourcePatternType: Pattern.PREFIXED, operations: [Operation.READ] },
   ]);

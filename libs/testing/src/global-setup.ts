@@ -11,5 +11,5 @@ export default async function globalSetup(): Promise<void> {
     throw new Error(`Postgres is not reachable at ${new URL(TEST_POSTGRES_URL).host}; start it (see README) and retry`);
   }
   ensureKafka();
-  removeTestIdentities();
+  await removeTestIdentities();
 }

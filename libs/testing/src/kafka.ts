@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
-import { readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Kafka, logLevel } from 'kafkajs';
+import { AclOperationTypes, AclPermissionTypes, AclResourceTypes, Kafka, logLevel, ResourcePatternTypes } from 'kafkajs';
 import { HUB_IDENTITIES, kafkaSsl, provisionParticipant, readKafkaIdentity, type KafkaIdentity } from '@accord/kafka';
 import { CertificateAuthority, generateKeyPair, identityFiles, type IssueOptions } from '@accord/pki';
 import { TEST_KAFKA_BROKERS, TEST_KAFKA_TLS_DIR } from './environment';
@@ -60,10 +60,38 @@ export async function provisionTestParticipant(participant: string): Promise<Kaf
   return identity;
 }
 
-/** Removes the identities earlier test runs issued (their participants are gone with those runs). */
-export function removeTestIdentities(): void {
+/** Test identities older than this belong to finished runs; a run under way elsewhere on the machine keeps its own. */
+const STALE_TEST_IDENTITY_MS = 6 * 3600_000;
+
+/**
+ * Removes the identities earlier test runs issued (their participants are gone with those
+ * runs), and the ACLs of every test principal whose identity is gone.
+ */
+export async function removeTestIdentities(): Promise<void> {
+  const live = new Set<string>();
   for (const file of readdirSync(TEST_KAFKA_TLS_DIR)) {
-    if (file.startsWith(TEST_PARTICIPANT_PREFIX)) rmSync(join(TEST_KAFKA_TLS_DIR, file), { force: true });
+    if (!file.startsWith(TEST_PARTICIPANT_PREFIX)) continue;
+    const path = join(TEST_KAFKA_TLS_DIR, file);
+    if (Date.now() - statSync(path).mtimeMs > STALE_TEST_IDENTITY_MS) rmSync(path, { force: true });
+    else if (file.endsWith('.crt')) live.add(`User:${file.slice(0, -'.crt'.length)}`);
+  }
+  const admin = testKafka('accord-test-cleanup').admin();
+  await admin.connect();
+  try {
+    const { resources } = await admin.describeAcls({
+      resourceType: AclResourceTypes.ANY,
+      resourcePatternType: ResourcePatternTypes.ANY,
+      operation: AclOperationTypes.ANY,
+      permissionType: AclPermissionTypes.ANY,
+    });
+    const stale = resources.flatMap(({ resourceType, resourceName, resourcePatternType, acls }) =>
+      acls
+        .filter((acl) => acl.principal.startsWith(`User:${TEST_PARTICIPANT_PREFIX}`) && !live.has(acl.principal))
+        .map((acl) => ({ resourceType, resourceName, resourcePatternType, ...acl })),
+    );
+    if (stale.length > 0) await admin.deleteAcls({ filters: stale });
+  } finally {
+    await admin.disconnect();
   }
 }
 
