@@ -27,13 +27,16 @@ RUN npm prune --omit=dev --no-audit --no-fund
 FROM ${NODE_IMAGE} AS runtime
 ARG APP
 ENV NODE_ENV=production \
-    ACCORD_APP=${APP}
+    ACCORD_APP=${APP} \
+    ACCORD_AGREEMENTS_DIR=/app/infra/agreements
 WORKDIR /app
 COPY --from=prod-deps /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist
 COPY package.json ./
 # Reference agreements and the participant register, for apps that load them at start.
 COPY infra/agreements ./infra/agreements
+# Registers the reference participants through hub-api (docker-compose's register-participants).
+COPY scripts/apply-agreements.js ./scripts/apply-agreements.js
 RUN if [ -z "$ACCORD_APP" ] || [ ! -f "dist/apps/$ACCORD_APP/src/main.js" ]; then \
       echo "build with --build-arg APP=<hub-api|sharing-broker|adult-social-care|public-health|revenues-benefits> (got '$ACCORD_APP')" >&2; \
       exit 1; \

@@ -1,6 +1,9 @@
 /**
  * docker-compose.yml cannot be run here (no Docker), so this checks its shape: the 3-node
- * KRaft cluster is consistent, Postgres is healthy-checked, and every app gets its port and
+ * KRaft cluster is consistent and secured as infra/kafka/kafka.sh secures the development
+ * broker (TLS with client certificates on every listener, the StandardAuthorizer denying
+ * what no ACL allows), the PKI volume gives each key only to the service that uses it, the
+ * one-shot steps run in order, Postgres is healthy-checked, and every app gets its port and
  * every setting it requires.
  */
 import { readFileSync } from 'node:fs';
@@ -17,6 +20,9 @@ interface Service {
   healthcheck?: { test?: string | string[] };
   volumes?: (string | { target: string })[];
   command?: string | string[];
+  user?: string;
+  restart?: string;
+  group_add?: (string | number)[];
 }
 interface Compose {
   services: Record<string, Service>;
@@ -47,6 +53,40 @@ function containerPorts(service: Service): number[] {
 function dependsOn(service: Service): string[] {
   const deps = service.depends_on ?? [];
   return Array.isArray(deps) ? deps : Object.keys(deps);
+}
+
+/** The condition a service waits for on a dependency (undefined when it does not depend on it). */
+function conditionOn(service: Service, dependency: string): string | undefined {
+  const deps = service.depends_on;
+  return deps && !Array.isArray(deps) ? deps[dependency]?.condition : undefined;
+}
+
+/** Short-syntax volume mounts as { source, target, mode }. */
+function mounts(service: Service): { source: string; target: string; mode: string }[] {
+  return (service.volumes ?? [])
+    .filter((volume): volume is string => typeof volume === 'string')
+    .map((volume) => {
+      const [source, target, mode = 'rw'] = volume.split(':');
+      return { source: source!, target: target!, mode };
+    });
+}
+
+function commandOf(service: Service): string {
+  const command = service.command ?? '';
+  return Array.isArray(command) ? command.join(' ') : command;
+}
+
+/** What a value becomes once compose has interpolated it: `$$` is compose's escape for `$`. */
+function unescaped(value: string): string {
+  return value.replace(/\$\$/g, '$');
+}
+
+/** A property as infra/kafka/kafka.sh writes it into the development broker's server.properties. */
+function devBrokerProperty(name: string): string {
+  const script = readFileSync(resolve(ROOT, 'infra/kafka/kafka.sh'), 'utf8');
+  const value = new RegExp(`^${name.replace(/\./g, '\\.')}=(.*)$`, 'm').exec(script)?.[1];
+  expect(value).toBeDefined();
+  return value!.replace(/\\\$/g, '$'); // the heredoc escapes $ as \$
 }
 
 const KAFKA_NODES = ['kafka-1', 'kafka-2', 'kafka-3'];
@@ -127,13 +167,206 @@ describe('docker-compose.yml', () => {
         expect(env.KAFKA_ADVERTISED_LISTENERS).toMatch(/EXTERNAL:\/\/localhost:/);
         expect(env.KAFKA_INTER_BROKER_LISTENER_NAME).toBe('INTERNAL');
         for (const listener of ['INTERNAL', 'EXTERNAL', 'CONTROLLER']) {
-          expect(env.KAFKA_LISTENER_SECURITY_PROTOCOL_MAP).toContain(`${listener}:PLAINTEXT`);
+          expect(env.KAFKA_LISTENER_SECURITY_PROTOCOL_MAP).toContain(`${listener}:SSL`);
         }
         expect(containerPorts(service)).toContain(9092);
         expect(service.healthcheck?.test).toBeDefined();
         expect(JSON.stringify(service.volumes ?? [])).toContain(env.KAFKA_LOG_DIRS);
       }
     });
+  });
+
+  describe('Kafka security: as infra/kafka/kafka.sh secures the development broker', () => {
+    const kafka = KAFKA_NODES.map((name) => ({ name, service: services[name], env: environmentOf(services[name] ?? {}) }));
+    const listenerNames = (listeners: string) => listeners.split(',').map((listener) => listener.trim().split('://')[0]!);
+
+    it('speaks TLS on every listener of every node (client, inter-broker, controller) and mentions no PLAINTEXT anywhere', () => {
+      for (const { env } of kafka) {
+        const protocols = Object.fromEntries(env.KAFKA_LISTENER_SECURITY_PROTOCOL_MAP.split(',').map((entry) => entry.trim().split(':') as [string, string]));
+        expect(Object.values(protocols).every((protocol) => protocol === 'SSL')).toBe(true);
+        const names = [...listenerNames(env.KAFKA_LISTENERS), ...listenerNames(env.KAFKA_ADVERTISED_LISTENERS), env.KAFKA_INTER_BROKER_LISTENER_NAME, env.KAFKA_CONTROLLER_LISTENER_NAMES];
+        for (const name of names) expect({ listener: name, protocol: protocols[name] }).toEqual({ listener: name, protocol: 'SSL' });
+        for (const [key, value] of Object.entries(env)) expect({ key, plaintext: /PLAINTEXT/i.test(value) }).toEqual({ key, plaintext: false });
+        // A per-listener override could weaken one listener: there is none.
+        expect(Object.keys(env).filter((key) => key.startsWith('KAFKA_LISTENER_NAME_'))).toEqual([]);
+        // The image's start script reads an advertised "…SSL://" listener as a cue to demand JKS files in /etc/kafka/secrets.
+        expect(env.KAFKA_ADVERTISED_LISTENERS).not.toContain('SSL://');
+      }
+      expect(readFileSync(resolve(ROOT, 'docker-compose.yml'), 'utf8')).not.toMatch(/PLAINTEXT/);
+    });
+
+    it('requires a client certificate signed by the stack CA, with PEM stores from the pki volume', () => {
+      for (const { env } of kafka) {
+        expect(env.KAFKA_SSL_CLIENT_AUTH).toBe('required');
+        expect(env.KAFKA_SSL_CLIENT_AUTH).toBe(devBrokerProperty('ssl.client.auth'));
+        expect(env.KAFKA_SSL_KEYSTORE_TYPE).toBe('PEM');
+        expect(env.KAFKA_SSL_KEYSTORE_LOCATION).toBe('/pki/kafka-broker.keystore.pem');
+        expect(env.KAFKA_SSL_TRUSTSTORE_TYPE).toBe('PEM');
+        expect(env.KAFKA_SSL_TRUSTSTORE_LOCATION).toBe('/pki/ca.crt');
+        expect(env.KAFKA_SSL_ENDPOINT_IDENTIFICATION_ALGORITHM).toBe(devBrokerProperty('ssl.endpoint.identification.algorithm'));
+        expect(env.KAFKA_SSL_ENABLED_PROTOCOLS).toBe(devBrokerProperty('ssl.enabled.protocols'));
+      }
+    });
+
+    it("maps certificate subjects to principals with kafka.sh's rule (compose's $$ escape keeping the $ signs)", () => {
+      for (const { env } of kafka) {
+        expect(unescaped(env.KAFKA_SSL_PRINCIPAL_MAPPING_RULES)).toBe('RULE:^CN=([a-z0-9.-]+)$/$1/,DEFAULT');
+        expect(unescaped(env.KAFKA_SSL_PRINCIPAL_MAPPING_RULES)).toBe(devBrokerProperty('ssl.principal.mapping.rules'));
+      }
+    });
+
+    it('denies what no ACL allows; the super users are exactly the node identity and the operator', () => {
+      const superUsers = (value: string) => value.split(';').map((user) => user.trim()).sort();
+      for (const { env } of kafka) {
+        expect(env.KAFKA_AUTHORIZER_CLASS_NAME).toBe('org.apache.kafka.metadata.authorizer.StandardAuthorizer');
+        expect(env.KAFKA_AUTHORIZER_CLASS_NAME).toBe(devBrokerProperty('authorizer.class.name'));
+        expect(env.KAFKA_ALLOW_EVERYONE_IF_NO_ACL_FOUND).toBe('false');
+        expect(superUsers(env.KAFKA_SUPER_USERS)).toEqual(['User:accord-operator', 'User:kafka-broker']);
+        expect(superUsers(env.KAFKA_SUPER_USERS)).toEqual(superUsers(devBrokerProperty('super.users')));
+      }
+    });
+
+    it('starts each node after kafka-pki, with the pki volume read-only', () => {
+      for (const { service } of kafka) {
+        expect(conditionOn(service, 'kafka-pki')).toBe('service_completed_successfully');
+        expect(mounts(service)).toContainEqual({ source: 'pki', target: '/pki', mode: 'ro' });
+      }
+    });
+
+    it('health-checks each node over TLS with its own identity', () => {
+      for (const { service } of kafka) {
+        const test = JSON.stringify(service.healthcheck?.test);
+        expect(test).toContain('security.protocol=SSL');
+        expect(test).toContain('ssl.keystore.location=/pki/kafka-broker.keystore.pem');
+        expect(test).toContain('ssl.truststore.location=/pki/ca.crt');
+        expect(test).toContain('--command-config');
+      }
+    });
+  });
+
+  describe('PKI: the init step, and who can read which key', () => {
+    const pkiInit = services['kafka-pki']!;
+    const script = commandOf(pkiInit);
+    /** gid → the files kafka-pki makes readable to that group (its `grant <gid> <files…>` lines). */
+    const grants = new Map(
+      [...script.matchAll(/^\s*grant (\d+) (.+)$/gm)].map((match) => [match[1]!, match[2]!.trim().split(/\s+/)] as const),
+    );
+    const readableBy = (service: Service) => (service.group_add ?? []).map(String).flatMap((gid) => grants.get(gid) ?? []).sort();
+    const keyFiles = (identity: string) => [`/pki/${identity}.key`];
+    /** The private keys each service must read, and no others. */
+    const NEEDS: Record<string, string[]> = {
+      'kafka-1': [...keyFiles('kafka-broker'), '/pki/kafka-broker.keystore.pem'],
+      'kafka-2': [...keyFiles('kafka-broker'), '/pki/kafka-broker.keystore.pem'],
+      'kafka-3': [...keyFiles('kafka-broker'), '/pki/kafka-broker.keystore.pem'],
+      'kafka-acls': keyFiles('accord-operator'),
+      'hub-api': ['/pki/ca.key', ...keyFiles('accord-hub-api')],
+      'sharing-broker': keyFiles('accord-sharing-broker'),
+      'adult-social-care': keyFiles(environmentOf(services['adult-social-care']!).ASC_PARTICIPANT),
+      'public-health': keyFiles(environmentOf(services['public-health']!).PH_PARTICIPANT),
+      'revenues-benefits': environmentOf(services['revenues-benefits']!).RB_PARTICIPANTS.split(',').flatMap(keyFiles),
+    };
+
+    it('kafka-pki makes the CA and every identity (nodes named kafka-1..3) into the writable pki volume, once per start', () => {
+      expect(pkiInit).toBeDefined();
+      expect(typeof pkiInit.build === 'object' ? pkiInit.build.args?.APP : undefined).toBe('hub-api');
+      expect(script).toContain('node dist/apps/hub-api/src/cli/kafka-security.js pki /pki --server-dns kafka-1,kafka-2,kafka-3');
+      expect(mounts(pkiInit)).toContainEqual({ source: 'pki', target: '/pki', mode: 'rw' });
+      expect(pkiInit.restart).toBe('no');
+      expect(Object.keys(compose.volumes ?? {})).toContain('pki');
+    });
+
+    it('owns every file as root, certificates world-readable, keys readable by root and one group at most', () => {
+      expect(script).toMatch(/^\s*chown -R 0:0 \/pki$/m);
+      expect(script).toMatch(/^\s*chmod 0444 \/pki\/\*\.crt$/m);
+      expect(script).toMatch(/^\s*chmod 0400 \/pki\/\*\.key \/pki\/\*\.keystore\.pem$/m);
+      expect(unescaped(script)).toMatch(/grant\(\) \{ group=\$1; shift; chgrp "\$group" "\$@"; chmod 0440 "\$@"; \}/);
+      const granted = [...grants.values()].flat();
+      expect(new Set(granted).size).toBe(granted.length);
+      for (const file of granted) expect(file).toMatch(/^\/pki\/[a-z0-9.-]+\.(key|keystore\.pem)$/);
+    });
+
+    it('only kafka-pki runs as root or mounts the pki volume writable', () => {
+      for (const [name, service] of Object.entries(services)) {
+        if (name === 'kafka-pki') continue;
+        expect({ name, user: service.user ?? 'image default' }).not.toEqual({ name, user: expect.stringMatching(/^(0|root)(:|$)/) });
+        for (const mount of mounts(service).filter((m) => m.source === 'pki')) expect({ name, mode: mount.mode }).toEqual({ name, mode: 'ro' });
+      }
+      expect(pkiInit.user).toBe('0:0');
+    });
+
+    it.each(Object.keys(NEEDS))('%s can read exactly the private keys of its own identity', (name) => {
+      const service = services[name]!;
+      expect(mounts(service)).toContainEqual({ source: 'pki', target: '/pki', mode: 'ro' });
+      expect(readableBy(service)).toEqual([...NEEDS[name]!].sort());
+    });
+
+    it('no other service joins a key group, and only hub-api can read the CA key or is told where it is', () => {
+      for (const [name, service] of Object.entries(services)) {
+        if (!(name in NEEDS)) expect({ name, readable: readableBy(service) }).toEqual({ name, readable: [] });
+        if (name === 'hub-api') continue;
+        expect(readableBy(service)).not.toContain('/pki/ca.key');
+        const env = environmentOf(service);
+        expect({ name, cert: env.ACCORD_CA_CERT_FILE, key: env.ACCORD_CA_KEY_FILE }).toEqual({ name, cert: undefined, key: undefined });
+      }
+      const hub = environmentOf(services['hub-api']!);
+      expect(hub.ACCORD_CA_CERT_FILE).toBe('/pki/ca.crt');
+      expect(hub.ACCORD_CA_KEY_FILE).toBe('/pki/ca.key');
+    });
+  });
+
+  describe('start order: PKI, Kafka, component ACLs, hub-api, participants, the rest', () => {
+    const acls = services['kafka-acls']!;
+    const register = services['register-participants']!;
+
+    it('kafka-acls creates the hub components’ ACLs as the operator once every node is healthy', () => {
+      expect(acls).toBeDefined();
+      expect(typeof acls.build === 'object' ? acls.build.args?.APP : undefined).toBe('hub-api');
+      expect(commandOf(acls)).toContain('node dist/apps/hub-api/src/cli/kafka-security.js acls kafka-1:19092,kafka-2:19092,kafka-3:19092 /pki');
+      for (const node of KAFKA_NODES) expect(conditionOn(acls, node)).toBe('service_healthy');
+      expect(acls.restart).toBe('no');
+    });
+
+    it('register-participants registers the reference participants through hub-api once it is healthy', () => {
+      expect(register).toBeDefined();
+      expect(typeof register.build === 'object' ? register.build.args?.APP : undefined).toBe('hub-api');
+      expect(register.command).toEqual(['node', 'scripts/apply-agreements.js', '--participants']);
+      expect(conditionOn(register, 'hub-api')).toBe('service_healthy');
+      const env = environmentOf(register);
+      expect(env.ACCORD_HUB_URL).toBe('http://hub-api:3000');
+      expect(env.ACCORD_ADMIN_TOKEN).toMatch(/^\$\{ACCORD_ADMIN_TOKEN:\?.+\}$/);
+      expect(register.restart).toBe('no');
+    });
+
+    it.each(Object.keys(APPS))('%s reads its Kafka identity from the read-only pki volume and starts in order', (name) => {
+      const service = services[name]!;
+      expect(environmentOf(service).KAFKA_TLS_DIR).toBe('/pki');
+      expect(mounts(service)).toContainEqual({ source: 'pki', target: '/pki', mode: 'ro' });
+      expect(conditionOn(service, 'kafka-acls')).toBe('service_completed_successfully');
+      if (name === 'hub-api') expect(conditionOn(service, 'register-participants')).toBeUndefined();
+      else expect(conditionOn(service, 'register-participants')).toBe('service_completed_successfully');
+    });
+
+    it('builds the registration script and the agreements directory into the image', () => {
+      const dockerfile = readFileSync(resolve(ROOT, 'Dockerfile'), 'utf8');
+      expect(dockerfile).toMatch(/^COPY scripts\/apply-agreements\.js \.\/scripts\/apply-agreements\.js$/m);
+      expect(dockerfile).toMatch(/ACCORD_AGREEMENTS_DIR=\/app\/infra\/agreements/);
+      expect(dockerfile).toMatch(/^COPY infra\/agreements \.\/infra\/agreements$/m);
+      expect(readFileSync(resolve(ROOT, '.dockerignore'), 'utf8')).not.toMatch(/^scripts/m);
+    });
+  });
+
+  it('uses $ only for compose interpolation or its $$ escape, in every value', () => {
+    const values: string[] = [];
+    const walk = (node: unknown): void => {
+      if (typeof node === 'string') values.push(node);
+      else if (Array.isArray(node)) node.forEach(walk);
+      else if (node && typeof node === 'object') Object.values(node).forEach(walk);
+    };
+    walk(compose);
+    for (const value of values) {
+      const stray = value.replace(/\$\$/g, '').replace(/\$\{[A-Za-z_][A-Za-z0-9_]*(:?[-?][^}]*)?\}/g, '');
+      expect({ value, stray: stray.includes('$') }).toEqual({ value, stray: false });
+    }
   });
 
   describe('Postgres', () => {
