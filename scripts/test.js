@@ -16,7 +16,7 @@ async function main() {
     const typecheck = spawnSync('npx', ['tsc', '-p', 'tsconfig.json', '--noEmit'], { cwd: stack.ROOT, stdio: 'inherit' });
     if (typecheck.status !== 0) return 1;
     stack.step('Running jest (unit, integration, e2e)…');
-    const jest = spawnSync('npx', ['jest', '--maxWorkers=2', ...process.argv.slice(2)], { cwd: stack.ROOT, stdio: 'inherit' });
+    const jest = spawnSync('npx', ['jest', '--maxWorkers=2', '--forceExit', ...process.argv.slice(2)], { cwd: stack.ROOT, stdio: 'inherit' });
     status = jest.status ?? 1;
   } finally {
     if (startedKafka) {

@@ -3,7 +3,8 @@
  * KRaft cluster is consistent and secured as infra/kafka/kafka.sh secures the development
  * broker (TLS with client certificates on every listener, the StandardAuthorizer denying
  * what no ACL allows), the PKI volume gives each key only to the service that uses it, the
- * one-shot steps run in order, Postgres is healthy-checked, and every app gets its port and
+ * one-shot steps run in order, Postgres is healthy-checked and reachable only inside the
+ * compose network, every secret is required (no default), and every app gets its port and
  * every setting it requires.
  */
 import { readFileSync } from 'node:fs';
@@ -89,7 +90,22 @@ function devBrokerProperty(name: string): string {
   return value!.replace(/\\\$/g, '$'); // the heredoc escapes $ as \$
 }
 
+/** Every string in the parsed file (comments are gone; anchors are merged in). */
+function stringValues(): string[] {
+  const values: string[] = [];
+  const walk = (node: unknown): void => {
+    if (typeof node === 'string') values.push(node);
+    else if (Array.isArray(node)) node.forEach(walk);
+    else if (node && typeof node === 'object') Object.values(node).forEach(walk);
+  };
+  walk(compose);
+  return values;
+}
+
 const KAFKA_NODES = ['kafka-1', 'kafka-2', 'kafka-3'];
+
+/** What the stack must not start without; none may have a default in the compose file. */
+const SECRETS = ['ACCORD_ADMIN_TOKEN', 'ACCORD_SUBJECT_KEY_SECRET', 'ACCORD_PSEUDONYMISATION_SECRET', 'AUDIT_SIGNING_KEY', 'POSTGRES_PASSWORD'];
 
 const SHARED_APP_ENV = ['KAFKA_BROKERS', 'DATABASE_URL', 'LOG_LEVEL', 'ACCORD_SUBJECT_KEY_SECRET'];
 const APPS: Record<string, { port: number; portVar: string; env: Record<string, string | RegExp> }> = {
@@ -356,14 +372,7 @@ describe('docker-compose.yml', () => {
   });
 
   it('uses $ only for compose interpolation or its $$ escape, in every value', () => {
-    const values: string[] = [];
-    const walk = (node: unknown): void => {
-      if (typeof node === 'string') values.push(node);
-      else if (Array.isArray(node)) node.forEach(walk);
-      else if (node && typeof node === 'object') Object.values(node).forEach(walk);
-    };
-    walk(compose);
-    for (const value of values) {
+    for (const value of stringValues()) {
       const stray = value.replace(/\$\$/g, '').replace(/\$\{[A-Za-z_][A-Za-z0-9_]*(:?[-?][^}]*)?\}/g, '');
       expect({ value, stray: stray.includes('$') }).toEqual({ value, stray: false });
     }
@@ -378,8 +387,30 @@ describe('docker-compose.yml', () => {
       expect(JSON.stringify(postgres.healthcheck?.test)).toContain('pg_isready');
       expect(environmentOf(postgres).POSTGRES_DB).toBe('accord');
       expect(JSON.stringify(postgres.volumes ?? [])).toContain('/var/lib/postgresql/data');
-      expect(containerPorts(postgres)).toContain(5432);
     });
+
+    it('publishes no port: only the apps, inside the compose network, reach it', () => {
+      expect(postgres.ports ?? []).toEqual([]);
+      for (const [name, service] of Object.entries(services)) expect({ name, ports: containerPorts(service) }).not.toEqual({ name, ports: expect.arrayContaining([5432]) });
+    });
+
+    it('takes the password that the apps put into DATABASE_URL from the environment, required', () => {
+      expect(environmentOf(postgres).POSTGRES_PASSWORD).toMatch(/^\$\{POSTGRES_PASSWORD:\?.+\}$/);
+      for (const name of Object.keys(APPS)) {
+        expect(environmentOf(services[name]!).DATABASE_URL).toMatch(/^postgres:\/\/postgres:\$\{POSTGRES_PASSWORD:\?[^}]+\}@postgres:5432\/accord$/);
+      }
+    });
+  });
+
+  it('requires every secret wherever it is used (${VAR:?message}): none has a default, and each is used', () => {
+    const uses = stringValues().flatMap((value) => [...value.matchAll(/\$\{([A-Za-z_][A-Za-z0-9_]*)([^}]*)\}/g)]);
+    for (const secret of SECRETS) {
+      const modifiers = uses.filter((use) => use[1] === secret).map((use) => use[2]!);
+      expect({ secret, used: modifiers.length > 0 }).toEqual({ secret, used: true });
+      for (const modifier of modifiers) expect({ secret, modifier }).toEqual({ secret, modifier: expect.stringMatching(/^:\?.+/) });
+    }
+    // A bare $VAR would be a default too (empty).
+    for (const value of stringValues()) for (const secret of SECRETS) expect(value.replace(/\$\$/g, '')).not.toMatch(new RegExp(`\\$${secret}\\b`));
   });
 
   describe('apps', () => {
@@ -399,6 +430,9 @@ describe('docker-compose.yml', () => {
       }
       // Secrets come from .env / the environment, and compose refuses to start without them.
       expect(env.ACCORD_SUBJECT_KEY_SECRET).toMatch(/^\$\{ACCORD_SUBJECT_KEY_SECRET:\?.+\}$/);
+      // Listening on every interface of the container: the default, 127.0.0.1, would leave the published port unanswered.
+      expect(env.HOST).toBe('0.0.0.0');
+      expect(env.NODE_ENV).toBeUndefined(); // the image's production, never relaxed here
       expect(env.DATABASE_URL).toMatch(/^postgres:\/\/postgres:.+@postgres:5432\/accord$/);
       expect(env.LOG_LEVEL).toMatch(/info/);
 
@@ -443,7 +477,7 @@ describe('docker-compose.yml', () => {
     expect(dockerfile).toMatch(/ARG APP/);
     expect(dockerfile).toContain('dist/apps/$ACCORD_APP/src/main.js');
     const example = readFileSync(resolve(ROOT, '.env.example'), 'utf8');
-    for (const secret of ['ACCORD_SUBJECT_KEY_SECRET', 'ACCORD_ADMIN_TOKEN', 'AUDIT_SIGNING_KEY', 'ACCORD_PSEUDONYMISATION_SECRET']) {
+    for (const secret of SECRETS) {
       expect(example).toMatch(new RegExp(`^${secret}=$`, 'm'));
     }
     expect(readFileSync(resolve(ROOT, '.dockerignore'), 'utf8')).toMatch(/^\.env$/m);

@@ -1,5 +1,7 @@
+import { execFileSync } from 'node:child_process';
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client } from 'pg';
 import { chromium, type Browser, type Locator, type Page } from 'playwright-core';
@@ -279,6 +281,25 @@ describe('the ops and audit console in a browser', () => {
       expect(metrics.text).toContain(`# TYPE ${name} `);
     }
     expect((await broker!.request('GET', '/health')).status).toBe(200);
+  });
+
+  it('lists a participant certificate that expires within 30 days', async () => {
+    const directory = mkdtempSync(join(tmpdir(), 'accord-console-csr-'));
+    let csr: string;
+    try {
+      execFileSync('openssl', ['genpkey', '-algorithm', 'EC', '-pkeyopt', 'ec_paramgen_curve:P-256', '-out', join(directory, 'partner.key')], { stdio: 'ignore' });
+      csr = execFileSync('openssl', ['req', '-new', '-key', join(directory, 'partner.key'), '-subj', '/CN=x'], { encoding: 'utf8' });
+    } finally {
+      rmSync(directory, { recursive: true, force: true });
+    }
+    const issued = await hub.request('POST', `/v1/participants/${PROVIDER}/certificates`, { token: ADMIN_TOKEN, body: { csr, days: 10 } });
+    expect(issued.status).toBe(201);
+
+    await openTab('Certificates');
+    const row = page.locator(`#expiring-certificates-table tr[data-serial="${issued.body.serialNumber}"]`);
+    await row.waitFor();
+    expect(await row.textContent()).toContain(PROVIDER);
+    await snapshot('certificates');
   });
 
   it('lists agreements and their versions', async () => {

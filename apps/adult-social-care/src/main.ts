@@ -13,6 +13,7 @@ runMain('adult-social-care', async () => {
     title: 'Accord adult social care service',
     description: 'Care Act records published to the hub, and work items from shared records',
     port: environment.ASC_PORT,
+    environment,
   });
   await connectInbox(app);
 });

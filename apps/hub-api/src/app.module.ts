@@ -26,7 +26,7 @@ export class AppModule {
         }),
         AuthModule,
         TopicsModule,
-        ParticipantsModule,
+        ParticipantsModule.forRoot(environment),
         AgreementsModule,
         ConsentsModule,
         OpsModule,

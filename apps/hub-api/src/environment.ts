@@ -1,7 +1,7 @@
-import { IsNotEmpty, Matches } from 'class-validator';
-import { DEVELOPMENT_DEFAULTS, portSetting } from '@accord/platform';
+import { DEVELOPMENT_DEFAULTS, portSetting, secretSetting } from '@accord/platform';
 import { AuditEnvironment } from './audit/audit.environment';
 import { opsIntegerSetting } from './ops/ops.settings';
+import { optionalBrokerListSetting } from './participants/participants.settings';
 
 export const DEVELOPMENT_ADMIN_TOKEN = DEVELOPMENT_DEFAULTS.adminToken;
 
@@ -10,9 +10,11 @@ export class HubApiEnvironment extends AuditEnvironment {
   @portSetting('HUB_API_PORT')
   HUB_API_PORT: number = 3000;
 
-  /** The first admin token; `npm start` prints the development default. */
-  @IsNotEmpty({ message: 'ACCORD_ADMIN_TOKEN must be set' })
-  @Matches(/^\S{16,}$/, { message: 'ACCORD_ADMIN_TOKEN must be at least 16 characters without spaces' })
+  /**
+   * The first admin token, without spaces: at least 16 characters, 32 in production, where
+   * the development default (which `npm start` prints) is refused.
+   */
+  @secretSetting('ACCORD_ADMIN_TOKEN', { minLength: 16, noWhitespace: true })
   ACCORD_ADMIN_TOKEN: string = DEVELOPMENT_ADMIN_TOKEN;
 
   /** Topic health: the sliding window rates and consumer group statuses are computed over (CONTRACT.md §7). */
@@ -26,6 +28,29 @@ export class HubApiEnvironment extends AuditEnvironment {
   /** How far back the console's throughput and lag chart (and lag in seconds) can look. */
   @opsIntegerSetting('OPS_HISTORY_MINUTES', 1, 240)
   OPS_HISTORY_MINUTES: number = 15;
+
+  /**
+   * The partnership CA's certificate (PEM file): the CA that Kafka trusts and that signs
+   * every participant's client certificate (`POST /v1/participants/{id}/certificates`).
+   * Required in production; elsewhere unset means `<KAFKA_TLS_DIR>/ca.crt`, the development CA.
+   */
+  @secretSetting('ACCORD_CA_CERT_FILE', { kind: 'path', developmentDefault: '<KAFKA_TLS_DIR>/ca.crt' })
+  ACCORD_CA_CERT_FILE: string = '';
+
+  /**
+   * The partnership CA's private key (PKCS#8 PEM file, ECDSA P-256), read once at start.
+   * Whoever holds it can mint any identity Kafka accepts: mount it readable by hub-api only.
+   * Required in production; elsewhere unset means `<KAFKA_TLS_DIR>/ca.key`.
+   */
+  @secretSetting('ACCORD_CA_KEY_FILE', { kind: 'path', developmentDefault: '<KAFKA_TLS_DIR>/ca.key' })
+  ACCORD_CA_KEY_FILE: string = '';
+
+  /**
+   * Kafka bootstrap servers as partner systems reach them (`host:port`, comma-separated),
+   * given out in the connection kit; unset means KAFKA_BROKERS.
+   */
+  @optionalBrokerListSetting('KAFKA_PUBLIC_BROKERS')
+  KAFKA_PUBLIC_BROKERS: string = '';
 
   /** A dead letter redriven this many times is not redriven again. */
   @opsIntegerSetting('OPS_REDRIVE_LIMIT', 1, 100)

@@ -12,6 +12,7 @@ runMain('hub-api', async () => {
     title: 'Accord hub API',
     description: 'Control plane: participants, agreements, consent, audit and topic health',
     port: environment.HUB_API_PORT,
+    environment,
     bearerAuth: true,
   });
 });

@@ -13,6 +13,7 @@ runMain('public-health', async () => {
     title: 'Accord public health service',
     description: 'Public health records published to the hub, and work items from shared records',
     port: environment.PH_PORT,
+    environment,
   });
   await connectInbox(app);
 });

@@ -13,6 +13,7 @@ runMain('revenues-benefits', async () => {
     title: 'Accord revenues and benefits service',
     description: 'Revenues and benefits records published to the hub for one or more councils, and work items from shared records',
     port: environment.RB_PORT,
+    environment,
   });
   await connectInbox(app);
 });

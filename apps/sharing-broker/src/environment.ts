@@ -1,7 +1,7 @@
 import { Type } from 'class-transformer';
-import { IsInt, IsNotEmpty, Matches, Max, Min, ValidateBy } from 'class-validator';
+import { IsInt, Matches, Max, Min, ValidateBy } from 'class-validator';
 import { EVENTS_TOPIC_PATTERN } from '@accord/contracts';
-import { BaseEnvironment, portSetting } from '@accord/platform';
+import { BaseEnvironment, DEVELOPMENT_DEFAULTS, portSetting, secretSetting } from '@accord/platform';
 
 /** An integer setting within bounds (environment values are strings). */
 function integerSetting(name: string, min: number, max: number) {
@@ -37,10 +37,9 @@ export class SharingBrokerEnvironment extends BaseEnvironment {
   @portSetting('BROKER_PORT')
   BROKER_PORT: number = 3010;
 
-  /** Master key for `pseudonymise`; each agreement derives its own key from it. */
-  @IsNotEmpty({ message: 'ACCORD_PSEUDONYMISATION_SECRET must be set' })
-  @Matches(/^.{32,}$/, { message: 'ACCORD_PSEUDONYMISATION_SECRET must be at least 32 characters' })
-  ACCORD_PSEUDONYMISATION_SECRET: string = 'accord-development-pseudonymisation-secret-change-me';
+  /** Master key for `pseudonymise`, at least 32 characters; each agreement derives its own key from it. */
+  @secretSetting('ACCORD_PSEUDONYMISATION_SECRET', { minLength: 32 })
+  ACCORD_PSEUDONYMISATION_SECRET: string = DEVELOPMENT_DEFAULTS.pseudonymisationSecret;
 
   /**
    * Kafka consumer group: every broker instance of one hub uses the same one and they share

@@ -12,5 +12,6 @@ runMain('sharing-broker', async () => {
     title: 'Accord sharing broker',
     description: 'Data plane: health and metrics of the consent-aware broker',
     port: environment.BROKER_PORT,
+    environment,
   });
 });

@@ -1,20 +1,22 @@
 import type { INestApplication, NestApplicationOptions } from '@nestjs/common';
 import { json, type NextFunction, type Request, type Response } from 'express';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import helmet from 'helmet';
 import { Logger } from 'nestjs-pino';
-import { ConfigurationError, loadEnvironment } from './config';
+import { BaseEnvironment, ConfigurationError, loadEnvironment } from './config';
 import { AccordExceptionFilter, bodyParserError, validationPipe } from './errors';
 
 /**
- * Validates the environment before anything starts. A missing or malformed setting stops
- * the process with one clear line (no stack trace), as operators expect.
+ * Validates the environment before anything starts. A missing or malformed setting (in
+ * production also a development default or a short secret) stops the process with one
+ * line naming every such setting, never a value (no stack trace), and exit code 78.
  */
 export function loadEnvironmentOrExit<T extends object>(service: string, environmentClass: new () => T): T {
   try {
     return loadEnvironment(environmentClass);
   } catch (error) {
     if (error instanceof ConfigurationError) {
-      process.stderr.write(`accord ${service}: ${error.message}\n`);
+      process.stderr.write(`accord ${service}: ${error.message.replace(/[\r\n]+/g, ' ')}\n`);
       process.exit(78); // EX_CONFIG
     }
     throw error;
@@ -28,6 +30,45 @@ export interface HttpAppOptions {
   port: number;
   /** Extra swagger set-up, e.g. bearer auth. */
   bearerAuth?: boolean;
+  /**
+   * The app's settings HOST (the address to listen on) and ACCORD_API_DOCS (whether /docs
+   * is served). Without them (tests): 127.0.0.1, docs on.
+   */
+  environment?: Pick<BaseEnvironment, 'HOST' | 'ACCORD_API_DOCS'>;
+}
+
+/**
+ * Every response's Content-Security-Policy: only this origin's scripts, styles, images and
+ * API; nothing inline, no framing, no plug-ins. The hub console runs under it as it is.
+ */
+const CONTENT_SECURITY_POLICY: Record<string, string[]> = {
+  'default-src': ["'none'"],
+  'script-src': ["'self'"],
+  'style-src': ["'self'"],
+  'img-src': ["'self'", 'data:'],
+  'connect-src': ["'self'"],
+  'form-action': ["'self'"],
+  'base-uri': ["'none'"],
+  'frame-ancestors': ["'none'"],
+};
+
+/** Swagger UI's page carries inline <style> blocks and style attributes: /docs alone allows inline styles (never scripts). */
+const DOCS_CONTENT_SECURITY_POLICY = { ...CONTENT_SECURITY_POLICY, 'style-src': ["'self'", "'unsafe-inline'"] };
+
+/** Security headers (helmet): the strict policy everywhere, Swagger UI's under /docs. */
+function securityHeaders() {
+  const headers = (directives: Record<string, string[]>) =>
+    helmet({ contentSecurityPolicy: { useDefaults: false, directives }, frameguard: { action: 'deny' } });
+  const strict = headers(CONTENT_SECURITY_POLICY);
+  const docs = headers(DOCS_CONTENT_SECURITY_POLICY);
+  return (request: Request, response: Response, next: NextFunction) =>
+    (request.path === '/docs' || request.path.startsWith('/docs/') ? docs : strict)(request, response, next);
+}
+
+/** The URL this process reaches the app at: a wildcard address is reached on loopback. */
+function localUrl(host: string, port: number): string {
+  if (host === '0.0.0.0' || host === '::') return `http://127.0.0.1:${port}`;
+  return `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
 }
 
 /**
@@ -44,22 +85,30 @@ function bodyParserErrors(error: unknown, _request: Request, _response: Response
   next(bodyParserError(error, `The request body is larger than ${MAX_JSON_BODY}`) ?? error);
 }
 
-/** Logger, validation, error mapping, OpenAPI at /docs, graceful shutdown, then listen. */
+/**
+ * Logger, security headers, validation, error mapping, OpenAPI at /docs (unless
+ * ACCORD_API_DOCS is off), graceful shutdown, then listen on HOST.
+ */
 export async function startHttpApp(app: INestApplication, options: HttpAppOptions): Promise<string> {
+  const { HOST: host, ACCORD_API_DOCS: apiDocs } = options.environment ?? new BaseEnvironment();
   app.useLogger(app.get(Logger));
+  app.use(securityHeaders());
   app.use(json({ limit: MAX_JSON_BODY }), bodyParserErrors);
   app.useGlobalPipes(validationPipe());
   app.useGlobalFilters(new AccordExceptionFilter());
   app.enableShutdownHooks();
-  const document = new DocumentBuilder().setTitle(options.title).setDescription(options.description).setVersion('1');
-  if (options.bearerAuth) document.addBearerAuth();
-  SwaggerModule.setup('docs', app, () => SwaggerModule.createDocument(app, document.build()), {
-    jsonDocumentUrl: 'docs/openapi.json',
-  });
-  await app.listen(options.port, '0.0.0.0');
+  if (apiDocs === 'on') {
+    const document = new DocumentBuilder().setTitle(options.title).setDescription(options.description).setVersion('1');
+    if (options.bearerAuth) document.addBearerAuth();
+    SwaggerModule.setup('docs', app, () => SwaggerModule.createDocument(app, document.build()), {
+      jsonDocumentUrl: 'docs/openapi.json',
+    });
+  }
+  await app.listen(options.port, host);
   const address = app.getHttpServer().address() as { port: number };
-  app.get(Logger).log({ port: address.port }, `${options.service} listening`);
-  return `http://127.0.0.1:${address.port}`;
+  // nestjs-pino reads a trailing string argument as the context, so the message carries the port itself.
+  app.get(Logger).log(`${options.service} listening on port ${address.port} of ${host}`);
+  return localUrl(host, address.port);
 }
 
 /** Runs `main`, turning an unexpected start-up failure into one line and exit code 1. */

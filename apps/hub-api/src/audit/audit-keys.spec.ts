@@ -24,7 +24,13 @@ describe('audit keys', () => {
       expect((error as Error).message).toContain('AUDIT_SIGNING_KEY must be an Ed25519 private key');
       expect((error as Error).message).not.toContain('SECRETVALUE');
     }
-    const production = loadEnvironment(HubApiEnvironment, { NODE_ENV: 'production', AUDIT_SIGNING_KEY: generateDevelopmentKeyPair().privateKeyPem });
+    const production = loadEnvironment(HubApiEnvironment, {
+      NODE_ENV: 'production',
+      ACCORD_ADMIN_TOKEN: 'production-admin-token-0123456789abcdef', ACCORD_SUBJECT_KEY_SECRET: 'production-subject-key-secret-0123456789', KAFKA_TLS_DIR: '/run/secrets/kafka', 
+      AUDIT_SIGNING_KEY: generateDevelopmentKeyPair().privateKeyPem,
+      ACCORD_CA_CERT_FILE: '/run/secrets/accord-ca.crt',
+      ACCORD_CA_KEY_FILE: '/run/secrets/accord-ca.key',
+    });
     expect(production.AUDIT_CHECKPOINT_INTERVAL_SECONDS).toBe(300);
     expect(() => loadEnvironment(HubApiEnvironment, { AUDIT_RETENTION_DAYS: '-1', AUDIT_TRUSTED_PUBLIC_KEYS: 'nope' })).toThrow(
       /AUDIT_RETENTION_DAYS.*AUDIT_TRUSTED_PUBLIC_KEYS|AUDIT_TRUSTED_PUBLIC_KEYS.*AUDIT_RETENTION_DAYS/,

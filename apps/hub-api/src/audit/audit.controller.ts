@@ -2,7 +2,9 @@ import { Controller, Get, HttpCode, Logger, Param, ParseUUIDPipe, Post, Query, R
 import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
 import { InvalidRequest } from '@accord/platform';
-import { RequireRoles } from '../auth/roles';
+import { CurrentCaller } from '../auth/caller.decorator';
+import { RequireRoles, type Caller } from '../auth/roles';
+import { auditScopeOf } from './audit-scope';
 import { AuditSealer } from './audit-sealer.service';
 import { AuditService, type ExportFormat } from './audit.service';
 import { DecisionPageQuery, SubjectReportQuery } from './dto/decision-query.dto';
@@ -31,14 +33,20 @@ export class AuditController {
     summary: 'Search the sharing decisions',
     description:
       'Filters combine with AND; nhsNumber and niNumber are hashed server-side. JSON answers one page ({items, nextCursor}); ' +
-      'with Accept: text/csv or application/x-ndjson every match is streamed.',
+      'with Accept: text/csv or application/x-ndjson every match is streamed. ' +
+      'A token bound to a participant sees only the decisions where that participant is the source or the recipient.',
   })
   @ApiProduces('application/json', 'text/csv', 'application/x-ndjson')
   @ApiOkResponse({ type: DecisionPage })
-  async decisions(@Query() query: DecisionPageQuery, @Req() request: Request): Promise<DecisionPage | StreamableFile> {
+  async decisions(
+    @Query() query: DecisionPageQuery,
+    @Req() request: Request,
+    @CurrentCaller() caller: Caller,
+  ): Promise<DecisionPage | StreamableFile> {
+    const scope = auditScopeOf(caller);
     const format = MEDIA[request.accepts(Object.keys(MEDIA)) || 'application/json'];
-    if (format === 'json') return this.audit.page(query);
-    const stream = await this.audit.export(query, format);
+    if (format === 'json') return this.audit.page(query, scope);
+    const stream = await this.audit.export(query, format, scope);
     const file = new StreamableFile(stream, {
       type: format === 'csv' ? 'text/csv; charset=utf-8' : 'application/x-ndjson; charset=utf-8',
       disposition: `attachment; filename="accord-decisions.${format}"`,
@@ -55,6 +63,10 @@ export class AuditController {
   }
 
   @Get('decisions/:decisionId')
+  @ApiOperation({
+    summary: 'One decision',
+    description: 'A decision outside the scope of a token bound to a participant answers 404, exactly as an unknown id does.',
+  })
   @ApiOkResponse({ type: DecisionView })
   decision(
     @Param(
@@ -62,18 +74,21 @@ export class AuditController {
       new ParseUUIDPipe({ exceptionFactory: () => new InvalidRequest([{ path: 'decisionId', problem: 'must be a UUID' }]) }),
     )
     decisionId: string,
+    @CurrentCaller() caller: Caller,
   ): Promise<DecisionView> {
-    return this.audit.one(decisionId);
+    return this.audit.one(decisionId, auditScopeOf(caller));
   }
 
   @Get('subject-report')
   @ApiOperation({
     summary: 'Subject access report',
-    description: 'Every decision about one person (by NHS number, NI number or both), explained in plain English.',
+    description:
+      'Every decision about one person (by NHS number, NI number or both), explained in plain English. For a token bound ' +
+      'to a participant, only the decisions where it is the source or the recipient; the report says so (scope, summary.text).',
   })
   @ApiOkResponse({ type: SubjectReport })
-  subjectReport(@Query() query: SubjectReportQuery): Promise<SubjectReport> {
-    return this.audit.subjectReport(query);
+  subjectReport(@Query() query: SubjectReportQuery, @CurrentCaller() caller: Caller): Promise<SubjectReport> {
+    return this.audit.subjectReport(query, auditScopeOf(caller));
   }
 
   @Get('verify')
@@ -86,6 +101,10 @@ export class AuditController {
   })
   @ApiProduces('application/json', 'application/x-ndjson')
   @ApiOkResponse({ type: VerificationView })
+  // Unscoped for every auditor: it recomputes the whole chain (a scoped subset cannot be
+  // verified: each row links to the one before it, whoever it concerns) and answers counts,
+  // seqs and hashes, never a row's content. A scoped auditor already sees seqs and the
+  // prevHash of out-of-scope rows on its own decisions, so the row count adds nothing.
   async verify(@Req() request: Request, @Res({ passthrough: true }) response: Response): Promise<VerificationView | StreamableFile> {
     // The response closes unfinished when the client leaves: nobody is waiting for the rest.
     const stop = new AbortController();

@@ -1,20 +1,31 @@
 import { Type } from 'class-transformer';
 import { IsInt, IsString, Max, Min } from 'class-validator';
-import { BaseEnvironment } from '@accord/platform';
-import { IsAuditPublicKeyList, IsAuditSigningKey } from './audit-keys';
+import { loadSigningKey } from '@accord/audit-chain';
+import { BaseEnvironment, secretSetting } from '@accord/platform';
+import { IsAuditPublicKeyList } from './audit-keys';
+
+function isSigningKey(value: string): boolean {
+  try {
+    loadSigningKey(value);
+    return true;
+  } catch {
+    return false;
+  }
+}
 
 /** The audit log's settings; hub-api's environment extends this. */
 export class AuditEnvironment extends BaseEnvironment {
-  /** `production` makes AUDIT_SIGNING_KEY mandatory (the Docker image sets it). */
-  @IsString()
-  NODE_ENV: string = 'development';
-
   /**
    * Ed25519 private key (PKCS#8 PEM, `\n` escapes allowed, or base64 of PEM or DER) that
-   * signs audit checkpoints and retention purges. Required in production; in development
-   * an unset key means the key kept in AUDIT_DEVELOPMENT_KEY_FILE.
+   * signs audit checkpoints and retention purges. Required when NODE_ENV is production
+   * (BaseEnvironment); elsewhere an unset key means the key kept in AUDIT_DEVELOPMENT_KEY_FILE.
    */
-  @IsAuditSigningKey()
+  @secretSetting('AUDIT_SIGNING_KEY', {
+    kind: 'key',
+    format: { test: isSigningKey, description: 'an Ed25519 private key: PKCS#8 PEM (\\n escapes allowed), or base64 of that PEM or of its DER' },
+    developmentDefault: 'the key kept in AUDIT_DEVELOPMENT_KEY_FILE',
+    hint: 'generate one with: openssl genpkey -algorithm ed25519',
+  })
   AUDIT_SIGNING_KEY: string = '';
 
   /** Where the development signing key is kept when AUDIT_SIGNING_KEY is unset (created on first start). */

@@ -11,12 +11,13 @@ import { decisionFromJson, findDecisions, findDecisionTexts, linkedSubjectKeys, 
 import { InvalidRequest } from '@accord/platform';
 import { AUDIT_KEYS } from './audit.tokens';
 import type { AuditKeys } from './audit-keys';
+import type { AuditScope } from './audit-scope';
 import { DecisionNotFound } from './audit.errors';
 import { verifyAuditLog, type AuditVerificationReport } from './audit-verification';
 import type { DecisionFilterQuery, DecisionPageQuery, SubjectReportQuery } from './dto/decision-query.dto';
 import type { DecisionPage, DecisionView, PublicKeyView, SubjectReport, SubjectReportEntry } from './dto/decision.view';
 import { CSV_HEADER, csvLine } from './csv';
-import { dateInWords, explainDecision, lawfulBasisInWords, REASON_EXPLANATIONS, type AgreementVersionSummary } from './plain-english';
+import { dateInWords, explainDecision, lawfulBasisInWords, REASON_EXPLANATIONS, scopeInWords, type AgreementVersionSummary } from './plain-english';
 
 export type ExportFormat = 'csv' | 'ndjson';
 
@@ -27,6 +28,12 @@ const EXPORT_CHUNK = 1000;
 const DAY_MS = 86_400_000;
 const VERIFY_PROGRESS_INTERVAL_MS = 1000;
 
+/**
+ * The auditor's reads of the sharing log. Every read of decisions takes the caller's
+ * AuditScope and hands it to the store with the other filters, so the database returns
+ * only rows in scope: keyset pages, exports and summaries are computed over exactly those
+ * rows, never filtered afterwards (which would break page sizes and cursors).
+ */
 @Injectable()
 export class AuditService {
   private readonly secret: string;
@@ -39,9 +46,9 @@ export class AuditService {
     this.secret = config.getOrThrow<string>('ACCORD_SUBJECT_KEY_SECRET');
   }
 
-  /** One keyset page of matching decisions, oldest first. */
-  async page(query: DecisionPageQuery): Promise<DecisionPage> {
-    const filter = await this.filterFrom(query);
+  /** One keyset page of matching decisions in the caller's scope, oldest first. */
+  async page(query: DecisionPageQuery, scope: AuditScope): Promise<DecisionPage> {
+    const filter = await this.filterFrom(query, scope);
     const limit = query.limit ?? DEFAULT_PAGE;
     const rows = await findDecisions(this.dataSource.manager, filter, decodeCursor(query.cursor), limit + 1);
     const items = rows.slice(0, limit);
@@ -55,8 +62,8 @@ export class AuditService {
    * stops when the client goes away. The first page is read before anything is sent, so
    * a failure to start is an ordinary error response.
    */
-  async export(query: DecisionPageQuery, format: ExportFormat): Promise<Readable> {
-    const filter = await this.filterFrom(query);
+  async export(query: DecisionPageQuery, format: ExportFormat, scope: AuditScope): Promise<Readable> {
+    const filter = await this.filterFrom(query, scope);
     const manager = this.dataSource.manager;
     const first = await findDecisionTexts(manager, filter, decodeCursor(query.cursor), EXPORT_CHUNK);
     const line = format === 'csv' ? csvLine : (decision: ChainedDecision) => JSON.stringify(toView(decision)) + '\n';
@@ -86,14 +93,19 @@ export class AuditService {
     return Readable.from(chunks(), { objectMode: false, highWaterMark: 64 * 1024 });
   }
 
-  async one(decisionId: string): Promise<DecisionView> {
-    const row = await readDecision(this.dataSource.manager, decisionId);
+  /** Out of scope and unknown are one answer, so a scoped auditor cannot probe which ids exist. */
+  async one(decisionId: string, scope: AuditScope): Promise<DecisionView> {
+    const row = await readDecision(this.dataSource.manager, decisionId, scope.participant);
     if (!row) throw new DecisionNotFound();
     return toView(row);
   }
 
-  /** Who received what about one person, when, under which agreement and why — in words. */
-  async subjectReport(query: SubjectReportQuery): Promise<SubjectReport> {
+  /**
+   * Who received what about one person, when, under which agreement and why — in words.
+   * Limited to the caller's scope, and then says so (`scope`, and the last sentence of the
+   * summary text).
+   */
+  async subjectReport(query: SubjectReportQuery, scope: AuditScope): Promise<SubjectReport> {
     if (!query.nhsNumber && !query.niNumber) {
       throw new InvalidRequest([
         { path: 'nhsNumber', problem: 'give nhsNumber or niNumber (or both, for the same person)' },
@@ -101,7 +113,7 @@ export class AuditService {
       ]);
     }
     const own = subjectKeys({ nhsNumber: query.nhsNumber, niNumber: query.niNumber }, this.secret);
-    const filter = await this.filterFrom(query);
+    const filter = await this.filterFrom(query, scope);
     const limit = query.limit ?? DEFAULT_REPORT_PAGE;
     const manager = this.dataSource.manager;
     const [rows, summary] = await Promise.all([
@@ -109,7 +121,10 @@ export class AuditService {
       summariseDecisions(manager, filter),
     ]);
     const items = rows.slice(0, limit);
-    const [agreements, participants] = await Promise.all([this.agreementVersionsOf(items), this.participantNames(items, summary.receivedBy)]);
+    const [agreements, participants] = await Promise.all([
+      this.agreementVersionsOf(items),
+      this.participantNames(items, scope.participant === null ? summary.receivedBy : [...summary.receivedBy, scope.participant]),
+    ]);
     const context = {
       participantName: (id: string) => participants.get(id),
       eventTypeDescription: (type: string) => EVENT_TYPES.get(type)?.description,
@@ -148,14 +163,18 @@ export class AuditService {
     const { shared, withheld, rejected } = summary.byOutcome;
     const total = shared + withheld + rejected;
     const names = summary.receivedBy.map((id) => participants.get(id) ?? id);
-    const text =
+    const found =
       total === 0
-        ? 'The audit log holds no sharing decision about this person.'
+        ? scope.participant === null
+          ? 'The audit log holds no sharing decision about this person.'
+          : `The audit log holds no sharing decision about this person where ${scope.participant} is the source or the recipient.`
         : `Between ${dateInWords(summary.first!)} and ${dateInWords(summary.last!)}, ${total} sharing decision${total === 1 ? '' : 's'} ` +
           `concerned this person: ${shared} shared, ${withheld} withheld, ${rejected} rejected. ` +
           (names.length > 0 ? `Records about them were received by: ${names.join('; ')}.` : 'No record about them was received by anyone.');
+    const text = scope.participant === null ? found : `${found} ${scopeInWords(scope.participant, participants.get(scope.participant))}`;
     return {
       searchedBy: [...(query.nhsNumber ? ['nhsNumber'] : []), ...(query.niNumber ? ['niNumber'] : [])],
+      scope: { participant: scope.participant },
       generatedAt: new Date().toISOString(),
       summary: {
         decisions: total,
@@ -215,8 +234,10 @@ export class AuditService {
    * Identifiers become keyed hashes exactly as the broker computes subjectKey, plus the
    * keys linked to them (the same person's other identifier, seen together on a record).
    */
-  private async filterFrom(query: DecisionFilterQuery): Promise<DecisionFilter> {
+  private async filterFrom(query: DecisionFilterQuery, scope: AuditScope): Promise<DecisionFilter> {
     const filter: DecisionFilter = {
+      // From the token, never from the query: the caller cannot widen it.
+      participant: scope.participant ?? undefined,
       recipient: query.recipient,
       source: query.source,
       agreementId: query.agreementId,

@@ -66,6 +66,17 @@ export function dateInWords(isoTimestamp: string): string {
   return `${date.getUTCDate()} ${MONTHS[date.getUTCMonth()]} ${date.getUTCFullYear()} at ${time} UTC`;
 }
 
+/**
+ * The sentence a subject report limited to one participant ends with, so that a report
+ * handed on does not read as everything the hub decided about the person.
+ */
+export function scopeInWords(participant: string, name: string | undefined): string {
+  return (
+    `This report is limited to ${name ? `${name} (${participant})` : participant}: it covers only decisions where ` +
+    `${participant} is the source or the recipient, and leaves out any decision about this person between other participants.`
+  );
+}
+
 function listInWords(items: readonly string[]): string {
   if (items.length <= 1) return items.join('');
   return `${items.slice(0, -1).join(', ')} and ${items[items.length - 1]}`;

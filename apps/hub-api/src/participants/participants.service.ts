@@ -1,58 +1,90 @@
-import { Injectable, OnModuleDestroy } from '@nestjs/common';
-import { ConfigService } from '@nestjs/config';
-import { InjectRepository } from '@nestjs/typeorm';
-import { Repository } from 'typeorm';
-import { eventsTopic, inboxTopic, parseParticipantId } from '@accord/contracts';
-import { provisionParticipant, SharedAdmin } from '@accord/kafka';
-import { ParticipantEntity } from '@accord/persistence';
-import { hubApiKafka } from '../hub-kafka';
+import { Inject, Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import type { DataSource } from 'typeorm';
+import { eventsTopic, inboxTopic } from '@accord/contracts';
+import { participantGroupPrefix } from '@accord/kafka';
+import { findParticipant, listParticipants, type ParticipantRecord } from '@accord/persistence';
+import { CertificateAuthority } from '@accord/pki';
+import type { Caller } from '../auth/roles';
+import { HubApiEnvironment } from '../environment';
+import { PARTNER_CERTIFICATE_PLACEHOLDER, PARTNER_KEY_PLACEHOLDER, type ConnectionKitView } from './dto/connection-kit.view';
 import type { ParticipantView } from './dto/register-participant.dto';
+import { ParticipantAccess } from './participant-access';
+import { ParticipantForbidden, ParticipantNotFound } from './participants.errors';
+import { publicBrokers } from './participants.settings';
 
+/** The participant registry as the API shows it, and each participant's connection kit. Lifecycle changes go through ParticipantAccess. */
 @Injectable()
-export class ParticipantsService implements OnModuleDestroy {
-  private readonly admin: SharedAdmin;
-
+export class ParticipantsService {
   constructor(
-    @InjectRepository(ParticipantEntity) private readonly participants: Repository<ParticipantEntity>,
-    config: ConfigService,
-  ) {
-    this.admin = new SharedAdmin(hubApiKafka(config, 'accord-hub-api'));
-  }
+    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly access: ParticipantAccess,
+    @Inject(CertificateAuthority) private readonly authority: CertificateAuthority,
+    @Inject(HubApiEnvironment) private readonly environment: HubApiEnvironment,
+  ) {}
 
   /**
    * Registers (or renames) a participant: creates its events and inbox topics and grants
-   * its identity (principal = participant id) access to exactly those (CONTRACT.md §1).
+   * its identity (principal = participant id) access to exactly those (CONTRACT.md §1),
+   * unless it is suspended.
    */
   async register(id: string, displayName: string): Promise<ParticipantView> {
-    const { org, system } = parseParticipantId(id);
-    // Topics and ACLs first: a participant is only listed once it can publish and consume.
-    await this.admin.use((admin) => provisionParticipant(admin, id));
-    await this.participants.upsert({ id, organisation: org, system, displayName }, ['id']);
-    return this.view(await this.participants.findOneByOrFail({ id }));
+    return participantView(await this.access.register(id, displayName));
   }
 
   async list(): Promise<ParticipantView[]> {
-    const rows = await this.participants.find({ order: { id: 'ASC' } });
-    return rows.map((row) => this.view(row));
+    return (await listParticipants(this.dataSource.manager)).map(participantView);
   }
 
-  async exists(id: string): Promise<boolean> {
-    return this.participants.existsBy({ id });
+  async suspend(id: string): Promise<ParticipantView> {
+    return participantView(await this.access.suspend(id));
   }
 
-  onModuleDestroy(): Promise<void> {
-    return this.admin.close();
+  async resume(id: string, acceptRevokedCertificates: boolean): Promise<ParticipantView> {
+    return participantView(await this.access.resume(id, acceptRevokedCertificates));
   }
 
-  private view(row: ParticipantEntity): ParticipantView {
+  /**
+   * What a partner system needs to connect as `id`: bootstrap servers, the CA, its topics
+   * and group prefix, and a kafkajs configuration with placeholders for the certificate and
+   * key only the partner holds. For an admin, or a token bound to that participant.
+   */
+  async connectionKit(id: string, caller: Caller): Promise<ConnectionKitView> {
+    if (!caller.roles.includes('admin') && caller.participant !== id) throw new ParticipantForbidden();
+    const participant = await findParticipant(this.dataSource.manager, id);
+    if (!participant) throw new ParticipantNotFound();
+    const brokers = publicBrokers(this.environment);
+    const caCertificate = this.authority.certificatePem;
     return {
-      id: row.id,
-      organisation: row.organisation,
-      system: row.system,
-      displayName: row.displayName,
-      registeredAt: row.registeredAt,
-      eventsTopic: eventsTopic(row.id),
-      inboxTopic: inboxTopic(row.id),
+      participant: id,
+      bootstrapServers: brokers,
+      securityProtocol: 'SSL',
+      caCertificate,
+      eventsTopic: eventsTopic(id),
+      inboxTopic: inboxTopic(id),
+      groupPrefix: participantGroupPrefix(id),
+      suspended: participant.suspendedAt !== null,
+      kafkajs: {
+        clientId: id,
+        brokers,
+        ssl: { ca: [caCertificate], cert: PARTNER_CERTIFICATE_PLACEHOLDER, key: PARTNER_KEY_PLACEHOLDER, rejectUnauthorized: true },
+      },
     };
   }
+}
+
+export function participantView(participant: ParticipantRecord): ParticipantView {
+  return {
+    id: participant.id,
+    organisation: participant.organisation,
+    system: participant.system,
+    displayName: participant.displayName,
+    registeredAt: participant.registeredAt,
+    eventsTopic: eventsTopic(participant.id),
+    inboxTopic: inboxTopic(participant.id),
+    suspended: participant.suspendedAt !== null,
+    suspendedAt: participant.suspendedAt,
+    suspensionReason: participant.suspensionReason,
+    certificateExpiresAt: participant.certificateExpiresAt,
+  };
 }

@@ -8,6 +8,8 @@ import { GovernanceAndAudit1764338500000 } from './migrations/1764338500000-gove
 import { AuditLog1764338600000 } from './migrations/1764338600000-audit-log';
 import { DeadLetterRedrives1764338700000 } from './migrations/1764338700000-dead-letter-redrives';
 import { DropRedundantSubjectIndex1764338800000 } from './migrations/1764338800000-drop-redundant-subject-index';
+import { ParticipantIdentity1764338900000 } from './migrations/1764338900000-participant-identity';
+import { DecisionsByParticipantSeq1764339100000 } from './migrations/1764339100000-decisions-by-participant-seq';
 
 export { AgreementVersionEntity, ApiTokenEntity, ConsentStatementEntity, DecisionEntity, ParticipantEntity };
 export type { ConsentKind } from './consent-statement.entity';
@@ -15,7 +17,9 @@ export type { ConsentKind } from './consent-statement.entity';
 /** The hub's shared schema: control plane (participants, agreements, consent) and the audit log. */
 export const HUB_SCHEMA = 'accord';
 export const HUB_ENTITIES = [ParticipantEntity, ApiTokenEntity, AgreementVersionEntity, ConsentStatementEntity, DecisionEntity];
-export const HUB_MIGRATIONS = [Participants1764338400000, GovernanceAndAudit1764338500000, AuditLog1764338600000, DeadLetterRedrives1764338700000, DropRedundantSubjectIndex1764338800000];
+export const HUB_MIGRATIONS = [Participants1764338400000, GovernanceAndAudit1764338500000, AuditLog1764338600000, DeadLetterRedrives1764338700000, DropRedundantSubjectIndex1764338800000, ParticipantIdentity1764338900000, DecisionsByParticipantSeq1764339100000];
 export * from './decision-log';
 export * from './governance-state';
 export * from './audit-store';
+export * from './participants';
+export * from './participant-certificates';

@@ -18,4 +18,12 @@ export class ParticipantEntity {
 
   @CreateDateColumn({ type: 'timestamptz', name: 'registered_at' })
   registeredAt: Date;
+
+  /** Set while the participant is suspended: it then holds no Kafka ACLs. */
+  @Column({ type: 'timestamptz', name: 'suspended_at', nullable: true })
+  suspendedAt: Date | null;
+
+  /** `suspended` (an admin) or `certificate-revoked`; set exactly when suspendedAt is. */
+  @Column({ type: 'text', name: 'suspension_reason', nullable: true })
+  suspensionReason: string | null;
 }

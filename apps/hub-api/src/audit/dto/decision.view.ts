@@ -93,8 +93,19 @@ export class SubjectReportSummary {
   @ApiProperty() text: string;
 }
 
+export class ReportScope {
+  @ApiProperty({
+    nullable: true,
+    type: String,
+    example: 'southampton.revenues-benefits',
+    description: 'The report covers only decisions where this participant is the source or the recipient (the token is bound to it); null: the whole log',
+  })
+  participant: string | null;
+}
+
 export class SubjectReport {
   @ApiProperty({ type: [String], description: 'The identifiers searched by (never their values)' }) searchedBy: string[];
+  @ApiProperty({ type: ReportScope }) scope: ReportScope;
   @ApiProperty() generatedAt: string;
   @ApiProperty({ type: SubjectReportSummary }) summary: SubjectReportSummary;
   @ApiProperty({ type: [SubjectReportEntry] }) items: SubjectReportEntry[];

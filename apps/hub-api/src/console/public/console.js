@@ -145,6 +145,7 @@ const VIEWS = {
   dlq: () => refreshDeadLetters(),
   audit: () => undefined,
   agreements: () => refreshAgreements(),
+  certificates: () => refreshExpiringCertificates(),
 };
 const LIVE_VIEWS = new Set(['topics', 'groups', 'dlq']);
 
@@ -589,6 +590,39 @@ async function openVersions(id) {
   const view = $('#versions-view');
   view.hidden = false;
   view.focus();
+}
+
+// ---------------------------------------------------------------- certificates
+
+const EXPIRY_WINDOW_DAYS = 30;
+
+async function refreshExpiringCertificates() {
+  let certificates;
+  try {
+    certificates = await api(`/v1/participants/certificates?expiringWithinDays=${EXPIRY_WINDOW_DAYS}`);
+    setError('#certificates-error', '');
+  } catch (error) {
+    setError('#certificates-error', describe(error, 'ops'));
+    return;
+  }
+  const now = Date.now();
+  $('#certificates-summary').textContent = certificates.length
+    ? `${certificates.length} ${certificates.length === 1 ? 'certificate expires' : 'certificates expire'} within ${EXPIRY_WINDOW_DAYS} days.`
+    : `No certificate expires within ${EXPIRY_WINDOW_DAYS} days.`;
+  $('#expiring-certificates-table tbody').replaceChildren(
+    ...certificates.map((certificate) =>
+      el(
+        'tr',
+        { dataset: { serial: certificate.serialNumber, participant: certificate.participant } },
+        el('th', { scope: 'row', className: 'mono' }, certificate.participant),
+        cell(when(certificate.notAfter)),
+        cell(number(Math.max(0, Math.floor((Date.parse(certificate.notAfter) - now) / 86_400_000))), 'number'),
+        cell(certificate.serialNumber, 'mono'),
+        el('td', { className: 'mono', title: certificate.fingerprint }, `${certificate.fingerprint.slice(0, 16)}…`),
+      ),
+    ),
+  );
+  markUpdated();
 }
 
 // ---------------------------------------------------------------- wiring
