@@ -228,7 +228,8 @@ describe('the ops and audit console in a browser', () => {
     await until(() => redriven.getAttribute('data-status'), (status) => status === 'redriven');
     const counts = await until(
       async () => Promise.all((await rows.all()).map(async (item) => (await item.locator('td').nth(7).textContent())?.trim())),
-      (values) => values.includes('1'),
+      // Both rows must show: the table refreshes on its own schedule, so wait for the one that has both.
+      (values) => values.includes('1') && values.includes('0'),
       45_000,
     );
     expect(counts).toContain('0');
