@@ -142,36 +142,6 @@ export function verifyPurge(purge: AuditPurge, publicKeys: readonly KeyObject[])
   });
 }
 
-/** `AUDIT_SIGNING_KEY`: empty (development only) or a usable Ed25519 private key. The message never contains the value. */
-export function IsAuditSigningKey(options?: ValidationOptions) {
-  return function (target: object, propertyName: string): void {
-    registerDecorator({
-      name: 'isAuditSigningKey',
-      target: target.constructor,
-      propertyName,
-      options,
-      validator: {
-        validate(value: unknown, args): boolean {
-          const production = (args?.object as { NODE_ENV?: string }).NODE_ENV === 'production';
-          if (value === undefined || value === null || value === '') return !production;
-          if (typeof value !== 'string') return false;
-          try {
-            loadSigningKey(value);
-            return true;
-          } catch {
-            return false;
-          }
-        },
-        defaultMessage(args): string {
-          return args?.value
-            ? 'AUDIT_SIGNING_KEY must be an Ed25519 private key: PKCS#8 PEM (\\n escapes allowed), or base64 of that PEM or of its DER'
-            : 'AUDIT_SIGNING_KEY must be set in production (generate one with: openssl genpkey -algorithm ed25519)';
-        },
-      },
-    });
-  };
-}
-
 /** `AUDIT_TRUSTED_PUBLIC_KEYS`: a comma-separated list of Ed25519 public keys (SPKI PEM or base64). */
 export function IsAuditPublicKeyList(options?: ValidationOptions) {
   return function (target: object, propertyName: string): void {

@@ -2,35 +2,7 @@ import { join } from 'node:path';
 import { registerDecorator } from 'class-validator';
 import { brokersFrom } from '@accord/kafka';
 
-/** Longest path a file setting may name (Linux PATH_MAX). */
-const MAX_PATH_LENGTH = 4096;
 const BROKER_LIST = /^[A-Za-z0-9.-]+:\d{1,5}(,[A-Za-z0-9.-]+:\d{1,5})*$/;
-
-/**
- * A file path that production must set explicitly: outside production an empty value means
- * the development default. The message names the variable, never its value.
- */
-export function fileSettingRequiredInProduction(name: string, developmentDefault: string) {
-  return function (target: object, propertyName: string): void {
-    registerDecorator({
-      name: 'fileSettingRequiredInProduction',
-      target: target.constructor,
-      propertyName,
-      validator: {
-        validate(value: unknown, args): boolean {
-          const production = (args?.object as { NODE_ENV?: string }).NODE_ENV === 'production';
-          if (value === undefined || value === null || value === '') return !production;
-          return typeof value === 'string' && value.length <= MAX_PATH_LENGTH && !value.includes('\0');
-        },
-        defaultMessage(args): string {
-          return args?.value
-            ? `${name} must be a file path of at most ${MAX_PATH_LENGTH} characters`
-            : `${name} must be set in production (outside production it defaults to ${developmentDefault})`;
-        },
-      },
-    });
-  };
-}
 
 /** Empty (meaning: use KAFKA_BROKERS) or a comma-separated `host:port` list. */
 export function optionalBrokerListSetting(name: string) {
