@@ -162,7 +162,19 @@ describe('participant identities: certificates, revocation, suspension and the c
     }
   }
 
-  async function participantAclCount(participant: string): Promise<number> {
+  /**
+   * The participant's ACL count once it has settled at `expected` (or the last count seen
+   * after 10 s). KRaft commits an ACL change at the controller and each broker's authorizer
+   * applies it from the metadata log moments later, so a describe straight after a change
+   * may still see the old set.
+   */
+  async function participantAclCount(participant: string, expected: number): Promise<number> {
+    let last = -1;
+    await eventually(async () => ((last = await describedAclCount(participant)) === expected ? true : undefined), 10_000, 100).catch(() => undefined);
+    return last;
+  }
+
+  async function describedAclCount(participant: string): Promise<number> {
     const described = await operator.describeAcls({
       resourceType: AclResourceTypes.ANY,
       resourcePatternType: ResourcePatternTypes.ANY,
@@ -313,7 +325,7 @@ describe('participant identities: certificates, revocation, suspension and the c
       );
       return refused ? true : undefined;
     }, CUT_WITHIN_MS);
-    expect(await participantAclCount(participant)).toBe(0);
+    expect(await participantAclCount(participant, 0)).toBe(0);
 
     expect(await listed(participant)).toMatchObject({ suspended: true, suspensionReason: 'certificate-revoked', certificateExpiresAt: null });
     const list = await hub.request('GET', `/v1/participants/${participant}/certificates`, { token: ADMIN_TOKEN });
@@ -325,7 +337,7 @@ describe('participant identities: certificates, revocation, suspension and the c
     const refused = await hub.request('POST', `/v1/participants/${participant}/resume`, { token: ADMIN_TOKEN });
     expect(refused.status).toBe(409);
     expect(refused.body).toMatchObject({ code: 'participant-revoked-certificates-valid', problems: [{ path: `certificates.${issued.serialNumber}`, problem: expect.stringContaining(issued.notAfter) }] });
-    expect(await participantAclCount(participant)).toBe(0);
+    expect(await participantAclCount(participant, 0)).toBe(0);
 
     const accepted = await hub.request('POST', `/v1/participants/${participant}/resume`, { token: ADMIN_TOKEN, body: { acceptRevokedCertificates: true } });
     expect(accepted.status).toBe(200);
@@ -353,14 +365,14 @@ describe('participant identities: certificates, revocation, suspension and the c
 
     // PUT of a suspended participant renames it and leaves it without ACLs.
     await register(participant);
-    expect(await participantAclCount(participant)).toBe(0);
+    expect(await participantAclCount(participant, 0)).toBe(0);
     expect(await listed(participant)).toMatchObject({ suspended: true });
     expect((await hub.request('GET', `/v1/participants/${participant}/connection`, { token: ADMIN_TOKEN })).body.suspended).toBe(true);
 
     const resumed = await hub.request('POST', `/v1/participants/${participant}/resume`, { token: ADMIN_TOKEN });
     expect(resumed.status).toBe(200);
     expect(resumed.body).toMatchObject({ suspended: false, suspendedAt: null, suspensionReason: null });
-    expect(await participantAclCount(participant)).toBe(participantAcls(participant).length);
+    expect(await participantAclCount(participant, participantAcls(participant).length)).toBe(participantAcls(participant).length);
     await eventually(() => publish(producer, participant).then(() => true), CUT_WITHIN_MS);
     expect(await consumeOne(kafka, participant)).toBe('before');
 
@@ -410,12 +422,12 @@ describe('participant identities: certificates, revocation, suspension and the c
     // Drift, as after a Kafka reset or a crash between a registry write and an ACL change.
     await revoke(operator, participantAcls(active));
     await grant(operator, participantAcls(suspended));
-    expect(await participantAclCount(active)).toBe(0);
+    expect(await participantAclCount(active, 0)).toBe(0);
 
     const second = await startHub();
     try {
-      expect(await participantAclCount(active)).toBe(participantAcls(active).length);
-      expect(await participantAclCount(suspended)).toBe(0);
+      expect(await participantAclCount(active, participantAcls(active).length)).toBe(participantAcls(active).length);
+      expect(await participantAclCount(suspended, 0)).toBe(0);
     } finally {
       await second.close();
     }
