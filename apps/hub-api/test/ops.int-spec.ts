@@ -1,6 +1,6 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import type { Admin, Consumer, Kafka } from 'kafkajs';
-import { DEAD_LETTER_HEADERS, deadLetterHeaders, DLQ_TOPIC } from '@accord/contracts';
+import { DEAD_LETTER_HEADERS, deadLetterHeaders, DLQ_TOPIC, inboxTopic } from '@accord/contracts';
 import {
   createTestDatabase,
   eventually,
@@ -201,19 +201,22 @@ describe('hub-api topic health for ops (CONTRACT.md §7)', () => {
   });
 
   describe('the dead-letter queue', () => {
-    const sourceTopic = `accord.events.test-ops-dlq-${suffix}.adult-social-care`;
+    const sourceParticipant = `test-ops-dlq-${suffix}.adult-social-care`;
+    const sourceTopic = `accord.events.${sourceParticipant}`;
     let recorder: TopicRecorder;
 
     beforeAll(async () => {
-      await admin.createTopics({ topics: [{ topic: sourceTopic, numPartitions: 1 }], waitForLeaders: true });
+      // Registered, so its events topic is one a redrive may publish to (the hub creates it).
+      const registered = await hub.request('PUT', `/v1/participants/${sourceParticipant}`, { token: ADMIN_TOKEN, body: { displayName: 'DLQ source' } });
+      expect(registered.status).toBeLessThan(300);
       recorder = await TopicRecorder.start([sourceTopic], kafka);
     });
     afterAll(async () => {
       await recorder?.stop();
-      await admin.deleteTopics({ topics: [sourceTopic] }).catch(() => undefined);
+      await admin.deleteTopics({ topics: [sourceTopic, inboxTopic(sourceParticipant)] }).catch(() => undefined);
     });
 
-    function deadLetter(eventId: string, redriveCount: number, reason: 'invalid-payload' | 'invalid-identifier' = 'invalid-payload') {
+    function deadLetter(eventId: string, redriveCount: number, reason: 'invalid-payload' | 'invalid-identifier' = 'invalid-payload', topic = sourceTopic) {
       return {
         key: `person-${eventId}`,
         value: JSON.stringify({ subject: { localId: 'p-1' }, broken: true }),
@@ -226,7 +229,7 @@ describe('hub-api topic health for ops (CONTRACT.md §7)', () => {
           ...deadLetterHeaders({
             reason,
             problems: [{ path: 'serviceType', problem: 'is required' }],
-            topic: sourceTopic,
+            topic,
             partition: 0,
             offset: '5',
             rejectedAt: new Date().toISOString(),
@@ -282,6 +285,27 @@ describe('hub-api topic health for ops (CONTRACT.md §7)', () => {
       expect(after.records.find((item: { eventId: string }) => item.eventId === eventId)).toMatchObject({ status: 'redriven', redrivenAt: expect.any(String) });
       await new Promise((resolve) => setTimeout(resolve, 1000));
       expect(recorder.messages.filter((message) => message.headers.ce_id === eventId)).toHaveLength(1);
+    });
+
+    it('redrives only to a registered participant’s events topic, and never a record whose oversized parts were not kept', async () => {
+      const forged = [inboxTopic(sourceParticipant), DLQ_TOPIC, 'accord.consent.changes', `accord.events.test-ops-unregistered-${suffix}.adult-social-care`];
+      const forgedIds = forged.map(() => randomUUID());
+      const incompleteId = randomUUID();
+      const incomplete = deadLetter(incompleteId, 0);
+      await produce(
+        DLQ_TOPIC,
+        [...forged.map((topic, index) => deadLetter(forgedIds[index]!, 0, 'invalid-payload', topic)), { ...incomplete, value: null as unknown as string, headers: { ...incomplete.headers, [DEAD_LETTER_HEADERS.dropped]: 'value' } }],
+        kafka,
+      );
+      const references = await eventually(async () => {
+        const records = (await hub.request('GET', '/v1/ops/dlq', { token: opsToken })).body.records as Array<{ eventId: string; partition: number; offset: string }>;
+        const found = [...forgedIds, incompleteId].map((id) => records.find((record) => record.eventId === id));
+        return found.every(Boolean) ? found.map((record) => ({ partition: record!.partition, offset: record!.offset })) : undefined;
+      });
+      const response = await hub.request('POST', '/v1/ops/dlq/redrive', { token: opsToken, body: { records: references } });
+      expect(response.status).toBe(200);
+      expect(response.body.redriven).toEqual([]);
+      expect(response.body.refused.map((item: { reason: string }) => item.reason)).toEqual([...forged.map(() => 'not-an-events-topic'), 'incomplete']);
     });
 
     it('refuses a record at the redrive limit and says so; `all` redrives only the pending ones of the topic', async () => {

@@ -17,6 +17,12 @@ export const DEAD_LETTER_HEADERS = {
   decision: 'accord_dlq_decision',
   /** How many times ops re-published the record; redrive stops at a limit. */
   redriveCount: 'accord_redrive_count',
+  /**
+   * What of the original record is not in the dead letter because it was over the record
+   * bounds (comma-separated: `value`, `key`, `headers`); absent when it is all there. Such a
+   * record cannot be valid, so it is not redriven.
+   */
+  dropped: 'accord_dlq_dropped',
 } as const;
 
 export const REJECTION_REASONS: readonly RejectionReason[] = [
@@ -24,6 +30,8 @@ export const REJECTION_REASONS: readonly RejectionReason[] = [
   'invalid-payload',
   'unknown-event-type',
   'invalid-identifier',
+  'unprocessable',
+  'duplicate-id-conflict',
 ];
 
 export interface DeadLetter {

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { IHeaders } from 'kafkajs';
+import { boundedText, checkJsonBounds, hasControlCharacter, jsonNestingDepth, RECORD_LIMITS } from './bounds';
 import { isJsonObject, isRfc3339DateTime, isUuid } from './formats';
 import { isParticipantId, participantFromSource, sourceOf } from './participants';
 import type { Problem } from './problems';
@@ -180,6 +181,10 @@ export function decodeInboxRecord(message: IncomingRecord): DecodeInboxRecordRes
 function decodeEnvelope(message: IncomingRecord, problems: Problem[]): DecodedEvent | undefined {
   const before = problems.length;
   const headers = message.headers;
+  if (headers !== undefined && Object.keys(headers).length > RECORD_LIMITS.maxHeaders) {
+    problems.push({ path: 'headers', problem: `must be at most ${RECORD_LIMITS.maxHeaders}` });
+    return undefined;
+  }
 
   const specVersion = header(headers, HEADERS.specVersion, problems);
   if (specVersion !== undefined && specVersion !== SPEC_VERSION) {
@@ -203,8 +208,10 @@ function decodeEnvelope(message: IncomingRecord, problems: Problem[]): DecodedEv
   }
 
   const data = jsonObject(message.value, problems);
-  const key = text(message.key);
-  if (key === undefined || key.length === 0) {
+  const key = message.key === null || message.key === undefined ? undefined : boundedText(message.key, 'key', RECORD_LIMITS.maxKeyBytes, problems);
+  if (key === undefined) {
+    if (message.key === null || message.key === undefined) problems.push({ path: 'key', problem: 'is missing: it must be subject.localId' });
+  } else if (key.length === 0) {
     problems.push({ path: 'key', problem: 'is missing: it must be subject.localId' });
   } else if (data !== undefined) {
     // Absent localId is the payload's problem (validateEventData), not the envelope's.
@@ -216,10 +223,6 @@ function decodeEnvelope(message: IncomingRecord, problems: Problem[]): DecodedEv
   return { id: id!, source: source!, participant: participant!, type: type!, time: time!, data: data!, key: key! };
 }
 
-function text(value: Buffer | string | null | undefined): string | undefined {
-  if (value === null || value === undefined) return undefined;
-  return Buffer.isBuffer(value) ? value.toString('utf8') : value;
-}
 
 /** One non-empty header value; kafkajs gives an array when a header repeats, which is ambiguous here. */
 function header(headers: IHeaders | undefined, name: string, problems: Problem[]): string | undefined {
@@ -233,9 +236,18 @@ function header(headers: IHeaders | undefined, name: string, problems: Problem[]
     problems.push({ path: name, problem: 'must appear once' });
     return undefined;
   }
-  const value = text(values[0]);
-  if (value === undefined || value.length === 0) {
+  const raw0 = values[0];
+  const value = raw0 === undefined || raw0 === null ? undefined : boundedText(raw0, name, RECORD_LIMITS.maxHeaderBytes, problems);
+  if (value === undefined) {
+    if (raw0 === undefined || raw0 === null) problems.push({ path: name, problem: 'must not be empty' });
+    return undefined;
+  }
+  if (value.length === 0) {
     problems.push({ path: name, problem: 'must not be empty' });
+    return undefined;
+  }
+  if (hasControlCharacter(value)) {
+    problems.push({ path: name, problem: 'must not contain control characters' });
     return undefined;
   }
   return value;
@@ -248,9 +260,15 @@ function isJsonContentType(value: string): boolean {
 }
 
 function jsonObject(value: Buffer | string | null, problems: Problem[]): Record<string, unknown> | undefined {
-  const body = text(value);
-  if (body === undefined) {
+  if (value === null || value === undefined) {
     problems.push({ path: 'value', problem: 'is missing' });
+    return undefined;
+  }
+  const body = boundedText(value, 'value', RECORD_LIMITS.maxValueBytes, problems);
+  if (body === undefined) return undefined;
+  // Checked on the text, before parsing: neither the parser nor any walker after it recurses deeper.
+  if (jsonNestingDepth(body) > RECORD_LIMITS.maxDepth) {
+    problems.push({ path: 'value', problem: `must nest objects and arrays at most ${RECORD_LIMITS.maxDepth} deep` });
     return undefined;
   }
   let parsed: unknown;
@@ -265,5 +283,7 @@ function jsonObject(value: Buffer | string | null, problems: Problem[]): Record<
     problems.push({ path: 'value', problem: 'must be a JSON object' });
     return undefined;
   }
-  return parsed;
+  const before = problems.length;
+  checkJsonBounds(parsed, problems);
+  return problems.length > before ? undefined : parsed;
 }

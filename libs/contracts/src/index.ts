@@ -6,6 +6,7 @@ export * from './participants';
 export * from './event-catalog';
 export * from './events';
 export * from './examples';
+export * from './bounds';
 export * from './envelope';
 export * from './dead-letter';
 export * from './consent-notice';

@@ -5,4 +5,12 @@ export interface Problem {
 }
 
 /** Why the sharing broker rejects an event to `accord.dlq` (CONTRACT.md §4). */
-export type RejectionReason = 'invalid-envelope' | 'invalid-payload' | 'unknown-event-type' | 'invalid-identifier';
+export type RejectionReason =
+  | 'invalid-envelope'
+  | 'invalid-payload'
+  | 'unknown-event-type'
+  | 'invalid-identifier'
+  /** Anything that failed while inspecting or evaluating this one record; it never holds the batch. */
+  | 'unprocessable'
+  /** A `ce_id` already decided with other content. */
+  | 'duplicate-id-conflict';

@@ -4,7 +4,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { Partitioners, type Kafka, type Producer } from 'kafkajs';
 import { DataSource } from 'typeorm';
 import { LazyClient } from '@accord/kafka';
-import { DEAD_LETTER_HEADERS, originalHeaders } from '@accord/contracts';
+import { DEAD_LETTER_HEADERS, originalHeaders, participantFromEventsTopic } from '@accord/contracts';
 import { AccordError, InvalidRequest } from '@accord/platform';
 import type { Caller } from '../auth/roles';
 import { DeadLetterReader, type HeldDeadLetter } from './dead-letter-reader';
@@ -164,15 +164,22 @@ export class DeadLettersService implements OnModuleDestroy {
     await this.dataSource.transaction(async (manager) => {
       await manager.query('SELECT pg_advisory_xact_lock($1)', [REDRIVE_LOCK]);
       const done = await this.redrivenRows(manager.query.bind(manager));
+      const registered = new Set((await manager.query('SELECT id FROM participants')).map((row: { id: string }) => row.id));
       const sendable: Array<{ record: HeldDeadLetter; topic: string; count: number }> = [];
       for (const record of selected) {
         const reference = { partition: record.partition, offset: record.offset };
         const letter = record.letter;
+        // The source topic is whatever the record's headers say: only a registered participant's events topic is a target.
+        const source = letter && participantFromEventsTopic(letter.topic);
         if (done.has(key(record))) {
           // Redriving everything passes over what was redriven before; naming it says why not.
           if (request.records) refused.push({ ...reference, reason: 'already-redriven', message: 'This record was redriven before' });
         } else if (!letter) {
           refused.push({ ...reference, reason: 'not-a-dead-letter', message: 'The record carries no dead-letter headers, so its source topic is unknown' });
+        } else if (source === undefined || !registered.has(source)) {
+          refused.push({ ...reference, reason: 'not-an-events-topic', message: "The record's source topic is not a registered participant's events topic" });
+        } else if (header(record, DEAD_LETTER_HEADERS.dropped) !== null) {
+          refused.push({ ...reference, reason: 'incomplete', message: 'Parts of the record over the record bounds were not kept, so it cannot be published again' });
         } else if (letter.redriveCount >= this.redriveLimit) {
           refused.push({
             ...reference,

@@ -10,9 +10,9 @@ import { consentStatementsForKeys } from '@accord/persistence';
 import { brokerMetrics, type BrokerMetrics } from '../metrics';
 import { AgreementCache, versionKey } from './agreement-cache';
 import { DecisionWriter } from './decision-writer';
-import { candidatesOf, evaluateEvents, rejectedRow, type EvaluationSettings, type PlanInput, type RecordedDecision } from './decisions';
+import { candidatesOf, evaluateEvents, rejectedRow, type EvaluatedDecision, type EvaluationSettings, type PlanInput, type RecordedDecision } from './decisions';
 import { deadLetterRecord, inboxRecord, reproject, type Outgoing } from './deliveries';
-import { inspectRecord, type AcceptedEvent, type InspectedRecord, type RejectedRecord } from './inspect';
+import { inspectGuarded, unprocessable, type AcceptedEvent, type InspectedRecord, type RejectedRecord } from './inspect';
 import { RecordProducer } from './record-producer';
 
 /** The people of one batch's accepted events, and their keyed hashes. */
@@ -94,9 +94,9 @@ export class BatchRouter {
     const stopTimer = this.metrics.batchDuration.startTimer();
     const { topic, partition } = context;
 
-    // 1. Decode and validate.
-    const inspected: InspectedRecord[] = messages.map((message) => inspectRecord({ topic, partition, offset: message.offset, message }));
-    const accepted = inspected.filter((item): item is AcceptedEvent => item.kind === 'accepted');
+    // 1. Decode and validate (a record that makes inspection throw is `unprocessable`).
+    let inspected: InspectedRecord[] = messages.map((message) => inspectGuarded({ topic, partition, offset: message.offset, message }));
+    let accepted = inspected.filter((item): item is AcceptedEvent => item.kind === 'accepted');
 
     const startedAt = performance.now();
     // 2. The agreements in force and the consent of every person of the batch (read together
@@ -110,7 +110,18 @@ export class BatchRouter {
     // 3 and 4. One moment of evaluation for the whole batch.
     const now = new Date();
     const evaluated = evaluateEvents(accepted, candidates, consents, now, this.settings, keys);
-    const decisionsOf = new Map(accepted.map((item, index) => [item, evaluated[index]!]));
+    const decisionsOf = new Map<AcceptedEvent, EvaluatedDecision[]>();
+    const failed = new Set<AcceptedEvent>();
+    accepted.forEach((item, index) => {
+      const decisions = evaluated[index];
+      if (decisions) decisionsOf.set(item, decisions);
+      else failed.add(item);
+    });
+    if (failed.size > 0) {
+      // An event whose evaluation threw costs that event only: it is dead-lettered like a record that failed inspection.
+      inspected = inspected.map((item) => (item.kind === 'accepted' && failed.has(item) ? unprocessable(item.record) : item));
+      accepted = accepted.filter((item) => !failed.has(item));
+    }
     const rejectedAt = now.toISOString();
     const items: PlanInput[] = inspected.map((item) =>
       item.kind === 'accepted'
@@ -131,27 +142,42 @@ export class BatchRouter {
     // 6. Deliver: fresh shared decisions, recorded shared decisions of redelivered events, rejects.
     const outgoing: Outgoing[] = [];
     let redelivered = 0;
+    const conflicts: RejectedRecord[] = [];
     inspected.forEach((item, index) => {
       const itemPlan = plan.plans[index]!;
       if (item.kind === 'rejected') {
         outgoing.push(deadLetterRecord(item, rejectedAt));
         return;
       }
-      if (itemPlan.mode === 'new') {
-        for (const { decision } of decisionsOf.get(item)!) {
-          if (decision.outcome !== 'shared' || !decision.released) continue;
-          outgoing.push(inboxRecord(item.envelope, decision, decision.released, this.settings.pseudonymMasterKey));
-        }
-      } else if (itemPlan.mode === 'recorded') {
-        for (const recorded of itemPlan.decisions) {
-          const record = this.redelivery(item, recorded, recordedVersions);
-          if (record) {
-            outgoing.push(record);
-            redelivered++;
+      // Building a record's deliveries costs that record only, like inspecting it.
+      const records: Outgoing[] = [];
+      try {
+        if (itemPlan.mode === 'new') {
+          for (const { decision } of decisionsOf.get(item)!) {
+            if (decision.outcome !== 'shared' || !decision.released) continue;
+            records.push(inboxRecord(item.envelope, decision, decision.released, this.settings.pseudonymMasterKey));
           }
+        } else if (itemPlan.mode === 'recorded') {
+          for (const recorded of itemPlan.decisions) {
+            const redelivery = this.redelivery(item, recorded, recordedVersions);
+            if (redelivery === 'conflict') {
+              // The id was decided before with other content: nothing of this record goes out.
+              records.length = 0;
+              conflicts.push(duplicateIdConflict(item, recorded.decisionId));
+              break;
+            }
+            if (redelivery) records.push(redelivery);
+          }
+          redelivered += records.length;
         }
+      } catch {
+        this.logger.error({ topic, partition, offset: item.record.offset }, 'the deliveries of a decided record could not be built; dead-lettered as unprocessable');
+        records.length = 0;
+        records.push(deadLetterRecord(unprocessable(item.record), rejectedAt));
       }
+      outgoing.push(...records);
     });
+    for (const conflict of conflicts) outgoing.push(deadLetterRecord(conflict, rejectedAt));
     const producingAt = performance.now();
     await this.producer.send(outgoing);
     const producedAt = performance.now();
@@ -159,7 +185,7 @@ export class BatchRouter {
     // 7. Done: the BatchConsumer commits. Count only what this attempt recorded.
     for (const row of plan.toAppend) this.metrics.decisions.inc({ outcome: row.outcome, reason: row.reasons[0] ?? 'none' });
     this.metrics.eventsConsumed.inc({ source: participantFromEventsTopic(topic) ?? 'unknown' }, messages.length);
-    const rejected = inspected.filter((item): item is RejectedRecord => item.kind === 'rejected');
+    const rejected = [...inspected.filter((item): item is RejectedRecord => item.kind === 'rejected'), ...conflicts];
     for (const item of rejected) {
       this.logger.warn(
         { topic, partition, offset: item.record.offset, reason: item.reason, decisionId: item.decisionId, problems: item.problems.length },
@@ -196,7 +222,7 @@ export class BatchRouter {
    * was `shared`, under the recorded agreement version, and only if what would be released
    * now has the recorded digest (otherwise the record is not what was decided on).
    */
-  private redelivery(item: AcceptedEvent, recorded: RecordedDecision, versions: Map<string, VersionedAgreement>): Outgoing | undefined {
+  private redelivery(item: AcceptedEvent, recorded: RecordedDecision, versions: Map<string, VersionedAgreement>): Outgoing | 'conflict' | undefined {
     if (recorded.outcome !== 'shared') return undefined;
     const { recipient, agreementId, agreementVersion, purpose } = recorded;
     if (recipient === null || agreementId === null || agreementVersion === null || purpose === null) return undefined;
@@ -205,9 +231,9 @@ export class BatchRouter {
     if (!projection || projection.payloadDigest !== recorded.payloadDigest) {
       this.logger.error(
         { decisionId: recorded.decisionId, topic: item.record.topic, partition: item.record.partition, offset: item.record.offset },
-        'a recorded shared decision does not match the record consumed again; not delivered',
+        'a recorded shared decision does not match the record consumed again (its ce_id was decided with other content); dead-lettered as duplicate-id-conflict',
       );
-      return undefined;
+      return 'conflict';
     }
     return inboxRecord(
       item.envelope,
@@ -229,4 +255,22 @@ function sharedRecorded(plans: readonly { mode: string; decisions?: RecordedDeci
     }
   }
   return wanted;
+}
+
+/**
+ * A record whose `ce_id` was already decided with other content (CONTRACT.md §4): it goes
+ * to the DLQ, naming as its decision the earlier one it conflicts with.
+ */
+function duplicateIdConflict(item: AcceptedEvent, conflictsWith: string): RejectedRecord {
+  return {
+    kind: 'rejected',
+    record: item.record,
+    reason: 'duplicate-id-conflict',
+    problems: [{ path: 'ce_id', problem: 'was already decided with other content' }],
+    decisionId: conflictsWith,
+    eventId: item.event.id,
+    eventType: item.event.type,
+    source: item.event.source,
+    subject: item.subject,
+  };
 }

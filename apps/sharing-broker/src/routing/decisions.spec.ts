@@ -27,10 +27,34 @@ function inspect(subject: Record<string, unknown>, offset = '3', type = 'asc.ser
 
 function decide(events: AcceptedEvent[], agreements = [careHome]) {
   const candidates = candidatesOf(events, (provider) => agreements.filter((agreement) => agreement.provider === provider));
-  return evaluateEvents(events, candidates, events.map(() => []), NOW, settings);
+  return evaluateEvents(events, candidates, events.map(() => []), NOW, settings).map((decisions) => {
+    if (decisions === null) throw new Error('evaluation failed');
+    return decisions;
+  });
 }
 
 describe('evaluateEvents', () => {
+  it('gives null for an event whose evaluation throws, and decides the others of the batch', () => {
+    const good = inspect({ localId: 'person-1', nhsNumber: '9434765919' }) as AcceptedEvent;
+    const bad = inspect({ localId: 'person-2', nhsNumber: '9434765919' }) as AcceptedEvent;
+    // A defect the bounds did not foresee: reading the event's data throws.
+    const poisoned: AcceptedEvent = {
+      ...bad,
+      event: {
+        ...bad.event,
+        data: new Proxy(bad.event.data, {
+          get: () => {
+            throw new Error('boom');
+          },
+        }),
+      },
+    };
+    const candidates = candidatesOf([good, poisoned], () => [careHome]);
+    const [decided, failed] = evaluateEvents([good, poisoned], candidates, [[], []], NOW, settings);
+    expect(failed).toBeNull();
+    expect(decided).toEqual([expect.objectContaining({ decision: expect.objectContaining({ outcome: 'shared' }) })]);
+  });
+
   it('makes one audit row per candidate: agreement, lawful basis, keyed subject, where it was consumed, when', () => {
     const accepted = inspect({ localId: 'person-1', nhsNumber: '9434765919' }) as AcceptedEvent;
     const [[evaluated]] = decide([accepted]);

@@ -57,6 +57,8 @@ export function candidatesOf(
 /**
  * Evaluates every candidate of every event at one moment, `now`. `subjectKeysOf[i]`, when
  * given, is `subjectKeys(events[i].subject, settings.subjectKeySecret)` already worked out.
+ * An event whose evaluation throws gets `null` (the caller dead-letters it as
+ * `unprocessable`): it costs that event, never the others of the batch.
  */
 export function evaluateEvents(
   events: readonly AcceptedEvent[],
@@ -65,26 +67,41 @@ export function evaluateEvents(
   now: Date,
   settings: EvaluationSettings,
   subjectKeysOf?: readonly { nhsNumber?: string; niNumber?: string }[],
-): EvaluatedDecision[][] {
+): Array<EvaluatedDecision[] | null> {
   const decidedAt = now.toISOString();
   return events.map((accepted, index) => {
-    const eventCandidates = candidates[index] ?? [];
-    if (eventCandidates.length === 0) return [];
-    const keys = subjectKeysOf?.[index] ?? subjectKeys(accepted.subject, settings.subjectKeySecret);
-    // subjectKey's choice: the NHS number's key when there is one, else the NI number's.
-    const key = keys.nhsNumber ?? keys.niNumber ?? null;
-    return eventCandidates.map(({ agreement, recipient }) => {
-      const decision = evaluate({
-        event: accepted.event,
-        agreement,
-        recipient,
-        consents: consents[index] ?? [],
-        now,
-        catalog: settings.catalog,
-        pseudonymMasterKey: settings.pseudonymMasterKey,
-      });
-      return { decision, agreement, row: decisionRow(accepted, decision, agreement, decidedAt, key, keys) };
+    try {
+      return evaluateEvent(accepted, candidates[index] ?? [], consents[index] ?? [], now, decidedAt, settings, subjectKeysOf?.[index]);
+    } catch {
+      return null;
+    }
+  });
+}
+
+function evaluateEvent(
+  accepted: AcceptedEvent,
+  eventCandidates: ReturnType<typeof candidatesOf>[number],
+  consents: readonly ConsentStatement[],
+  now: Date,
+  decidedAt: string,
+  settings: EvaluationSettings,
+  knownKeys: { nhsNumber?: string; niNumber?: string } | undefined,
+): EvaluatedDecision[] {
+  if (eventCandidates.length === 0) return [];
+  const keys = knownKeys ?? subjectKeys(accepted.subject, settings.subjectKeySecret);
+  // subjectKey's choice: the NHS number's key when there is one, else the NI number's.
+  const key = keys.nhsNumber ?? keys.niNumber ?? null;
+  return eventCandidates.map(({ agreement, recipient }) => {
+    const decision = evaluate({
+      event: accepted.event,
+      agreement,
+      recipient,
+      consents,
+      now,
+      catalog: settings.catalog,
+      pseudonymMasterKey: settings.pseudonymMasterKey,
     });
+    return { decision, agreement, row: decisionRow(accepted, decision, agreement, decidedAt, key, keys) };
   });
 }
 

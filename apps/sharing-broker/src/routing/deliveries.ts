@@ -6,6 +6,7 @@ import {
   encodeInboxRecord,
   inboxTopic,
   localIdOf,
+  RECORD_LIMITS,
   type DecodedEvent,
 } from '@accord/contracts';
 import {
@@ -64,8 +65,27 @@ export function inboxRecord(envelope: DecodedEvent, delivery: InboxDelivery, rel
 export function deadLetterRecord(rejected: RejectedRecord, rejectedAt: string): Outgoing {
   const { record } = rejected;
   const redriveCount = Number(headerText(record.message.headers, DEAD_LETTER_HEADERS.redriveCount) ?? '0');
+  // What is over the record bounds stays out: the dead letter must fit in a produce request
+  // (a partner's 1 MB record, copied whole, could make every send of its batch fail), and
+  // such a record can never be valid, so nothing is lost for a redrive.
+  const dropped: string[] = [];
+  const value = byteSize(record.message.value) > RECORD_LIMITS.maxValueBytes ? (dropped.push('value'), null) : record.message.value;
+  const key = byteSize(record.message.key) > RECORD_LIMITS.maxKeyBytes ? (dropped.push('key'), null) : record.message.key;
   const headers: IHeaders = {};
-  for (const [name, value] of Object.entries(record.message.headers ?? {})) if (value !== undefined) headers[name] = value;
+  let kept = 0;
+  let droppedHeaders = false;
+  for (const [name, header] of Object.entries(record.message.headers ?? {})) {
+    if (header === undefined) continue;
+    const parts = Array.isArray(header) ? header : [header];
+    if (kept >= RECORD_LIMITS.maxHeaders || name.length > RECORD_LIMITS.maxHeaderBytes || parts.some((part) => byteSize(part) > RECORD_LIMITS.maxHeaderBytes)) {
+      droppedHeaders = true;
+      continue;
+    }
+    headers[name] = header;
+    kept++;
+  }
+  if (droppedHeaders) dropped.push('headers');
+  if (dropped.length > 0) headers[DEAD_LETTER_HEADERS.dropped] = dropped.join(',');
   Object.assign(
     headers,
     deadLetterHeaders({
@@ -79,7 +99,13 @@ export function deadLetterRecord(rejected: RejectedRecord, rejectedAt: string): 
       redriveCount: Number.isInteger(redriveCount) && redriveCount >= 0 ? redriveCount : 0,
     }),
   );
-  return { topic: DLQ_TOPIC, message: { key: record.message.key, value: record.message.value, headers } };
+  return { topic: DLQ_TOPIC, message: { key, value, headers } };
+}
+
+/** Bytes of a key, value or header value as Kafka carries it. */
+export function byteSize(part: Buffer | string | null | undefined): number {
+  if (part === null || part === undefined) return 0;
+  return Buffer.isBuffer(part) ? part.length : Buffer.byteLength(part, 'utf8');
 }
 
 /**

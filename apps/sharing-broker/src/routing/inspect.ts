@@ -1,7 +1,10 @@
 import { createHash } from 'node:crypto';
 import type { IHeaders, KafkaMessage } from 'kafkajs';
 import {
+  boundedText,
   decodeEvent,
+  jsonNestingDepth,
+  RECORD_LIMITS,
   HEADERS,
   isValidNhsNumber,
   isValidNiNumber,
@@ -89,6 +92,41 @@ export function inspectRecord(record: ConsumedRecord): InspectedRecord {
   };
 }
 
+/**
+ * `inspectRecord`, for a record that makes it throw (a defect the bounds did not foresee):
+ * the record is `unprocessable` and goes to the DLQ, and the batch goes on without it.
+ */
+export function inspectGuarded(record: ConsumedRecord): InspectedRecord {
+  try {
+    return inspectRecord(record);
+  } catch {
+    return unprocessable(record);
+  }
+}
+
+/**
+ * A rejection for a record that failed while it was inspected or evaluated. Built from the
+ * headers alone, read defensively: whatever failed may fail again on the value.
+ */
+export function unprocessable(record: ConsumedRecord): RejectedRecord {
+  const problems = [{ path: 'value', problem: 'could not be processed' }];
+  try {
+    return reject(record, 'unprocessable', problems, null);
+  } catch {
+    return {
+      kind: 'rejected',
+      record,
+      reason: 'unprocessable',
+      problems,
+      decisionId: rejectionDecisionId({ rawRecord: rawRecordOf(record) }),
+      eventId: null,
+      eventType: null,
+      source: participantFromEventsTopic(record.topic) ?? null,
+      subject: null,
+    };
+  }
+}
+
 function reject(record: ConsumedRecord, reason: RejectionReason, problems: Problem[], data?: unknown): RejectedRecord {
   const headers = record.message.headers;
   const idHeader = headerText(headers, HEADERS.id);
@@ -136,10 +174,14 @@ export function validIdentifiers(data: unknown): SubjectIdentifiers | null {
   return identifiers.nhsNumber === undefined && identifiers.niNumber === undefined ? null : identifiers;
 }
 
+/** The value parsed for its identifiers, only when it is within the record bounds (else nothing is read from it). */
 function parseValue(value: Buffer | string | null): unknown {
   if (value === null) return undefined;
+  const problems: Problem[] = [];
+  const text = boundedText(value, 'value', RECORD_LIMITS.maxValueBytes, problems);
+  if (text === undefined || jsonNestingDepth(text) > RECORD_LIMITS.maxDepth) return undefined;
   try {
-    return JSON.parse(Buffer.isBuffer(value) ? value.toString('utf8') : value);
+    return JSON.parse(text);
   } catch {
     return undefined;
   }

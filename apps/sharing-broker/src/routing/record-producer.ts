@@ -1,12 +1,21 @@
 import { Inject, Injectable, type OnApplicationShutdown } from '@nestjs/common';
 import { Partitioners, type Kafka, type Producer } from 'kafkajs';
 import { Coalescer, LazyClient } from '@accord/kafka';
-import { byTopic, type Outgoing } from './deliveries';
+import { byTopic, byteSize, type Outgoing } from './deliveries';
 
 export const BROKER_KAFKA = Symbol('BROKER_KAFKA');
 
 /** Records one produce request may carry when batches' sends are grouped. */
 export const MAX_SEND_RECORDS = 5000;
+
+/**
+ * Bytes (keys, values and headers) one produce request carries at most. Kafka refuses a
+ * record batch over `message.max.bytes` (1 MB by default) and kafkajs puts all of a
+ * request's records for one partition in one batch: without a cap, a few large records
+ * bound for one inbox or the DLQ would make every retry of their batch fail. One record is
+ * at most about 330 KB (the record bounds; dead letters drop what is over them).
+ */
+export const MAX_SEND_BYTES = 640 * 1024;
 
 /**
  * Produces the batches' inbox and dead-letter records: one idempotent producer, acks from
@@ -42,7 +51,10 @@ export class RecordProducer implements OnApplicationShutdown {
   private async sendTogether(groups: readonly (readonly Outgoing[])[]): Promise<void[]> {
     const producer = await this.producer.get();
     try {
-      await producer.sendBatch({ acks: -1, topicMessages: byTopic(groups.length === 1 ? groups[0]! : groups.flat()) });
+      // One request after another: the idempotent producer keeps each partition's order.
+      for (const records of requestsOf(groups.length === 1 ? groups[0]! : groups.flat())) {
+        await producer.sendBatch({ acks: -1, topicMessages: byTopic(records) });
+      }
     } catch (error) {
       await this.reset();
       throw error;
@@ -58,4 +70,32 @@ export class RecordProducer implements OnApplicationShutdown {
   private reset(): Promise<void> {
     return this.producer.reset();
   }
+}
+
+/** The records in order, cut into runs of at most MAX_SEND_BYTES (a larger record alone). */
+export function requestsOf(records: readonly Outgoing[]): Outgoing[][] {
+  const requests: Outgoing[][] = [];
+  let current: Outgoing[] = [];
+  let bytes = 0;
+  for (const record of records) {
+    const size = recordBytes(record);
+    if (current.length > 0 && bytes + size > MAX_SEND_BYTES) {
+      requests.push(current);
+      current = [];
+      bytes = 0;
+    }
+    current.push(record);
+    bytes += size;
+  }
+  if (current.length > 0) requests.push(current);
+  return requests;
+}
+
+function recordBytes({ message }: Outgoing): number {
+  let size = byteSize(message.key) + byteSize(message.value);
+  for (const [name, value] of Object.entries(message.headers ?? {})) {
+    size += name.length;
+    for (const part of Array.isArray(value) ? value : [value]) size += byteSize(part);
+  }
+  return size;
 }

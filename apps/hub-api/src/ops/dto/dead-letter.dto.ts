@@ -119,7 +119,7 @@ export class RedrivenRecord {
   @ApiProperty({ description: 'accord_redrive_count of the re-published record' }) redriveCount: number;
 }
 
-export const REFUSAL_REASONS = ['not-found', 'already-redriven', 'redrive-limit-reached', 'not-a-dead-letter', 'publish-failed'] as const;
+export const REFUSAL_REASONS = ['not-found', 'already-redriven', 'redrive-limit-reached', 'not-a-dead-letter', 'not-an-events-topic', 'incomplete', 'publish-failed'] as const;
 
 export class RefusedRecord {
   @ApiProperty() partition: number;

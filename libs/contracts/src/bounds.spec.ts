@@ -1,0 +1,90 @@
+import type { IHeaders } from 'kafkajs';
+import { jsonNestingDepth, RECORD_LIMITS } from './bounds';
+import { decodeEvent, encodeEvent, type IncomingRecord } from './envelope';
+import { exampleEventData } from './examples';
+
+const TYPE = 'asc.service.started.v1';
+const NHS_NUMBER = '9434765919';
+
+/** A valid record as kafkajs delivers it, with `change` applied to its parts. */
+function record(change: (parts: { data: Record<string, unknown>; headers: Record<string, string | Buffer | Buffer[]> }) => void = () => undefined): IncomingRecord {
+  const data = exampleEventData(TYPE);
+  const encoded = encodeEvent({ id: '0f8fad5b-d9cb-469f-a165-70867728950e', source: 'southampton.adult-social-care', type: TYPE, time: '2026-11-28T10:00:00Z', data });
+  const headers: Record<string, string | Buffer | Buffer[]> = { ...encoded.headers };
+  const parts = { data: JSON.parse(encoded.value) as Record<string, unknown>, headers };
+  change(parts);
+  const wire: IHeaders = {};
+  for (const [name, value] of Object.entries(parts.headers)) wire[name] = typeof value === 'string' ? Buffer.from(value) : value;
+  return { key: Buffer.from(encoded.key), value: Buffer.from(JSON.stringify(parts.data)), headers: wire };
+}
+
+function problems(input: IncomingRecord) {
+  const result = decodeEvent(input);
+  if (result.ok) throw new Error('expected the record to be refused');
+  return result.problems;
+}
+
+describe('record bounds (hostile input, CONTRACT.md §2)', () => {
+  it('accepts an ordinary record', () => {
+    expect(decodeEvent(record()).ok).toBe(true);
+  });
+
+  it('refuses arrays nested 50,000 deep (100 KB) from the text, quickly and without overflowing the stack', () => {
+    const value = Buffer.from(`{"subject":{"localId":"x"},"deep":${'['.repeat(50_000)}${']'.repeat(50_000)}}`);
+    const started = performance.now();
+    const found = problems({ ...record(), value });
+    expect(performance.now() - started).toBeLessThan(1000);
+    expect(found).toContainEqual({ path: 'value', problem: `must nest objects and arrays at most ${RECORD_LIMITS.maxDepth} deep` });
+  });
+
+  it('counts nesting outside strings only, escaped quotes included', () => {
+    expect(jsonNestingDepth('{"a":"[[[[\\"[[[","b":[{}]}')).toBe(3);
+  });
+
+  it('refuses a 1 MB value and a string or key over the limit, naming where and never quoting it', () => {
+    expect(problems(record(({ data }) => (data.padding = 'x'.repeat(1024 * 1024))))).toContainEqual({ path: 'value', problem: `must be at most ${RECORD_LIMITS.maxValueBytes} bytes` });
+    const long = `${NHS_NUMBER}${'y'.repeat(RECORD_LIMITS.maxStringLength)}`;
+    const longString = problems(record(({ data }) => ((data.subject as Record<string, unknown>).name = long)));
+    expect(longString).toContainEqual({ path: 'subject.name', problem: `strings must be at most ${RECORD_LIMITS.maxStringLength} characters` });
+    const longKey = problems(record(({ data }) => (data[long] = true)));
+    expect(longKey[0]!.path).toMatch(/^<key \d+>$/);
+    expect(JSON.stringify([longString, longKey])).not.toContain(NHS_NUMBER);
+  });
+
+  it('refuses more values than the limit', () => {
+    expect(problems(record(({ data }) => (data.many = Array.from({ length: RECORD_LIMITS.maxNodes }, () => 0))))).toContainEqual({
+      path: 'value',
+      problem: `must hold at most ${RECORD_LIMITS.maxNodes} values`,
+    });
+  });
+
+  it('refuses invalid UTF-8 in the value, the key and a header', () => {
+    const invalid = Buffer.from([0x7b, 0x22, 0xff, 0xfe, 0x22, 0x3a, 0x31, 0x7d]);
+    expect(problems({ ...record(), value: invalid })).toContainEqual({ path: 'value', problem: 'must be valid UTF-8' });
+    expect(problems({ ...record(), key: Buffer.from([0xc3, 0x28]) })).toContainEqual({ path: 'key', problem: 'must be valid UTF-8' });
+    expect(problems(record(({ headers }) => (headers.ce_type = Buffer.from([0xe2, 0x82]))))).toContainEqual({ path: 'ce_type', problem: 'must be valid UTF-8' });
+  });
+
+  it('refuses header values with control characters, over-long headers and too many headers', () => {
+    expect(problems(record(({ headers }) => (headers.ce_type = `${TYPE}\r\nX-Forged: 1`)))).toContainEqual({ path: 'ce_type', problem: 'must not contain control characters' });
+    expect(problems(record(({ headers }) => (headers.ce_type = 'a'.repeat(RECORD_LIMITS.maxHeaderBytes + 1))))).toContainEqual({
+      path: 'ce_type',
+      problem: `must be at most ${RECORD_LIMITS.maxHeaderBytes} bytes`,
+    });
+    expect(
+      problems(
+        record(({ headers }) => {
+          for (let index = 0; index < RECORD_LIMITS.maxHeaders; index++) headers[`x-extra-${index}`] = 'v';
+        }),
+      ),
+    ).toEqual([{ path: 'headers', problem: `must be at most ${RECORD_LIMITS.maxHeaders}` }]);
+  });
+
+  it('refuses a duplicated header and an over-long key', () => {
+    expect(problems(record(({ headers }) => (headers.ce_id = [Buffer.from('a'), Buffer.from('b')])))).toContainEqual({ path: 'ce_id', problem: 'must appear once' });
+    expect(problems({ ...record(), key: Buffer.from('k'.repeat(RECORD_LIMITS.maxKeyBytes + 1)) })).toContainEqual({
+      path: 'key',
+      problem: `must be at most ${RECORD_LIMITS.maxKeyBytes} bytes`,
+    });
+  });
+});
