@@ -1,4 +1,5 @@
-import type { Admin, Batch, Consumer, ConsumerConfig, Kafka, KafkaMessage, TopicPartitionOffset } from 'kafkajs';
+import { PartitionAssigners, type Admin, type Batch, type Consumer, type ConsumerConfig, type Kafka, type KafkaMessage, type TopicPartitionOffset } from 'kafkajs';
+import { subscriptionAwareAssigner } from './assigner';
 import { OffsetCommitter } from './offset-committer';
 import type { Logger } from 'pino';
 
@@ -130,6 +131,8 @@ export class BatchConsumer {
     const consumer = this.options.kafka.consumer({
       groupId: this.options.groupId,
       allowAutoTopicCreation: false,
+      // Round robin too, for a group that still has members of an earlier version during a rolling upgrade.
+      partitionAssigners: [subscriptionAwareAssigner, PartitionAssigners.roundRobin],
       ...this.options.consumerConfig,
     });
     await consumer.connect();

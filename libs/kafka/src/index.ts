@@ -5,6 +5,7 @@ export * from './topics';
 export * from './lazy-client';
 export * from './shared-admin';
 export * from './outbox';
+export * from './assigner';
 export * from './batch-consumer';
 export * from './coalescer';
 export * from './offset-committer';

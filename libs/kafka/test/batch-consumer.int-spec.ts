@@ -65,6 +65,48 @@ describe('BatchConsumer against the real Kafka broker', () => {
     expect(seen.filter((value) => value === 'a1')).toHaveLength(1);
   });
 
+  it.each([
+    ['the leader subscribes to fewer topics than a member', 'narrow'],
+    ['the leader subscribes to more topics than a member', 'wide'],
+  ])('consumes every partition of every subscribed topic when members subscribe to different topics (%s)', async (_, first) => {
+    // Members that saw a new topic at different moments, as after a participant is registered while several brokers run.
+    const shared = `${prefix}shared-${first}.adult-social-care`;
+    const newer = `${prefix}newer-${first}.public-health`;
+    await ensureTopics(admin, [shared, newer].map((topic) => ({ topic, numPartitions: 3 })));
+    const groupId = `bc-${randomUUID()}`;
+    const seen = new Set<string>();
+    const member = (topics: string[]) =>
+      new BatchConsumer({
+        kafka,
+        groupId,
+        topics,
+        consumerConfig: { maxWaitTimeInMs: 100 },
+        handler: async (messages: KafkaMessage[]) => {
+          for (const message of messages) seen.add(message.value!.toString());
+        },
+      });
+    const narrow = member([shared]);
+    const wide = member([shared, newer]);
+    // The first to join leads the group.
+    const [leader, other] = first === 'narrow' ? [narrow, wide] : [wide, narrow];
+    await leader.start();
+    await other.start();
+    try {
+      const expected: string[] = [];
+      for (const topic of [shared, newer]) {
+        for (let partition = 0; partition < 3; partition++) {
+          const value = `${topic}/${partition}`;
+          expected.push(value);
+          await producer.send({ topic, messages: [{ partition, value }] });
+        }
+      }
+      await eventually(async () => (expected.every((value) => seen.has(value)) ? true : undefined), 20_000).catch(() => undefined);
+      expect(expected.filter((value) => !seen.has(value))).toEqual([]);
+    } finally {
+      await Promise.all([narrow.stop(), wide.stop()]);
+    }
+  });
+
   it('commits behind the batches, and on stop commits everything handled before leaving the group', async () => {
     const topic = `${prefix}three.adult-social-care`;
     await ensureTopics(admin, [{ topic, numPartitions: 1 }]);
