@@ -18,7 +18,7 @@ const common = {
   testEnvironment: 'node',
   // ESM-only packages (the CEL evaluator) are compiled to CommonJS for jest.
   transform: { '^.+\\.(t|j|mj)s$': swc },
-  transformIgnorePatterns: ['/node_modules/(?!(@marcbachmann/cel-js)/)'],
+  transformIgnorePatterns: ['/node_modules/(?!(@marcbachmann/cel-js|jose)/)'],
   moduleNameMapper: { '^@accord/([a-z-]+)$': '<rootDir>/libs/$1/src' },
   setupFiles: ['reflect-metadata'],
   modulePathIgnorePatterns: ['<rootDir>/dist/'],

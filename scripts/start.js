@@ -18,12 +18,13 @@ const KAFKA_TLS_DIR = path.resolve(process.env.KAFKA_TLS_DIR || path.join(RUN_DI
 const DEVELOPMENT_ADMIN_TOKEN = require('../libs/platform/src/development-defaults.json').adminToken;
 const ADMIN_TOKEN = process.env.ACCORD_ADMIN_TOKEN || DEVELOPMENT_ADMIN_TOKEN;
 
+// `domainService`: checks bearer tokens against hub-api's keys and revocation list (ACCORD_HUB_URL).
 const APPS = [
   { name: 'hub-api', portVariable: 'HUB_API_PORT', port: 3000 },
   { name: 'sharing-broker', portVariable: 'BROKER_PORT', port: 3010 },
-  { name: 'adult-social-care', portVariable: 'ASC_PORT', port: 3001 },
-  { name: 'public-health', portVariable: 'PH_PORT', port: 3002 },
-  { name: 'revenues-benefits', portVariable: 'RB_PORT', port: 3003 },
+  { name: 'adult-social-care', portVariable: 'ASC_PORT', port: 3001, domainService: true },
+  { name: 'public-health', portVariable: 'PH_PORT', port: 3002, domainService: true },
+  { name: 'revenues-benefits', portVariable: 'RB_PORT', port: 3003, domainService: true },
 ].map((app) => ({ ...app, port: Number(process.env[app.portVariable] || app.port) }));
 
 const children = new Map();
@@ -85,7 +86,14 @@ function startApp(app) {
   const log = fs.createWriteStream(path.join(LOG_DIR, `${app.name}.log`), { flags: 'a' });
   const child = spawn(process.execPath, ['--enable-source-maps', path.join(ROOT, 'dist/apps', app.name, 'src/main.js')], {
     cwd: ROOT,
-    env: { ...process.env, ACCORD_ADMIN_TOKEN: ADMIN_TOKEN, KAFKA_TLS_DIR, [app.portVariable]: String(app.port) },
+    env: {
+      ...process.env,
+      ACCORD_ADMIN_TOKEN: ADMIN_TOKEN,
+      KAFKA_TLS_DIR,
+      [app.portVariable]: String(app.port),
+      // The hub this script started, whatever ACCORD_HUB_URL the shell may hold.
+      ...(app.domainService ? { ACCORD_HUB_URL: `http://127.0.0.1:${APPS.find((other) => other.name === 'hub-api').port}` } : {}),
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   child.stdout.pipe(log);

@@ -105,26 +105,31 @@ function stringValues(): string[] {
 const KAFKA_NODES = ['kafka-1', 'kafka-2', 'kafka-3'];
 
 /** What the stack must not start without; none may have a default in the compose file. */
-const SECRETS = ['ACCORD_ADMIN_TOKEN', 'ACCORD_SUBJECT_KEY_SECRET', 'ACCORD_PSEUDONYMISATION_SECRET', 'AUDIT_SIGNING_KEY', 'POSTGRES_PASSWORD'];
+const SECRETS = ['ACCORD_ADMIN_TOKEN', 'ACCORD_SUBJECT_KEY_SECRET', 'ACCORD_PSEUDONYMISATION_SECRET', 'AUDIT_SIGNING_KEY', 'ACCORD_TOKEN_SIGNING_KEY', 'POSTGRES_PASSWORD'];
 
 const SHARED_APP_ENV = ['KAFKA_BROKERS', 'DATABASE_URL', 'LOG_LEVEL', 'ACCORD_SUBJECT_KEY_SECRET'];
 const APPS: Record<string, { port: number; portVar: string; env: Record<string, string | RegExp> }> = {
   'hub-api': {
     port: 3000,
     portVar: 'HUB_API_PORT',
-    env: { ACCORD_ADMIN_TOKEN: /^\$\{ACCORD_ADMIN_TOKEN:\?.+\}$/, AUDIT_SIGNING_KEY: /^\$\{AUDIT_SIGNING_KEY:\?.+\}$/ },
+    env: {
+      ACCORD_ADMIN_TOKEN: /^\$\{ACCORD_ADMIN_TOKEN:\?.+\}$/,
+      AUDIT_SIGNING_KEY: /^\$\{AUDIT_SIGNING_KEY:\?.+\}$/,
+      ACCORD_TOKEN_SIGNING_KEY: /^\$\{ACCORD_TOKEN_SIGNING_KEY:\?.+\}$/,
+    },
   },
   'sharing-broker': {
     port: 3010,
     portVar: 'BROKER_PORT',
     env: { ACCORD_PSEUDONYMISATION_SECRET: /^\$\{ACCORD_PSEUDONYMISATION_SECRET:\?.+\}$/ },
   },
-  'adult-social-care': { port: 3001, portVar: 'ASC_PORT', env: { ASC_PARTICIPANT: 'southampton.adult-social-care' } },
-  'public-health': { port: 3002, portVar: 'PH_PORT', env: { PH_PARTICIPANT: 'hampshire.public-health' } },
+  // The domain services check callers' bearer tokens against hub-api, inside the compose network.
+  'adult-social-care': { port: 3001, portVar: 'ASC_PORT', env: { ASC_PARTICIPANT: 'southampton.adult-social-care', ACCORD_HUB_URL: 'http://hub-api:3000' } },
+  'public-health': { port: 3002, portVar: 'PH_PORT', env: { PH_PARTICIPANT: 'hampshire.public-health', ACCORD_HUB_URL: 'http://hub-api:3000' } },
   'revenues-benefits': {
     port: 3003,
     portVar: 'RB_PORT',
-    env: { RB_PARTICIPANTS: 'southampton.revenues-benefits,dorset.revenues-benefits' },
+    env: { RB_PARTICIPANTS: 'southampton.revenues-benefits,dorset.revenues-benefits', ACCORD_HUB_URL: 'http://hub-api:3000' },
   },
 };
 

@@ -26,6 +26,7 @@ const APPS: Array<{ app: string; environmentClass: new () => object; secrets: Re
       ...SHARED,
       ACCORD_ADMIN_TOKEN: 'production-admin-token-0123456789abcdef',
       AUDIT_SIGNING_KEY: generateDevelopmentKeyPair().privateKeyPem,
+      ACCORD_TOKEN_SIGNING_KEY: generateDevelopmentKeyPair().privateKeyPem,
       ACCORD_CA_CERT_FILE: '/run/secrets/accord-ca.crt',
       ACCORD_CA_KEY_FILE: '/run/secrets/accord-ca.key',
     },

@@ -232,6 +232,33 @@ describe('sharing end to end: reference agreements, consent and rejects through 
     expect(decision).toMatchObject({ outcome: 'withheld', reasons: ['no-consent'], recipient: scoped('ohid.ndtms') });
   });
 
+  it('counts an objection by a linked NI number against an event carrying only the NHS number; never a grant (CONTRACT.md §4)', async () => {
+    const careHomes = byId('scc-asc-care-home-to-rb');
+    const { data } = eventAbout('asc.service.started.v1');
+    const subject = data.subject as Record<string, unknown>;
+    const niNumber = randomNiNumber();
+    // An earlier event carried both numbers: the hub links them.
+    const both = await publish(careHomes.provider, 'asc.service.started.v1', { ...data, subject: { ...subject, niNumber } });
+    expect((await decisionsFor(both, 2)).find((row) => row.agreement_id === careHomes.id)).toMatchObject({ outcome: 'shared' });
+    await recordConsent({ subject: { niNumber }, kind: 'object', scope: { agreementId: careHomes.id } });
+    const nhsOnly = await publish(careHomes.provider, 'asc.service.started.v1', { ...data, subject: { ...subject, localId: subject.localId } });
+    expect((await decisionsFor(nhsOnly, 2)).find((row) => row.agreement_id === careHomes.id)).toMatchObject({ outcome: 'withheld', reasons: ['objection'] });
+
+    // Explicit consent: a grant by the linked NI number does not share an event that carries only the NHS number.
+    const drugs = byId('hants-ph-drug-treatment-to-ndtms');
+    const referral = eventAbout('ph.substance-misuse.referral.v1');
+    const referralSubject = referral.data.subject as Record<string, unknown>;
+    const linkedNi = randomNiNumber();
+    const linking = await publish(drugs.provider, 'ph.substance-misuse.referral.v1', { ...referral.data, subject: { ...referralSubject, niNumber: linkedNi } });
+    expect((await decisionsFor(linking, 1))[0]).toMatchObject({ outcome: 'withheld', reasons: ['no-consent'] });
+    await recordConsent({ subject: { niNumber: linkedNi }, kind: 'grant', scope: { agreementId: drugs.id } });
+    const [unshared] = await decisionsFor(await publish(drugs.provider, 'ph.substance-misuse.referral.v1', referral.data), 1);
+    expect(unshared).toMatchObject({ outcome: 'withheld', reasons: ['no-consent'] });
+    // The grant itself works for an event that carries the number it was given for.
+    const [granted] = await decisionsFor(await publish(drugs.provider, 'ph.substance-misuse.referral.v1', { ...referral.data, subject: { ...referralSubject, nhsNumber: undefined, niNumber: linkedNi } }), 1);
+    expect(granted).toMatchObject({ outcome: 'shared' });
+  });
+
   it('applies the national data opt-out where an agreement says so, and not where it is exempt', async () => {
     const { data: healthCheck, nhsNumber } = eventAbout('ph.health-check.completed.v1');
     await recordConsent({ subject: { nhsNumber }, kind: 'national-opt-out' });

@@ -87,22 +87,39 @@ describe('npm start', () => {
     // care-home placement recorded in adult social care reaches revenues and benefits through
     // the broker and becomes a change-of-circumstances task there.
     expect(output).toMatch(/scc-asc-care-home-to-rb v\d+/);
+    // Each council's system gets a token from the hub, bound to its participant; the domain
+    // services check it against the hub that npm start pointed them at.
+    const adminToken = /admin token:\s*(\S+)/.exec(output)?.[1];
+    const issueToken = async (participant: string, roles: string[]) => {
+      const issued = await fetch(`http://127.0.0.1:${PORTS.HUB_API_PORT}/v1/tokens`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${adminToken}` },
+        body: JSON.stringify({ participant, roles }),
+      });
+      expect(issued.status).toBe(201);
+      return ((await issued.json()) as { token: string }).token;
+    };
+    const careToken = await issueToken('southampton.adult-social-care', ['publisher']);
+    const benefitsToken = await issueToken('southampton.revenues-benefits', ['reader']);
     const example = exampleEventData('asc.service.started.v1');
     const nhsNumber = randomNhsNumber();
+    const record = JSON.stringify({
+      ...example,
+      subject: { ...(example.subject as object), localId: `person-${randomUUID()}`, nhsNumber },
+      serviceType: 'long-term-nursing',
+    });
+    const anonymous = await fetch(`http://127.0.0.1:${PORTS.ASC_PORT}/v1/services`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: record });
+    expect(anonymous.status).toBe(401);
     const placement = await fetch(`http://127.0.0.1:${PORTS.ASC_PORT}/v1/services`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({
-        ...example,
-        subject: { ...(example.subject as object), localId: `person-${randomUUID()}`, nhsNumber },
-        serviceType: 'long-term-nursing',
-      }),
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${careToken}` },
+      body: record,
     });
     expect(placement.status).toBe(201);
     const { eventId } = (await placement.json()) as { eventId: string };
     const inboxItem = (match: (item: Record<string, any>) => boolean) =>
       eventually(async () => {
-        const response = await fetch(`http://127.0.0.1:${PORTS.RB_PORT}/v1/inbox`, { headers: { 'accord-participant': 'southampton.revenues-benefits' } });
+        const response = await fetch(`http://127.0.0.1:${PORTS.RB_PORT}/v1/inbox`, { headers: { authorization: `Bearer ${benefitsToken}` } });
         const body = (await response.json()) as { items?: Array<Record<string, any>> };
         return body.items?.find(match);
       }, 90_000);
@@ -110,7 +127,6 @@ describe('npm start', () => {
     expect(task).toMatchObject({ kind: 'change-of-circumstances', agreement: expect.stringMatching(/^scc-asc-care-home-to-rb@\d+$/) });
 
     // The person then objects: revenues and benefits is told which record it already holds.
-    const adminToken = /admin token:\s*(\S+)/.exec(output)?.[1];
     const objection = await fetch(`http://127.0.0.1:${PORTS.HUB_API_PORT}/v1/consents`, {
       method: 'POST',
       headers: { 'content-type': 'application/json', authorization: `Bearer ${adminToken}` },

@@ -1,7 +1,7 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import { outboxMigration } from '@accord/kafka';
 import { coreModules } from '@accord/platform';
-import { DOMAIN_SERVICE_ENTITIES, DomainServiceModule, participantKafka, inboxMigration, type DomainServiceOptions } from '@accord/domain-service';
+import { DOMAIN_SERVICE_ENTITIES, DomainServiceModule, hubAuthentication, participantKafka, inboxMigration, type DomainServiceOptions } from '@accord/domain-service';
 import type { AdultSocialCareEnvironment } from './environment';
 import { AssessmentEntity } from './assessments/assessment.entity';
 import { AssessmentsModule } from './assessments/assessments.module';
@@ -35,6 +35,7 @@ export class AppModule {
           service: 'adult-social-care',
           participants,
           ...participantKafka(environment),
+          ...hubAuthentication(environment),
           lockNamespace: OUTBOX_LOCK_NAMESPACE,
           outboxRetentionHours: environment.OUTBOX_RETENTION_HOURS,
           logLevel: environment.LOG_LEVEL,

@@ -11,8 +11,9 @@ runMain('adult-social-care', async () => {
   await startHttpApp(app, {
     service: 'adult-social-care',
     title: 'Accord adult social care service',
-    description: 'Care Act records published to the hub, and work items from shared records',
+    description: 'Care Act records published to the hub, and work items from shared records. Every route but /health and /metrics needs a bearer token from hub-api (POST /v1/tokens), bound to a participant this service serves: publisher to write, reader to read',
     port: environment.ASC_PORT,
+    bearerAuth: true,
     environment,
   });
   await connectInbox(app);

@@ -1,13 +1,15 @@
 import { InboxController } from '@accord/domain-service';
-import { openApiDocumentOf } from '@accord/testing';
+import { documentedAccess, domainRoleFor, openApiDocumentOf } from '@accord/testing';
 import { AssessmentsController } from './assessments/assessments.controller';
 import { ReviewsController } from './reviews/reviews.controller';
 import { SafeguardingConcernsController } from './safeguarding-concerns/safeguarding-concerns.controller';
 import { ServicesController } from './services/services.controller';
 
+const CONTROLLERS = [AssessmentsController, ServicesController, SafeguardingConcernsController, ReviewsController, InboxController];
+
 describe('adult-social-care OpenAPI', () => {
   it('documents every POST endpoint with its request schema, and the inbox', async () => {
-    const document = await openApiDocumentOf([AssessmentsController, ServicesController, SafeguardingConcernsController, ReviewsController, InboxController]);
+    const document = await openApiDocumentOf(CONTROLLERS);
     for (const path of ['/v1/assessments', '/v1/services', '/v1/services/{id}/end', '/v1/safeguarding-concerns', '/v1/reviews']) {
       expect(document.paths[path]?.post?.requestBody).toBeDefined();
     }
@@ -16,5 +18,12 @@ describe('adult-social-care OpenAPI', () => {
     expect(schemas.AssessmentRequest).toMatchObject({ required: expect.arrayContaining(['subject', 'assessmentType', 'completedAt']) });
     expect(schemas.StartServiceRequest).toMatchObject({ properties: { serviceType: { enum: expect.arrayContaining(['long-term-residential']) } } });
     expect(schemas.SubjectDocument).toMatchObject({ required: ['localId'] });
+  });
+
+  it('says every operation needs a bearer token with its role (publisher writes, reader reads); Accord-Participant only narrows', async () => {
+    const access = documentedAccess(await openApiDocumentOf(CONTROLLERS));
+    expect(access.map((entry) => entry.operation)).toHaveLength(14);
+    const contract = access.map(({ operation }) => ({ operation, bearer: true, role: domainRoleFor(operation.split(' ')[0]!), participantHeader: 'optional' }));
+    expect(access).toEqual(contract);
   });
 });

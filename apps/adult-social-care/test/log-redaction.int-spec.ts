@@ -3,13 +3,17 @@ import { Client } from 'pg';
 import { exampleEventData } from '@accord/contracts';
 import {
   createTestDatabase,
-  provisionTestParticipant,
+  hubAuthenticationEnvironment,
+  issueTestToken,
   randomNhsNumber,
+  registerTestParticipants,
   startTestApp,
   uniqueParticipant,
   type RunningApp,
   type TestDatabase,
 } from '@accord/testing';
+import { AppModule as HubModule } from '../../hub-api/src/app.module';
+import { HubApiEnvironment } from '../../hub-api/src/environment';
 import { AppModule } from '../src/app.module';
 import { AdultSocialCareEnvironment } from '../src/environment';
 
@@ -55,17 +59,22 @@ describe('adult-social-care: a database error on a record insert logs no persona
   const given = `Givenname${randomUUID().slice(0, 8)}`;
   const family = `Familyname${randomUUID().slice(0, 8)}`;
   let database: TestDatabase;
+  let hub: RunningApp;
   let service: RunningApp;
   let sql: Client;
+  let token: string;
 
   beforeAll(async () => {
     database = await createTestDatabase('asc_logs');
-    await provisionTestParticipant(participant);
+    // The hub logs nothing here (LOG_LEVEL silent): every captured line is the service's.
+    hub = await startTestApp({ service: 'hub-api', environmentClass: HubApiEnvironment, environment: { DATABASE_URL: database.url }, module: HubModule.forRoot });
+    await registerTestParticipants(hub, [participant]);
+    token = (await issueTestToken(hub, { participant, roles: ['publisher'] })).token;
     capture.start();
     service = await startTestApp({
       service: 'adult-social-care',
       environmentClass: AdultSocialCareEnvironment,
-      environment: { DATABASE_URL: database.url, ASC_PARTICIPANT: participant, LOG_LEVEL: 'info' },
+      environment: { DATABASE_URL: database.url, ASC_PARTICIPANT: participant, LOG_LEVEL: 'info', ...hubAuthenticationEnvironment(hub.url) },
       module: (environment) => AppModule.forRoot(environment),
     });
     sql = new Client({ connectionString: database.url });
@@ -80,12 +89,14 @@ describe('adult-social-care: a database error on a record insert logs no persona
     await sql?.end();
     await service?.close();
     capture.stop();
+    await hub?.close();
     await database?.drop();
   });
 
   it('answers 500 and logs the constraint error without the NHS number or name', async () => {
     const spaced = `${nhsNumber.slice(0, 3)} ${nhsNumber.slice(3, 6)} ${nhsNumber.slice(6)}`;
     const response = await service.request('POST', '/v1/assessments', {
+      token,
       body: {
         ...(exampleEventData('asc.assessment.completed.v1') as Record<string, unknown>),
         subject: { localId: `person-${randomUUID()}`, nhsNumber: spaced, name: { given, family } },
@@ -108,5 +119,7 @@ describe('adult-social-care: a database error on a record insert logs no persona
     expect(output.toLowerCase()).not.toContain(family.toLowerCase());
     expect(output).not.toContain('Failing row');
     expect(response.text).not.toMatch(anySpacing(nhsNumber));
+    // Nor the caller's bearer token.
+    expect(output).not.toContain(token);
   });
 });

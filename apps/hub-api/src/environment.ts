@@ -1,5 +1,6 @@
+import { IsString } from 'class-validator';
 import { DEVELOPMENT_DEFAULTS, portSetting, secretSetting } from '@accord/platform';
-import { AuditEnvironment } from './audit/audit.environment';
+import { AuditEnvironment, ED25519_PRIVATE_KEY_FORMAT } from './audit/audit.environment';
 import { opsIntegerSetting } from './ops/ops.settings';
 import { optionalBrokerListSetting } from './participants/participants.settings';
 
@@ -16,6 +17,24 @@ export class HubApiEnvironment extends AuditEnvironment {
    */
   @secretSetting('ACCORD_ADMIN_TOKEN', { minLength: 16, noWhitespace: true })
   ACCORD_ADMIN_TOKEN: string = DEVELOPMENT_ADMIN_TOKEN;
+
+  /**
+   * Ed25519 private key (PKCS#8 PEM, `\n` escapes allowed, or base64 of PEM or DER) that
+   * signs every bearer token hub-api issues; its public half is served at
+   * `/.well-known/jwks.json`. A key of its own: not the audit signing key. Required in
+   * production; elsewhere unset means the key kept in ACCORD_TOKEN_DEVELOPMENT_KEY_FILE.
+   */
+  @secretSetting('ACCORD_TOKEN_SIGNING_KEY', {
+    kind: 'key',
+    format: ED25519_PRIVATE_KEY_FORMAT,
+    developmentDefault: 'the key kept in ACCORD_TOKEN_DEVELOPMENT_KEY_FILE',
+    hint: 'generate one with: openssl genpkey -algorithm ed25519',
+  })
+  ACCORD_TOKEN_SIGNING_KEY: string = '';
+
+  /** Where the development token signing key is kept when ACCORD_TOKEN_SIGNING_KEY is unset (created on first start). */
+  @IsString()
+  ACCORD_TOKEN_DEVELOPMENT_KEY_FILE: string = '.run/token-development-signing-key.pem';
 
   /** Topic health: the sliding window rates and consumer group statuses are computed over (CONTRACT.md §7). */
   @opsIntegerSetting('OPS_WINDOW_MS', 2000, 3_600_000)

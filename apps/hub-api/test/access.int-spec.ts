@@ -1,3 +1,5 @@
+import { createLocalJWKSet, decodeJwt } from 'jose';
+import { verifyToken } from '@accord/auth';
 import { createTestDatabase, startTestApp, testKafka, type RunningApp, type TestDatabase } from '@accord/testing';
 import { AppModule } from '../src/app.module';
 import { HubApiEnvironment } from '../src/environment';
@@ -75,25 +77,36 @@ describe('hub-api access control, tokens and participants', () => {
   it('issues a token that is shown once, works, and carries only its roles (403 otherwise)', async () => {
     const issued = await hub.request('POST', '/v1/tokens', { token: ADMIN_TOKEN, body: { roles: ['auditor'], description: 'auditor' } });
     expect(issued.status).toBe(201);
-    expect(issued.body.token).toMatch(/^acc_/);
+    // A signed JWT whose payload grants its roles and participant and nothing more; every app checks it against the published keys.
+    expect(issued.body.token.split('.')).toHaveLength(3);
+    const claims = decodeJwt(issued.body.token);
+    expect(Object.keys(claims).sort()).toEqual(['aud', 'exp', 'iat', 'iss', 'jti', 'participant', 'roles', 'sub']);
+    expect(claims).toMatchObject({ jti: issued.body.id, roles: ['auditor'], participant: null });
+    const keys = await hub.request('GET', '/.well-known/jwks.json');
+    expect(await verifyToken(issued.body.token, createLocalJWKSet(keys.body))).toEqual(expect.objectContaining({ tokenId: issued.body.id, roles: ['auditor'] }));
 
     const allowed = await hub.request('GET', '/v1/participants', { token: issued.body.token });
     expect(allowed.status).toBe(200);
     const forbidden = await hub.request('POST', '/v1/tokens', { token: issued.body.token, body: { roles: ['admin'] } });
     expect(forbidden.status).toBe(403);
     expect(forbidden.body.code).toBe('forbidden');
-
   });
 
-  it('stores tokens hashed, never in the clear', async () => {
+  it('keeps neither the token nor its signature in any column of the token table', async () => {
     const issued = await hub.request('POST', '/v1/tokens', { token: ADMIN_TOKEN, body: { roles: ['ops'] } });
+    expect(issued.status).toBe(201);
+    const [header, payload, signature] = (issued.body.token as string).split('.');
     const { Client } = await import('pg');
     const client = new Client({ connectionString: database.url });
     await client.connect();
-    const rows = await client.query('SELECT token_hash FROM accord.api_tokens');
-    await client.end();
-    expect(rows.rows.length).toBeGreaterThan(0);
-    expect(JSON.stringify(rows.rows)).not.toContain(issued.body.token);
+    try {
+      const rows = await client.query('SELECT row_to_json(token)::text AS row FROM accord.api_tokens token');
+      const stored = rows.rows.map((row: { row: string }) => row.row).join('\n');
+      expect(stored).toContain(issued.body.id);
+      for (const secret of [issued.body.token, signature, `${header}.${payload}`]) expect(stored).not.toContain(secret);
+    } finally {
+      await client.end();
+    }
   });
 
   it('refuses a token for an unregistered participant and an unknown role, naming each problem', async () => {

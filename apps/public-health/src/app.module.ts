@@ -1,7 +1,7 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import { outboxMigration } from '@accord/kafka';
 import { coreModules } from '@accord/platform';
-import { DOMAIN_SERVICE_ENTITIES, DomainServiceModule, participantKafka, inboxMigration, type DomainServiceOptions } from '@accord/domain-service';
+import { DOMAIN_SERVICE_ENTITIES, DomainServiceModule, hubAuthentication, participantKafka, inboxMigration, type DomainServiceOptions } from '@accord/domain-service';
 import type { PublicHealthEnvironment } from './environment';
 import { HealthCheckEntity } from './health-checks/health-check.entity';
 import { HealthChecksModule } from './health-checks/health-checks.module';
@@ -35,6 +35,7 @@ export class AppModule {
           service: 'public-health',
           participants,
           ...participantKafka(environment),
+          ...hubAuthentication(environment),
           lockNamespace: OUTBOX_LOCK_NAMESPACE,
           outboxRetentionHours: environment.OUTBOX_RETENTION_HOURS,
           logLevel: environment.LOG_LEVEL,

@@ -11,8 +11,9 @@ runMain('public-health', async () => {
   await startHttpApp(app, {
     service: 'public-health',
     title: 'Accord public health service',
-    description: 'Public health records published to the hub, and work items from shared records',
+    description: 'Public health records published to the hub, and work items from shared records. Every route but /health and /metrics needs a bearer token from hub-api (POST /v1/tokens), bound to a participant this service serves: publisher to write, reader to read',
     port: environment.PH_PORT,
+    bearerAuth: true,
     environment,
   });
   await connectInbox(app);

@@ -5,37 +5,50 @@ import { connectInbox } from '@accord/domain-service';
 import {
   createTestDatabase,
   eventually,
+  hubAuthenticationEnvironment,
+  issueRouteAccessTokens,
+  issueTestToken,
   NetworkSwitch,
   produce,
+  registerTestParticipants,
+  routeAccess,
   startTestApp,
   switchableKafka,
   TopicRecorder,
-  provisionTestParticipant,
   uniqueParticipant,
   type RunningApp,
   type TestDatabase,
 } from '@accord/testing';
+import { AppModule as HubModule } from '../../hub-api/src/app.module';
+import { HubApiEnvironment } from '../../hub-api/src/environment';
 import { AppModule } from '../src/app.module';
 import { PublicHealthEnvironment } from '../src/environment';
 
 describe('public-health: records, outbox and inbox against the real Kafka and Postgres', () => {
   const participant = uniqueParticipant('public-health');
+  // Another area's public health team: registered at the hub, not served by this instance.
+  const elsewhere = uniqueParticipant('public-health');
   const network = new NetworkSwitch();
   let database: TestDatabase;
+  let hub: RunningApp;
   let service: RunningApp;
+  /** The public health system's token: writes and reads this participant's records. */
+  let token: string;
   let events: TopicRecorder;
   let sql: Client;
 
   beforeAll(async () => {
     database = await createTestDatabase('ph');
-    // What the hub's registration does: topics, ACLs, and each participant's certificate.
-    await Promise.all([participant].map(provisionTestParticipant));
+    hub = await startTestApp({ service: 'hub-api', environmentClass: HubApiEnvironment, environment: { DATABASE_URL: database.url }, module: HubModule.forRoot });
+    // Onboarding: the hub registers each participant (topics, ACLs); its system gets a certificate and tokens.
+    await registerTestParticipants(hub, [participant, elsewhere]);
     service = await startTestApp({
       service: 'public-health',
       environmentClass: PublicHealthEnvironment,
-      environment: { DATABASE_URL: database.url, PH_PARTICIPANT: participant },
+      environment: { DATABASE_URL: database.url, PH_PARTICIPANT: participant, ...hubAuthenticationEnvironment(hub.url) },
       module: (environment) => AppModule.forRoot(environment, { kafka: (participant) => switchableKafka(network, participant) }),
     });
+    token = (await issueTestToken(hub, { participant, roles: ['publisher', 'reader'] })).token;
     await connectInbox(service.app);
     events = await TopicRecorder.start([eventsTopic(participant)]);
     sql = new Client({ connectionString: database.url });
@@ -47,6 +60,7 @@ describe('public-health: records, outbox and inbox against the real Kafka and Po
     await events?.stop();
     await sql?.end();
     await service?.close();
+    await hub?.close();
     await database?.drop();
   });
 
@@ -63,15 +77,23 @@ describe('public-health: records, outbox and inbox against the real Kafka and Po
     'ph.substance-misuse.referral.v1': '/v1/substance-misuse-referrals',
   };
 
+  it('refuses every route without a valid token, to other participants, and without the route\'s role', async () => {
+    const { routes, actual, expected } = await routeAccess(service, await issueRouteAccessTokens(hub, participant, elsewhere));
+    expect(routes.map((route) => `${route.method} ${route.path}`)).toEqual(
+      expect.arrayContaining(['POST /v1/immunisations', 'GET /v1/health-checks/:id', 'POST /v1/substance-misuse-referrals', 'GET /v1/inbox']),
+    );
+    expect(actual).toEqual(expected);
+  });
+
   it('publishes every ph event type to its topic in the CloudEvents envelope', async () => {
     const localId = `person-${randomUUID()}`;
     const eventIds: string[] = [];
     for (const [type, route] of Object.entries(ROUTES)) {
-      const response = await service.request('POST', route, { body: body(type, localId) });
+      const response = await service.request('POST', route, { token, body: body(type, localId) });
       expect(response.status).toBe(201);
       expect(response.body).toMatchObject({ participant, subject: { localId, nhsNumber: '9434765919' } });
       eventIds.push(response.body.eventId);
-      const read = await service.request('GET', `${route}/${response.body.id}`);
+      const read = await service.request('GET', `${route}/${response.body.id}`, { token });
       expect(read.body.id).toBe(response.body.id);
     }
     const published = await events.waitFor((message) => eventIds.includes(message.headers.ce_id!), 4);
@@ -84,7 +106,7 @@ describe('public-health: records, outbox and inbox against the real Kafka and Po
       const type = message.headers.ce_type!;
       expect(JSON.parse(message.value)).toEqual({ ...exampleEventData(type), subject: { localId, nhsNumber: '9434765919' } });
     }
-    const list = await service.request('GET', '/v1/health-checks');
+    const list = await service.request('GET', '/v1/health-checks', { token });
     expect(list.body.items.map((item: { id: string }) => item.id)).toHaveLength(1);
     const example = exampleEventData('ph.health-check.completed.v1');
     expect(list.body.items[0]).toMatchObject({ bmi: example.bmi, smokingStatus: example.smokingStatus });
@@ -94,6 +116,7 @@ describe('public-health: records, outbox and inbox against the real Kafka and Po
     const count = async () => (await sql.query('SELECT (SELECT count(*) FROM health_checks)::int AS rows, (SELECT count(*) FROM outbox)::int AS outbox')).rows[0];
     const before = await count();
     const response = await service.request('POST', '/v1/health-checks', {
+      token,
       body: { ...body('ph.health-check.completed.v1', 'x'), subject: { localId: 'x', nhsNumber: '123' }, systolic: 900, smokingStatus: 'sometimes', bmi: 'heavy' },
     });
     expect(response.status).toBe(400);
@@ -108,7 +131,7 @@ describe('public-health: records, outbox and inbox against the real Kafka and Po
     network.disconnect();
     try {
       for (const dose of [1, 2, 3]) {
-        const response = await service.request('POST', '/v1/immunisations', { body: body('ph.immunisation.administered.v1', localId, { doseNumber: dose }) });
+        const response = await service.request('POST', '/v1/immunisations', { token, body: body('ph.immunisation.administered.v1', localId, { doseNumber: dose }) });
         expect(response.status).toBe(201);
         eventIds.push(response.body.eventId);
       }
@@ -135,11 +158,11 @@ describe('public-health: records, outbox and inbox against the real Kafka and Po
     await produce(inboxTopic(participant), [shared, shared]);
     await eventually(async () => ((await sql.query('SELECT count(*)::int AS n FROM inbox_receipts')).rows[0].n >= 1 ? true : undefined));
     const items = await eventually(async () => {
-      const response = await service.request('GET', '/v1/inbox');
+      const response = await service.request('GET', '/v1/inbox', { token });
       return response.body.items.length > 0 ? response.body.items : undefined;
     });
     await new Promise((resolve) => setTimeout(resolve, 500));
-    expect((await service.request('GET', '/v1/inbox')).body.items).toHaveLength(1);
+    expect((await service.request('GET', '/v1/inbox', { token })).body.items).toHaveLength(1);
     expect(items[0]).toMatchObject({
       participant,
       kind: 'falls-prevention-referral',

@@ -1,7 +1,7 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import { outboxMigration } from '@accord/kafka';
 import { coreModules, listSetting } from '@accord/platform';
-import { DOMAIN_SERVICE_ENTITIES, DomainServiceModule, participantKafka, inboxMigration, type DomainServiceOptions } from '@accord/domain-service';
+import { DOMAIN_SERVICE_ENTITIES, DomainServiceModule, hubAuthentication, participantKafka, inboxMigration, type DomainServiceOptions } from '@accord/domain-service';
 import type { RevenuesBenefitsEnvironment } from './environment';
 import { CouncilTaxDiscountEntity } from './council-tax-discounts/council-tax-discount.entity';
 import { CouncilTaxDiscountsModule } from './council-tax-discounts/council-tax-discounts.module';
@@ -42,6 +42,7 @@ export class AppModule {
           service: 'revenues-benefits',
           participants,
           ...participantKafka(environment),
+          ...hubAuthentication(environment),
           lockNamespace: OUTBOX_LOCK_NAMESPACE,
           outboxRetentionHours: environment.OUTBOX_RETENTION_HOURS,
           logLevel: environment.LOG_LEVEL,

@@ -11,8 +11,9 @@ runMain('revenues-benefits', async () => {
   await startHttpApp(app, {
     service: 'revenues-benefits',
     title: 'Accord revenues and benefits service',
-    description: 'Revenues and benefits records published to the hub for one or more councils, and work items from shared records',
+    description: 'Revenues and benefits records published to the hub for one or more councils, and work items from shared records. Every route but /health and /metrics needs a bearer token from hub-api (POST /v1/tokens), bound to a participant this service serves: publisher to write, reader to read',
     port: environment.RB_PORT,
+    bearerAuth: true,
     environment,
   });
   await connectInbox(app);

@@ -5,38 +5,51 @@ import { connectInbox } from '@accord/domain-service';
 import {
   createTestDatabase,
   eventually,
+  hubAuthenticationEnvironment,
+  issueRouteAccessTokens,
+  issueTestToken,
   NetworkSwitch,
   produce,
+  registerTestParticipants,
+  routeAccess,
   startTestApp,
   switchableKafka,
   TopicRecorder,
-  provisionTestParticipant,
   uniqueParticipant,
   type RunningApp,
   type TestDatabase,
 } from '@accord/testing';
+import { AppModule as HubModule } from '../../hub-api/src/app.module';
+import { HubApiEnvironment } from '../../hub-api/src/environment';
 import { AppModule } from '../src/app.module';
 import { RevenuesBenefitsEnvironment } from '../src/environment';
 
 describe('revenues-benefits: several councils on one instance, against the real Kafka and Postgres', () => {
   const southampton = uniqueParticipant('revenues-benefits');
   const dorset = uniqueParticipant('revenues-benefits');
+  // A third council: registered at the hub, not served by this instance.
+  const elsewhere = uniqueParticipant('revenues-benefits');
   const network = new NetworkSwitch();
   let database: TestDatabase;
+  let hub: RunningApp;
   let service: RunningApp;
+  /** Each council's own system's token (publisher and reader), by council. */
+  const tokens = new Map<string, string>();
   let events: TopicRecorder;
   let sql: Client;
 
   beforeAll(async () => {
     database = await createTestDatabase('rb');
-    // What the hub's registration does: topics, ACLs, and each participant's certificate.
-    await Promise.all([southampton, dorset].map(provisionTestParticipant));
+    hub = await startTestApp({ service: 'hub-api', environmentClass: HubApiEnvironment, environment: { DATABASE_URL: database.url }, module: HubModule.forRoot });
+    // Onboarding: the hub registers each council (topics, ACLs); its system gets a certificate and tokens.
+    await registerTestParticipants(hub, [southampton, dorset, elsewhere]);
     service = await startTestApp({
       service: 'revenues-benefits',
       environmentClass: RevenuesBenefitsEnvironment,
-      environment: { DATABASE_URL: database.url, RB_PARTICIPANTS: `${southampton},${dorset}` },
+      environment: { DATABASE_URL: database.url, RB_PARTICIPANTS: `${southampton},${dorset}`, ...hubAuthenticationEnvironment(hub.url) },
       module: (environment) => AppModule.forRoot(environment, { kafka: (participant) => switchableKafka(network, participant) }),
     });
+    for (const council of [southampton, dorset]) tokens.set(council, (await issueTestToken(hub, { participant: council, roles: ['publisher', 'reader'] })).token);
     await connectInbox(service.app);
     events = await TopicRecorder.start([eventsTopic(southampton), eventsTopic(dorset)]);
     sql = new Client({ connectionString: database.url });
@@ -48,23 +61,26 @@ describe('revenues-benefits: several councils on one instance, against the real 
     await events?.stop();
     await sql?.end();
     await service?.close();
+    await hub?.close();
     await database?.drop();
   });
 
-  const as = (participant: string) => ({
-    post: async (path: string, body: unknown) => {
+  /** A council's system calling with its own token; `header` sends Accord-Participant as well. */
+  const as = (council: string, header?: string) => {
+    const call = async (method: string, path: string, body?: unknown) => {
       const response = await fetch(`${service.url}${path}`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', 'accord-participant': participant },
-        body: JSON.stringify(body),
+        method,
+        headers: {
+          authorization: `Bearer ${tokens.get(council)}`,
+          ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+          ...(header === undefined ? {} : { 'accord-participant': header }),
+        },
+        body: body === undefined ? undefined : JSON.stringify(body),
       });
       return { status: response.status, body: (await response.json()) as any };
-    },
-    get: async (path: string) => {
-      const response = await fetch(`${service.url}${path}`, { headers: { 'accord-participant': participant } });
-      return { status: response.status, body: (await response.json()) as any };
-    },
-  });
+    };
+    return { post: (path: string, body: unknown) => call('POST', path, body), get: (path: string) => call('GET', path) };
+  };
 
   const body = (type: string, localId: string, overrides: Record<string, unknown> = {}) => ({
     ...(exampleEventData(type) as Record<string, unknown>),
@@ -98,23 +114,43 @@ describe('revenues-benefits: several councils on one instance, against the real 
     }
   });
 
-  it("keeps each council's records apart and needs the caller to name its council", async () => {
+  it('refuses every route without a valid token, to other participants, and without the route\'s role', async () => {
+    const { routes, actual, expected } = await routeAccess(service, await issueRouteAccessTokens(hub, southampton, elsewhere));
+    expect(routes.map((route) => `${route.method} ${route.path}`)).toEqual(
+      expect.arrayContaining(['POST /v1/housing-benefit-assessments', 'GET /v1/council-tax-discounts/:id', 'POST /v1/council-tax-reductions', 'GET /v1/inbox']),
+    );
+    expect(actual).toEqual(expected);
+  });
+
+  it("writes for the council its token is bound to, keeps each council's records apart, and lets Accord-Participant only narrow", async () => {
+    const count = async () => (await sql.query('SELECT count(*)::int AS n FROM council_tax_discounts')).rows[0].n as number;
+    // No header: the token's council.
     const own = await as(dorset).post('/v1/council-tax-discounts', body('rb.council-tax.discount-changed.v1', `person-${randomUUID()}`));
     expect(own.status).toBe(201);
     expect(own.body).toMatchObject({ participant: dorset });
     await events.waitFor((message) => message.headers.ce_id === own.body.eventId, 1);
     expect(events.messages.find((message) => message.headers.ce_id === own.body.eventId)!.topic).toBe(`accord.events.${dorset}`);
 
+    // A header naming the token's own council changes nothing.
+    const named = await as(dorset, dorset).post('/v1/council-tax-discounts', body('rb.council-tax.discount-changed.v1', `person-${randomUUID()}`));
+    expect(named.status).toBe(201);
+    expect(named.body).toMatchObject({ participant: dorset });
+
+    // Naming the other council (served here too) or an unknown one is refused: nothing is written for anyone.
+    const before = await count();
+    for (const header of [southampton, 'elsewhere.revenues-benefits']) {
+      const refused = await as(dorset, header).post('/v1/council-tax-discounts', body('rb.council-tax.discount-changed.v1', `person-${randomUUID()}`));
+      expect(refused.status).toBe(403);
+      expect(refused.body.code).toBe('participant-forbidden');
+      expect((await as(dorset, header).get('/v1/inbox')).status).toBe(403);
+    }
+    expect(await count()).toBe(before);
+
     expect((await as(dorset).get(`/v1/council-tax-discounts/${own.body.id}`)).status).toBe(200);
     expect((await as(southampton).get(`/v1/council-tax-discounts/${own.body.id}`)).status).toBe(404);
     const southamptonList = await as(southampton).get('/v1/council-tax-discounts');
     expect(southamptonList.body.items.every((item: { participant: string }) => item.participant === southampton)).toBe(true);
-    expect((await as(dorset).get('/v1/council-tax-discounts')).body.items.map((item: { id: string }) => item.id)).toEqual([own.body.id]);
-
-    const anonymous = await service.request('POST', '/v1/council-tax-discounts', { body: body('rb.council-tax.discount-changed.v1', 'p') });
-    expect(anonymous.status).toBe(400);
-    expect(anonymous.body.problems[0].path).toBe('header.Accord-Participant');
-    expect((await as('elsewhere.revenues-benefits').get('/v1/inbox')).status).toBe(400);
+    expect((await as(dorset).get('/v1/council-tax-discounts')).body.items.map((item: { id: string }) => item.id).sort()).toEqual([own.body.id, named.body.id].sort());
   });
 
   it('refuses an invalid body with every problem listed; nothing stored, nothing published', async () => {

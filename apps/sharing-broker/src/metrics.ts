@@ -4,7 +4,8 @@ import { Counter, Histogram, register, type Metric } from 'prom-client';
  * The broker's Prometheus metrics, on the default registry that `/metrics` serves. Get or
  * create: a process that starts the app twice (tests) must not register a name twice.
  * Labels are bounded: `source` is the participant of the consumed topic, `reason` a
- * reason code of CONTRACT.md §4.
+ * reason code of CONTRACT.md §4, `agreement` an agreement id (hub-applied, never personal
+ * data), `kind` `error` or `over-budget`.
  */
 
 function getOrCreate<T extends Metric>(name: string, create: () => T): T {
@@ -17,6 +18,7 @@ export interface BrokerMetrics {
   batchDuration: Histogram<string>;
   batchFailures: Counter<string>;
   chainWrites: Counter<'path'>;
+  conditionFailures: Counter<'agreement' | 'kind'>;
 }
 
 export function brokerMetrics(): BrokerMetrics {
@@ -63,6 +65,15 @@ export function brokerMetrics(): BrokerMetrics {
           name: 'accord_broker_chain_writes_total',
           help: 'Group writes to the audit chain, by path: "fast" (one statement onto the head this instance last wrote) or "locking" (lock, read what is recorded, append: at start, after a failure, when an event was recorded before, or when another instance appended)',
           labelNames: ['path'],
+        }),
+    ),
+    conditionFailures: getOrCreate(
+      'accord_broker_condition_failures_total',
+      () =>
+        new Counter({
+          name: 'accord_broker_condition_failures_total',
+          help: 'Rule conditions that counted as not holding because they failed, by agreement and kind: "error" (the evaluation failed or gave no boolean) or "over-budget" (too much data, cost or time)',
+          labelNames: ['agreement', 'kind'],
         }),
     ),
   };

@@ -2,7 +2,19 @@ import { randomUUID } from 'node:crypto';
 import { register } from 'prom-client';
 import type { DataSource } from 'typeorm';
 import { verifyChain } from '@accord/audit-chain';
-import { dataSourceOptions, HUB_ENTITIES, HUB_MIGRATIONS, HUB_SCHEMA, openDatabase, readChainHead, readDecisionsAfter } from '@accord/persistence';
+import {
+  advanceConsentHead,
+  ConsentChanged,
+  dataSourceOptions,
+  HUB_ENTITIES,
+  HUB_MIGRATIONS,
+  HUB_SCHEMA,
+  lockConsentHead,
+  openDatabase,
+  readChainHead,
+  readConsentHead,
+  readDecisionsAfter,
+} from '@accord/persistence';
 import { createTestDatabase, exampleDecision, type TestDatabase } from '@accord/testing';
 import { DecisionWriter } from '../src/routing/decision-writer';
 import type { EvaluatedDecision, PlanInput } from '../src/routing/decisions';
@@ -43,7 +55,7 @@ describe('the broker decision writer: batches that wait for the audit chain are 
     // `extra` sees the plan the batch is written with, and can query.
     const results = await Promise.all(
       batches.map((items) =>
-        writer.write(items, async (manager, plan) => `${plan.plans.map((item) => item.mode).join(',')}:${(await manager.query('SELECT 1 AS one'))[0].one}`),
+        writer.write(items, null, async (manager, plan) => `${plan.plans.map((item) => item.mode).join(',')}:${(await manager.query('SELECT 1 AS one'))[0].one}`),
       ),
     );
 
@@ -59,20 +71,56 @@ describe('the broker decision writer: batches that wait for the audit chain are 
     expect(verifyChain(rows).ok).toBe(true);
   });
 
+  it('writes nothing when a consent statement committed after the batch read consent, on the fast path and the locking path', async () => {
+    const before = (await allRows()).length;
+    const read = await readConsentHead(dataSource.manager);
+    // The writer knows the head now (fast path next); a statement then moves the consent head.
+    await writer.write([accepted(randomUUID(), 'uhs.emergency-department')], read, async () => undefined);
+    await dataSource.transaction((manager) => advanceConsentHead(manager));
+    await expect(writer.write([accepted(randomUUID(), 'uhs.emergency-department')], read, async () => undefined)).rejects.toBeInstanceOf(ConsentChanged);
+    // Twice: the failure made the writer forget the head, so this one took the locking path.
+    await expect(writer.write([accepted(randomUUID(), 'uhs.emergency-department')], read, async () => undefined)).rejects.toBeInstanceOf(ConsentChanged);
+    expect((await allRows()).length).toBe(before + 1);
+    // Read again, it stands.
+    const reread = await readConsentHead(dataSource.manager);
+    expect(reread).toBe(read + 1);
+    await writer.write([accepted(randomUUID(), 'uhs.emergency-department')], reread, async () => undefined);
+    expect((await allRows()).length).toBe(before + 2);
+  });
+
+  it('makes a statement being recorded wait for a decision write under way, so its scan sees those decisions', async () => {
+    const runner = dataSource.createQueryRunner();
+    await runner.connect();
+    await runner.startTransaction();
+    try {
+      // A decision write holding the consent head (as the locking path does until its commit).
+      await lockConsentHead(runner.manager);
+      let advanced = false;
+      const statement = dataSource.transaction((manager) => advanceConsentHead(manager)).then(() => (advanced = true));
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      expect(advanced).toBe(false);
+      await runner.commitTransaction();
+      await statement;
+      expect(advanced).toBe(true);
+    } finally {
+      await runner.release();
+    }
+  });
+
   it('fails every batch of a group that cannot be written, writing nothing, and writes the next ones afterwards', async () => {
     const before = (await allRows()).length;
     const good = [accepted(randomUUID(), 'southampton.revenues-benefits')];
-    const failing = writer.write(good, async () => {
+    const failing = writer.write(good, null, async () => {
       throw new Error('extra failed');
     });
-    const alongside = writer.write([accepted(randomUUID(), 'uhs.emergency-department')], async () => undefined);
+    const alongside = writer.write([accepted(randomUUID(), 'uhs.emergency-department')], null, async () => undefined);
     const outcomes = await Promise.allSettled([failing, alongside]);
     expect(outcomes[0]!.status).toBe('rejected');
     // Queued behind the failing write, or grouped with it: either way nothing half-written.
     const rowsAfter = await allRows();
     expect(rowsAfter.length - before).toBe(outcomes[1]!.status === 'fulfilled' ? 1 : 0);
 
-    const retried = await writer.write(good, async () => 'ok');
+    const retried = await writer.write(good, null, async () => 'ok');
     expect(retried.extra).toBe('ok');
     expect(retried.plan.toAppend).toHaveLength(1);
     expect(verifyChain(await allRows()).ok).toBe(true);
@@ -112,7 +160,7 @@ describe('the broker decision writer: several broker instances append to one cha
         const modes: string[] = [];
         for (let start = 0; start < events.length; start += 5) {
           const slice = index % 2 === 0 ? events.slice(start, start + 5) : events.slice(start, start + 5).reverse();
-          const results = await Promise.all(slice.map((eventId) => writer.write([accepted(eventId, 'uhs.emergency-department', 'southampton.revenues-benefits')], async () => undefined)));
+          const results = await Promise.all(slice.map((eventId) => writer.write([accepted(eventId, 'uhs.emergency-department', 'southampton.revenues-benefits')], null, async () => undefined)));
           modes.push(...results.flatMap((result) => result.plan.plans.map((plan) => plan.mode)));
         }
         return modes;
@@ -136,13 +184,13 @@ describe('the broker decision writer: several broker instances append to one cha
   it('appends on the fast path once it knows the head, and an event already recorded is delivered as recorded, not decided again', async () => {
     const writer = new DecisionWriter(dataSources[0]!);
     const first = randomUUID();
-    await writer.write([accepted(first, 'uhs.emergency-department')], async () => undefined); // learns the head
+    await writer.write([accepted(first, 'uhs.emergency-department')], null, async () => undefined); // learns the head
     const fast = await chainWrites('fast');
-    const next = await writer.write([accepted(randomUUID(), 'uhs.emergency-department')], async () => undefined);
+    const next = await writer.write([accepted(randomUUID(), 'uhs.emergency-department')], null, async () => undefined);
     expect(next.plan.plans.map((plan) => plan.mode)).toEqual(['new']);
     expect(await chainWrites('fast')).toBe(fast + 1);
 
-    const again = await writer.write([accepted(first, 'uhs.emergency-department'), accepted(randomUUID(), 'uhs.emergency-department')], async () => undefined);
+    const again = await writer.write([accepted(first, 'uhs.emergency-department'), accepted(randomUUID(), 'uhs.emergency-department')], null, async () => undefined);
     expect(again.plan.plans.map((plan) => plan.mode)).toEqual(['recorded', 'new']);
     const { head } = await readChainHead(dataSources[0]!.manager);
     const rows = await readDecisionsAfter(dataSources[0]!.manager, 0, head.seq, 1_000_000);

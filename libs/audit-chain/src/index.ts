@@ -24,6 +24,7 @@ export {
   publicKeyPem,
   keyIdOf,
   generateDevelopmentKeyPair,
+  developmentSigningKey,
   type KeyInput,
   type DevelopmentKeyPair,
 } from './keys';

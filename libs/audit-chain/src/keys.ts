@@ -1,3 +1,5 @@
+import { chmodSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
 import {
   createHash,
   createPrivateKey,
@@ -18,23 +20,22 @@ const PEM_HEADER = /-----BEGIN [A-Z0-9 ]+-----/;
  * DER. It must be an Ed25519 key. On failure throws `AuditKeyInvalid` with a message
  * that never contains the setting.
  */
-export function loadSigningKey(setting: string): KeyObject {
-  const key = parseKey(setting, 'private');
+export function loadSigningKey(setting: string, what = 'audit signing key'): KeyObject {
+  const key = parseKey(setting, 'private', what);
   if (key.asymmetricKeyType !== 'ed25519') {
-    throw keyInvalid('the audit signing key must be an Ed25519 private key (openssl genpkey -algorithm ed25519)');
+    throw keyInvalid(`the ${what} must be an Ed25519 private key (openssl genpkey -algorithm ed25519)`);
   }
   return key;
 }
 
 /** Reads a checkpoint verification key: SPKI PEM, base64 of it, or base64 of the SPKI DER. Ed25519 only. */
 export function loadPublicKey(setting: string): KeyObject {
-  const key = parseKey(setting, 'public');
+  const key = parseKey(setting, 'public', 'audit verification key');
   if (key.asymmetricKeyType !== 'ed25519') throw keyInvalid('the audit verification key must be an Ed25519 public key');
   return key;
 }
 
-function parseKey(setting: string, kind: 'private' | 'public'): KeyObject {
-  const what = kind === 'private' ? 'audit signing key' : 'audit verification key';
+function parseKey(setting: string, kind: 'private' | 'public', what: string): KeyObject {
   if (typeof setting !== 'string' || setting.trim() === '') throw keyInvalid(`the ${what} is empty`);
   const text = setting.trim().replace(/\\n/g, '\n');
   try {
@@ -111,4 +112,30 @@ export function generateDevelopmentKeyPair(): DevelopmentKeyPair {
     publicKeyPem: publicKey.export({ format: 'pem', type: 'spki' }).toString(),
     keyId: keyIdOf(publicKey),
   };
+}
+
+/**
+ * A development Ed25519 signing key kept in `file` (created on first use, mode 0600), so
+ * that what it signed still verifies after a restart of `npm start`. Never for production:
+ * the environments refuse to start there without a configured key.
+ */
+export function developmentSigningKey(file: string, what = 'audit signing key'): KeyObject {
+  const path = resolve(file);
+  try {
+    return loadSigningKey(readFileSync(path, 'utf8'), what);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') {
+      if (error instanceof AuditChainError) throw new Error(`the development ${what} in ${file} is not usable`);
+      throw error;
+    }
+  }
+  mkdirSync(dirname(path), { recursive: true });
+  try {
+    // 'wx': two apps starting at once must not overwrite each other's key.
+    writeFileSync(path, generateDevelopmentKeyPair().privateKeyPem, { flag: 'wx', mode: 0o600 });
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+  }
+  chmodSync(path, 0o600);
+  return loadSigningKey(readFileSync(path, 'utf8'), what);
 }

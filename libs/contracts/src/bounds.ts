@@ -70,6 +70,32 @@ export function jsonNestingDepth(text: string, limit: number = RECORD_LIMITS.max
 }
 
 /**
+ * The value parsed as JSON when it is within every record bound, checked in an order that
+ * never lets the parser or a walker meet input beyond them: size and UTF-8, then nesting
+ * on the text, then parse, then strings and node count. Otherwise undefined, with the
+ * problems (never quoting the value).
+ */
+export function boundedJson(value: Buffer | string, problems: Problem[], path = 'value'): unknown {
+  const before = problems.length;
+  const text = boundedText(value, path, RECORD_LIMITS.maxValueBytes, problems);
+  if (text === undefined) return undefined;
+  if (jsonNestingDepth(text) > RECORD_LIMITS.maxDepth) {
+    problems.push({ path, problem: `must nest objects and arrays at most ${RECORD_LIMITS.maxDepth} deep` });
+    return undefined;
+  }
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    // JSON.parse's own message quotes the input, which may be personal data.
+    problems.push({ path, problem: 'is not valid JSON' });
+    return undefined;
+  }
+  checkJsonBounds(parsed, problems);
+  return problems.length > before ? undefined : parsed;
+}
+
+/**
  * Checks a parsed value against the string and node limits without recursion (the depth
  * was checked on the text). Adds at most one problem per limit, naming the first path.
  */

@@ -1,5 +1,6 @@
 import { plainToInstance, Type } from 'class-transformer';
 import { IsArray, IsBoolean, IsIn, IsNotEmpty, IsOptional, IsString, IsUUID, ValidateNested, validateSync } from 'class-validator';
+import { boundedJson } from './bounds';
 
 /** The type (`ce_type`) of the notice the hub puts on a recipient's inbox topic. */
 export const CONSENT_NOTICE_TYPE = 'accord.consent.notice.v1';
@@ -60,12 +61,8 @@ export class ConsentNoticeRecord {
 
 /** A notice record's value, validated; undefined when it is not one. */
 export function decodeConsentNotice(value: Buffer | string | null | undefined): ConsentNoticeRecord | undefined {
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(value?.toString() ?? '');
-  } catch {
-    return undefined;
-  }
+  if (value === null || value === undefined) return undefined;
+  const parsed = boundedJson(value, []);
   if (typeof parsed !== 'object' || parsed === null) return undefined;
   const notice = plainToInstance(ConsentNoticeRecord, parsed);
   return validateSync(notice, { validationError: { target: false, value: false } }).length > 0 ? undefined : notice;

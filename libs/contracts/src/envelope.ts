@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { IHeaders } from 'kafkajs';
-import { boundedText, checkJsonBounds, hasControlCharacter, jsonNestingDepth, RECORD_LIMITS } from './bounds';
+import { boundedJson, boundedText, hasControlCharacter, RECORD_LIMITS } from './bounds';
 import { isJsonObject, isRfc3339DateTime, isUuid } from './formats';
 import { isParticipantId, participantFromSource, sourceOf } from './participants';
 import type { Problem } from './problems';
@@ -264,26 +264,12 @@ function jsonObject(value: Buffer | string | null, problems: Problem[]): Record<
     problems.push({ path: 'value', problem: 'is missing' });
     return undefined;
   }
-  const body = boundedText(value, 'value', RECORD_LIMITS.maxValueBytes, problems);
-  if (body === undefined) return undefined;
-  // Checked on the text, before parsing: neither the parser nor any walker after it recurses deeper.
-  if (jsonNestingDepth(body) > RECORD_LIMITS.maxDepth) {
-    problems.push({ path: 'value', problem: `must nest objects and arrays at most ${RECORD_LIMITS.maxDepth} deep` });
-    return undefined;
-  }
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(body);
-  } catch {
-    // JSON.parse's own message quotes the input, which may be personal data.
-    problems.push({ path: 'value', problem: 'is not valid JSON' });
-    return undefined;
-  }
+  const before = problems.length;
+  const parsed = boundedJson(value, problems);
+  if (problems.length > before) return undefined;
   if (!isJsonObject(parsed)) {
     problems.push({ path: 'value', problem: 'must be a JSON object' });
     return undefined;
   }
-  const before = problems.length;
-  checkJsonBounds(parsed, problems);
-  return problems.length > before ? undefined : parsed;
+  return parsed;
 }

@@ -1,9 +1,12 @@
 import { Global, Module, type DynamicModule, type INestApplication } from '@nestjs/common';
+import { APP_GUARD } from '@nestjs/core';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { Partitioners, type Kafka } from 'kafkajs';
 import { inboxTopic } from '@accord/contracts';
 import { createKafka, kafkaSsl, participantGroupPrefix } from '@accord/kafka';
 import { createLogger } from '@accord/platform';
+import { DomainAuthGuard } from './auth/domain-auth.guard';
+import { HubTokens } from './auth/hub-tokens';
 import { InboxController, InboxListener } from './inbox/inbox.controller';
 import { InboxServer } from './inbox/inbox.server';
 import { InboxService } from './inbox/inbox.service';
@@ -11,15 +14,16 @@ import { WorkItemEntity } from './inbox/work-item.entity';
 import { DOMAIN_SERVICE_OPTIONS, type DomainServiceOptions } from './options';
 import { KAFKA_CLIENT, OutboxPublisher, type ParticipantKafka } from './outbox/outbox-publisher';
 import { RecordWriter } from './records/record-writer';
-import { HeaderParticipantResolver, ParticipantGuard, PARTICIPANT_RESOLVER, PARTICIPANTS } from './tenancy/tenancy';
+import { PARTICIPANTS } from './tenancy/tenancy';
 
 /** Tables the domain-service plumbing owns in each service's schema (besides the outbox). */
 export const DOMAIN_SERVICE_ENTITIES = [WorkItemEntity];
 
 /**
- * What the three domain services share: tenancy (which controller a request acts for),
- * the record + outbox writer and its relay, and the inbox that turns shared records into
- * work items. Each service imports it once, with its participants and inbox handlers.
+ * What the three domain services share: bearer-token authentication and tenancy (the
+ * token's participant is the controller a request acts for), the record + outbox writer
+ * and its relay, and the inbox that turns shared records into work items. Each service
+ * imports it once, with its participants, hub URL and inbox handlers.
  */
 @Global()
 @Module({})
@@ -32,7 +36,8 @@ export class DomainServiceModule {
       providers: [
         { provide: DOMAIN_SERVICE_OPTIONS, useValue: options },
         { provide: PARTICIPANTS, useValue: options.participants },
-        { provide: PARTICIPANT_RESOLVER, useClass: HeaderParticipantResolver },
+        HubTokens,
+        { provide: APP_GUARD, useClass: DomainAuthGuard },
         {
           provide: KAFKA_CLIENT,
           useFactory: (): ParticipantKafka => {
@@ -48,12 +53,11 @@ export class DomainServiceModule {
             };
           },
         },
-        ParticipantGuard,
         OutboxPublisher,
         RecordWriter,
         InboxService,
       ],
-      exports: [PARTICIPANTS, PARTICIPANT_RESOLVER, ParticipantGuard, RecordWriter, OutboxPublisher, KAFKA_CLIENT],
+      exports: [PARTICIPANTS, RecordWriter, OutboxPublisher, KAFKA_CLIENT],
     };
   }
 }

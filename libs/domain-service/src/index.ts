@@ -1,7 +1,11 @@
-/** What the domain services share: tenancy by data controller, the record + outbox writer and relay, and the inbox that turns shared records into work. */
+/** What the domain services share: bearer tokens and tenancy by data controller, the record + outbox writer and relay, and the inbox that turns shared records into work. */
 export * from './environment';
 export * from './options';
 export * from './tenancy/tenancy';
+export * from './auth/domain-auth.errors';
+export * from './auth/domain-roles';
+export * from './auth/domain-auth.guard';
+export * from './auth/hub-tokens';
 export * from './outbox/outbox-publisher';
 export * from './records/record.entity';
 export * from './records/page';

@@ -1,6 +1,8 @@
 import type { Kafka } from 'kafkajs';
+import { DEFAULT_FAILED_AUTH_LIMITS, type FailedAuthLimits } from '@accord/auth';
 import { brokersFrom, readKafkaIdentity, type KafkaIdentity } from '@accord/kafka';
 import type { BaseEnvironment } from '@accord/platform';
+import type { DomainServiceEnvironment } from './environment';
 import type { InboxHandler } from './inbox/inbox-handler';
 
 export const DOMAIN_SERVICE_OPTIONS = Symbol('DOMAIN_SERVICE_OPTIONS');
@@ -23,6 +25,10 @@ export interface DomainServiceOptions {
   logLevel: string;
   /** What the service does with each event type it may receive in its inbox. */
   inboxHandlers: InboxHandler[];
+  /** hub-api's base URL: its token-signing keys and revocation list (ACCORD_HUB_URL). */
+  hubUrl: string;
+  /** Failed authentications each client address may make (ACCORD_AUTH_FAILURES_PER_MINUTE). */
+  failedAuthLimits: FailedAuthLimits;
   /** Replaces the Kafka client the outbox relay publishes a participant's events with (tests: a client whose network they cut). */
   kafka?: (participant: string) => Kafka;
 }
@@ -32,5 +38,15 @@ export function participantKafka(environment: Pick<BaseEnvironment, 'KAFKA_BROKE
   return {
     kafkaBrokers: brokersFrom(environment.KAFKA_BROKERS),
     kafkaIdentity: (participant) => readKafkaIdentity(environment.KAFKA_TLS_DIR, participant),
+  };
+}
+
+/** Where callers' bearer tokens are checked, and how many failures an address may make. */
+export function hubAuthentication(
+  environment: Pick<DomainServiceEnvironment, 'ACCORD_HUB_URL' | 'ACCORD_AUTH_FAILURES_PER_MINUTE'>,
+): Pick<DomainServiceOptions, 'hubUrl' | 'failedAuthLimits'> {
+  return {
+    hubUrl: environment.ACCORD_HUB_URL,
+    failedAuthLimits: { ...DEFAULT_FAILED_AUTH_LIMITS, failures: environment.ACCORD_AUTH_FAILURES_PER_MINUTE },
   };
 }

@@ -1,6 +1,6 @@
 import { isInForce, type AgreementRule, type VersionedAgreement } from './agreement';
 import type { EventTypeCatalog } from './catalog';
-import { compileCondition, type Condition, type ConditionContext } from './condition';
+import { compileCondition, type Condition, type ConditionContext, type ConditionFailure } from './condition';
 import { consentState, type ConsentStatement, type SubjectIdentifiers } from './consent';
 import { decisionId } from './decision-id';
 import { leafPaths, payloadDigest, project, pseudonymKey, type JsonObject } from './project';
@@ -66,6 +66,16 @@ export interface EvaluationInput {
   readonly catalog: EventTypeCatalog;
   /** The configured master key the per-agreement pseudonymisation keys derive from. */
   readonly pseudonymMasterKey: string | Uint8Array;
+  /** Told of each rule condition that did not hold because it failed (error or over budget). */
+  readonly onConditionFailure?: (failure: RuleConditionFailure) => void;
+}
+
+/** A rule's condition failed: it counted as not holding. Names the rule, never the data. */
+export interface RuleConditionFailure extends ConditionFailure {
+  readonly agreementId: string;
+  readonly agreementVersion: number;
+  /** Index in `agreement.rules`. */
+  readonly rule: number;
 }
 
 export interface Decision {
@@ -187,8 +197,15 @@ export function evaluate(input: EvaluationInput): Decision {
     data: event.data,
     event: { type: event.type, source: event.source, time: event.time },
   };
+  const { onConditionFailure } = input;
   const chosen = rulesFor(agreement, event.type).find(
-    (compiled) => compiled.condition === undefined || compiled.condition(context),
+    (compiled) =>
+      compiled.condition === undefined ||
+      compiled.condition(
+        context,
+        onConditionFailure &&
+          ((failure) => onConditionFailure({ agreementId: agreement.id, agreementVersion: agreement.version, rule: compiled.index, ...failure })),
+      ),
   );
   if (!chosen) return withheld('condition-not-met', []);
 

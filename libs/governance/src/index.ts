@@ -1,8 +1,18 @@
 /** The governance engine: pure functions that validate data-sharing agreements and decide, per event and recipient, what may be shared (CONTRACT.md §3–§5); no I/O, no framework. */
 export * from './agreement';
 export * from './catalog';
-export { conditionProblem, compileCondition, MAX_CONDITION_LENGTH } from './condition';
-export type { Condition, ConditionContext } from './condition';
+export {
+  compileCondition,
+  conditionProblems,
+  MAX_COMPREHENSION_NESTING,
+  MAX_COMPREHENSIONS,
+  MAX_CONDITION_COST,
+  MAX_CONDITION_DATA,
+  MAX_CONDITION_LENGTH,
+  MAX_CONDITION_MILLISECONDS,
+} from './condition';
+export type { Condition, ConditionContext, ConditionFailure } from './condition';
+export { MAX_PATTERN_LENGTH, MAX_PATTERN_PROGRAM_SIZE } from './re2';
 export * from './consent';
 export * from './decision-id';
 export * from './evaluate';

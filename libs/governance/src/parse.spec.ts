@@ -210,6 +210,16 @@ describe('validating agreements: every problem, with its path', () => {
     ],
     ['an empty CEL expression', (a) => (a.rules[0].when = ' '), [{ path: 'rules[0].when', problem: 'must be a non-empty CEL expression' }]],
     [
+      'a matches pattern RE2 cannot run',
+      (a) => (a.rules[0].when = "data.subject.localId.matches('^(?!scc-)')"),
+      [{ path: 'rules[0].when', problem: expect.stringMatching(/^has a matches pattern that is not an RE2 regular expression/) }],
+    ],
+    [
+      'comprehensions nested three deep',
+      (a) => (a.rules[0].when = '[1, 2].all(x, [1, 2].all(y, [1, 2].all(z, x + y + z > 0)))'),
+      [{ path: 'rules[0].when', problem: 'must nest comprehensions at most 2 deep, not 3' }],
+    ],
+    [
       'validUntil before validFrom',
       (a) => (a.validUntil = '2026-03-31'),
       [{ path: 'validUntil', problem: 'must not be before validFrom' }],

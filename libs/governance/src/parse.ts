@@ -14,7 +14,7 @@ import {
   type TransformName,
 } from './agreement';
 import type { CatalogEventType, CatalogField, EventTypeCatalog } from './catalog';
-import { conditionProblem } from './condition';
+import { conditionProblems } from './condition';
 
 /**
  * Reading and validating agreements (CONTRACT.md §3). Validation lists every problem
@@ -322,9 +322,9 @@ function validateRule(
   if (record.when !== undefined) {
     if (typeof record.when !== 'string') check.report(at(path, 'when'), `must be a string, not ${describe(record.when)}`);
     else {
-      const problem = conditionProblem(record.when);
-      if (problem) check.report(at(path, 'when'), problem);
-      else when = record.when;
+      const problems = conditionProblems(record.when);
+      for (const problem of problems) check.report(at(path, 'when'), problem);
+      if (problems.length === 0) when = record.when;
     }
   }
 

@@ -111,8 +111,29 @@ export async function startHttpApp(app: INestApplication, options: HttpAppOption
   return localUrl(host, address.port);
 }
 
-/** Runs `main`, turning an unexpected start-up failure into one line and exit code 1. */
-export function runMain(service: string, main: () => Promise<void>): void {
+/**
+ * How long a stopping app may take (Nest's shutdown hooks: consumers leave their groups,
+ * the last offsets are committed, pools close) before it exits anyway. Each of those waits
+ * on Kafka or Postgres, and with one of them down a graceful stop would never end: an
+ * orchestrator's SIGKILL (10 s after SIGTERM in Kubernetes by default) would come first,
+ * without a word in the log. Uncommitted work is consumed again by the next owner.
+ */
+export const SHUTDOWN_TIMEOUT_MS = 8000;
+
+/**
+ * Runs `main`, turning an unexpected start-up failure into one line and exit code 1, and
+ * bounds a graceful stop: SIGTERM or SIGINT arms a timer that exits with code 1 after
+ * SHUTDOWN_TIMEOUT_MS, saying so, if the shutdown hooks have not finished by then.
+ */
+export function runMain(service: string, main: () => Promise<void>, shutdownTimeoutMs = SHUTDOWN_TIMEOUT_MS): void {
+  for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+    process.once(signal, () => {
+      setTimeout(() => {
+        process.stderr.write(`accord ${service}: graceful shutdown did not finish within ${shutdownTimeoutMs} ms (a dependency is down?); exiting\n`);
+        process.exit(1);
+      }, shutdownTimeoutMs).unref();
+    });
+  }
   main().catch((error: unknown) => {
     const reason = error instanceof Error ? error.message : String(error);
     process.stderr.write(`accord ${service}: failed to start: ${reason}\n`);

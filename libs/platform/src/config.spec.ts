@@ -56,6 +56,7 @@ describe('loadEnvironment', () => {
       KAFKA_TLS_DIR: '.run/pki',
       DATABASE_URL: 'postgres://postgres@127.0.0.1:5432/accord',
       LOG_LEVEL: 'info',
+      ACCORD_AUTH_FAILURES_PER_MINUTE: 30,
       ACCORD_SUBJECT_KEY_SECRET: DEVELOPMENT_SUBJECT_KEY_SECRET,
       EXAMPLE_PORT: 3999,
     });

@@ -176,6 +176,17 @@ export class BaseEnvironment {
   })
   LOG_LEVEL: string = 'info';
 
+  /**
+   * Failed bearer-token authentications one client address may make per minute; past it
+   * the address is answered 429 (with Retry-After) for a minute, whatever it sends. The
+   * address is the socket's peer: behind a proxy, every client shares the proxy's.
+   */
+  @Type(() => Number)
+  @IsInt({ message: 'ACCORD_AUTH_FAILURES_PER_MINUTE must be a whole number' })
+  @Min(1, { message: 'ACCORD_AUTH_FAILURES_PER_MINUTE must be between 1 and 100000' })
+  @Max(100_000, { message: 'ACCORD_AUTH_FAILURES_PER_MINUTE must be between 1 and 100000' })
+  ACCORD_AUTH_FAILURES_PER_MINUTE: number = 30;
+
   /** Secret for the keyed hash of personal identifiers (subjectKey), at least 32 characters; never logged. */
   @secretSetting('ACCORD_SUBJECT_KEY_SECRET', { minLength: 32 })
   ACCORD_SUBJECT_KEY_SECRET: string = DEVELOPMENT_SUBJECT_KEY_SECRET;

@@ -28,6 +28,9 @@ export interface ErrorBody {
  * match on. Each area subclasses it (AgreementInvalid, ConsentScopeUnknown, ...).
  */
 export class AccordError extends Error {
+  /** Response headers the error answers with (e.g. `Retry-After` on a 429). */
+  headers?: Record<string, string>;
+
   constructor(
     readonly code: string,
     message: string,
@@ -102,7 +105,11 @@ export class AccordExceptionFilter implements ExceptionFilter {
   catch(exception: unknown, host: ArgumentsHost): void {
     const response = host.switchToHttp().getResponse<Response>();
     const { status, body } = this.describe(exception);
-    if (status >= 500) this.logger.error({ err: exception }, 'unhandled error');
+    // An AccordError is an answer chosen on purpose (a 503 while a dependency is down): a
+    // warning with its code; anything else reaching here is a defect, logged with its error.
+    if (status >= 500 && exception instanceof AccordError) this.logger.warn({ code: exception.code, status }, exception.message);
+    else if (status >= 500) this.logger.error({ err: exception }, 'unhandled error');
+    if (exception instanceof AccordError && exception.headers) response.set(exception.headers);
     response.status(status).json(body);
   }
 

@@ -9,9 +9,10 @@ import { collectDefaultMetrics, register, type Metric } from 'prom-client';
  */
 
 /**
- * The metadata key hub-api's `@RequireRoles` sets and its AuthGuard reads. `/metrics`
- * carries it with `ops`: on hub-api (the only app with an auth guard) scraping needs an
- * ops token; the broker and domain services have no guard and serve it on their internal port.
+ * The metadata key `@RequireRoles` (`@accord/auth`) sets and hub-api's AuthGuard reads.
+ * `/metrics` carries it with `ops`: on hub-api scraping needs an ops token; the broker (no
+ * auth guard) and the domain services (whose guard lets `/metrics` through, as `/health`)
+ * serve it without a token, for a scraper on their internal network.
  */
 export const REQUIRED_ROLES_METADATA = 'accord:required-roles';
 export const METRICS_ROLES = ['ops'];

@@ -9,3 +9,4 @@ export * from './apps';
 export * from './topic-recorder';
 export * from './openapi';
 export * from './decisions';
+export * from './tokens';

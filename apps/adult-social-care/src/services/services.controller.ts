@@ -1,6 +1,6 @@
 import { Body, Controller, Get, HttpCode, Param, ParseUUIDPipe, Post, Query } from '@nestjs/common';
 import { ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { CurrentParticipant, PageQuery, ParticipantScoped } from '@accord/domain-service';
+import { CurrentParticipant, PageQuery, ParticipantScoped, RequireRole } from '@accord/domain-service';
 import { EndServiceRequest, StartServiceRequest } from './dto/service.requests';
 import { ServicesService } from './services.service';
 
@@ -11,6 +11,7 @@ export class ServicesController {
   constructor(private readonly services: ServicesService) {}
 
   @Post()
+  @RequireRole('publisher')
   @ApiOperation({ summary: 'Record that a care and support service started; publishes asc.service.started.v1' })
   @ApiCreatedResponse({ description: 'The stored service, with the id of the event it published' })
   start(@CurrentParticipant() participant: string, @Body() request: StartServiceRequest) {
@@ -18,6 +19,7 @@ export class ServicesController {
   }
 
   @Post(':id/end')
+  @RequireRole('publisher')
   @HttpCode(200)
   @ApiOperation({ summary: 'Record that the service ended; publishes asc.service.ended.v1' })
   @ApiOkResponse({ description: 'The ended service' })
@@ -26,12 +28,14 @@ export class ServicesController {
   }
 
   @Get()
+  @RequireRole('reader')
   @ApiOperation({ summary: "This participant's services, newest first" })
   list(@CurrentParticipant() participant: string, @Query() page: PageQuery) {
     return this.services.list(participant, page);
   }
 
   @Get(':id')
+  @RequireRole('reader')
   get(@CurrentParticipant() participant: string, @Param('id', ParseUUIDPipe) id: string) {
     return this.services.get(participant, id);
   }

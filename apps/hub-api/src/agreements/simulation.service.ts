@@ -10,7 +10,7 @@ import { readSubmittedAgreement } from './agreement-document';
 import { AgreementsService } from './agreements.service';
 import { DEFAULT_SIMULATION_EVENTS, type SimulateRequest, type SimulatedDecisionView, type SimulationView } from './dto/simulate.dto';
 import { EVENT_CATALOG } from './event-catalog';
-import { compareDecisions, inspectSuppliedEvent, inspectTopicRecord, rejectedDecision, type InspectedEvent } from './simulation';
+import { compareDecisions, inspectSuppliedEvent, inspectTopicRecord, protectedCount, rejectedDecision, summarise, type InspectedEvent } from './simulation';
 import { readRecentRecords, type TopicWindow } from './topic-window';
 
 /** The Kafka client simulations read provider topics with (a provider, so tests may substitute one). */
@@ -70,15 +70,32 @@ export class SimulationService {
         ? [rejectedDecision(item)]
         : compareDecisions({ event: item.event, proposed, current, consents: consentsOf.get(item)!, now, catalog: EVENT_CATALOG }),
     );
+    if (window.window === 'supplied') {
+      // The caller's own events: each one's outcome, and the same in aggregate.
+      return {
+        agreementId: proposed.id,
+        currentVersion: current?.version ?? null,
+        proposedVersion: proposed.version,
+        ...window,
+        evaluated: inspected.length,
+        rejected: inspected.length - accepted.length,
+        changed: decisions.filter((decision) => decision.changed).length,
+        summary: summarise(decisions, (count) => count),
+        decisions,
+      };
+    }
+    // Recorded traffic: aggregates only, small counts withheld and the rest rounded, so no
+    // proposed condition can be used to read one person's data (protectedCount).
     return {
       agreementId: proposed.id,
       currentVersion: current?.version ?? null,
       proposedVersion: proposed.version,
       ...window,
-      evaluated: inspected.length,
-      rejected: inspected.length - accepted.length,
-      changed: decisions.filter((decision) => decision.changed).length,
-      decisions,
+      evaluated: protectedCount(inspected.length),
+      rejected: protectedCount(inspected.length - accepted.length),
+      changed: protectedCount(decisions.filter((decision) => decision.changed).length),
+      summary: summarise(decisions, protectedCount),
+      decisions: [],
     };
   }
 

@@ -1,6 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { encodeEvent, exampleEventData } from '@accord/contracts';
 import type { ConsentStatement, VersionedAgreement } from '@accord/governance';
+import { readSubmittedAgreement } from './agreement-document';
+import { AgreementInvalid } from './agreements.errors';
 import { EVENT_CATALOG } from './event-catalog';
 import { compareDecisions, inspectSuppliedEvent, inspectTopicRecord, rejectedDecision, type InspectedEvent } from './simulation';
 
@@ -108,6 +110,40 @@ describe('simulation', () => {
     expect(badEnvelope.problems.map((problem) => problem.path)).toEqual(['id', 'source', 'time']);
     expect(rejectedDecision(badEnvelope)).toMatchObject({ recipient: null, current: null, changed: false, proposed: { outcome: 'rejected' } });
     expect(JSON.stringify([badIdentifier, wrongPublisher, badEnvelope])).not.toContain('9434765918');
+  });
+
+  it('runs proposals under the limits the broker runs agreements under', () => {
+    // The pattern a backtracking engine takes forever on, against the longest local id an event may carry.
+    const hostile = inspectSuppliedEvent(
+      {
+        id: randomUUID(),
+        type: 'asc.service.started.v1',
+        data: { ...exampleEventData('asc.service.started.v1'), subject: { localId: `${'a'.repeat(127)}!` } },
+      },
+      PROVIDER,
+      NOW,
+    );
+    if (hostile.kind !== 'accepted') throw new Error('expected a valid event');
+    const catastrophic = { ...CURRENT, version: 5, rules: [{ ...CURRENT.rules[0]!, when: "data.subject.localId.matches('^(a+)+$')" }] };
+    const started = performance.now();
+    const rows = compareDecisions({ event: hostile.event, proposed: catastrophic, current: CURRENT, consents: [], now: NOW, catalog: EVENT_CATALOG });
+    expect(performance.now() - started).toBeLessThan(1000);
+    expect(rows.map((row) => [row.current?.outcome, row.proposed?.reasons])).toEqual([
+      ['shared', ['condition-not-met']],
+      ['shared', ['condition-not-met']],
+    ]);
+
+    // A proposal the broker would refuse is refused here too, with the 422 of apply, naming the rule and the limit.
+    const { version: _version, ...document } = CURRENT;
+    const nested = { ...document, rules: [{ ...CURRENT.rules[0]!, when: '[1].all(x, [1].all(y, [1].all(z, x + y + z > 0)))' }] };
+    let refused: unknown;
+    try {
+      readSubmittedAgreement({ format: 'json', document: nested }, { catalog: EVENT_CATALOG, participants: () => true });
+    } catch (error) {
+      refused = error;
+    }
+    expect(refused).toBeInstanceOf(AgreementInvalid);
+    expect((refused as AgreementInvalid).problems).toEqual([{ path: 'rules[0].when', problem: 'must nest comprehensions at most 2 deep, not 3' }]);
   });
 
   it("rejects a topic record whose source is not the topic's participant", () => {

@@ -173,3 +173,56 @@ function headerText(message: IncomingRecord, name: string): string | undefined {
   if (first === undefined || first === null) return undefined;
   return Buffer.isBuffer(first) ? first.toString('utf8') : String(first);
 }
+
+/** Counts under this are not given for recorded traffic; the rest are rounded to a multiple of it. */
+export const SUMMARY_SMALL_COUNT = 5;
+
+/**
+ * A count of recorded (not supplied) traffic as a governance user may see it: exact counts
+ * would let them read raw values one event at a time (a condition such as
+ * `data.subject.nhsNumber.startsWith('94')` over a window of one, or two windows a record
+ * apart), so counts under SUMMARY_SMALL_COUNT — zero included, since "none changed" over
+ * a window of one answers the question too — are withheld (null), and the others rounded
+ * to a multiple of it.
+ */
+export function protectedCount(count: number): number | null {
+  if (count < SUMMARY_SMALL_COUNT) return null;
+  return Math.round(count / SUMMARY_SMALL_COUNT) * SUMMARY_SMALL_COUNT;
+}
+
+export interface SimulationSummary {
+  decisions: number | null;
+  changed: number | null;
+  /** Per recipient (null for rejections): decisions by outcome under each version, and how many change. */
+  byRecipient: Array<{ recipient: string | null; current: Record<string, number | null>; proposed: Record<string, number | null>; changed: number | null }>;
+  /** Per reason: how many decisions give it under each version. */
+  byReason: Array<{ reason: string; current: number | null; proposed: number | null }>;
+}
+
+/** The decisions in aggregate, each count passed through `count` (exact for supplied events, protected for recorded ones). */
+export function summarise(decisions: readonly SimulatedDecisionView[], count: (n: number) => number | null): SimulationSummary {
+  const recipients = new Map<string | null, { current: Map<string, number>; proposed: Map<string, number>; changed: number }>();
+  const reasons = new Map<string, { current: number; proposed: number }>();
+  const bump = (map: Map<string, number>, key: string) => map.set(key, (map.get(key) ?? 0) + 1);
+  for (const decision of decisions) {
+    let entry = recipients.get(decision.recipient);
+    if (!entry) recipients.set(decision.recipient, (entry = { current: new Map(), proposed: new Map(), changed: 0 }));
+    bump(entry.current, decision.current?.outcome ?? 'none');
+    bump(entry.proposed, decision.proposed?.outcome ?? 'none');
+    if (decision.changed) entry.changed++;
+    for (const [side, outcome] of [['current', decision.current], ['proposed', decision.proposed]] as const) {
+      for (const reason of outcome?.reasons ?? []) {
+        const tally = reasons.get(reason) ?? { current: 0, proposed: 0 };
+        tally[side]++;
+        reasons.set(reason, tally);
+      }
+    }
+  }
+  const counts = (map: Map<string, number>) => Object.fromEntries([...map].map(([key, value]) => [key, count(value)]));
+  return {
+    decisions: count(decisions.length),
+    changed: count(decisions.filter((decision) => decision.changed).length),
+    byRecipient: [...recipients].map(([recipient, entry]) => ({ recipient, current: counts(entry.current), proposed: counts(entry.proposed), changed: count(entry.changed) })),
+    byReason: [...reasons].map(([reason, tally]) => ({ reason, current: count(tally.current), proposed: count(tally.proposed) })).sort((a, b) => a.reason.localeCompare(b.reason)),
+  };
+}

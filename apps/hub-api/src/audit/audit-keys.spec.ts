@@ -28,6 +28,7 @@ describe('audit keys', () => {
       NODE_ENV: 'production',
       ACCORD_ADMIN_TOKEN: 'production-admin-token-0123456789abcdef', ACCORD_SUBJECT_KEY_SECRET: 'production-subject-key-secret-0123456789', KAFKA_TLS_DIR: '/run/secrets/kafka', 
       AUDIT_SIGNING_KEY: generateDevelopmentKeyPair().privateKeyPem,
+      ACCORD_TOKEN_SIGNING_KEY: generateDevelopmentKeyPair().privateKeyPem,
       ACCORD_CA_CERT_FILE: '/run/secrets/accord-ca.crt',
       ACCORD_CA_KEY_FILE: '/run/secrets/accord-ca.key',
     });

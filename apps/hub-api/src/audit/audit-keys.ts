@@ -1,10 +1,9 @@
 import { createPublicKey, sign, verify, type KeyObject } from 'node:crypto';
-import { chmodSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { registerDecorator, type ValidationOptions } from 'class-validator';
 import {
-  AuditChainError,
-  generateDevelopmentKeyPair,
+  developmentSigningKey,
   keyIdOf,
   loadPublicKey,
   loadSigningKey,
@@ -84,27 +83,6 @@ export function verificationKeysFrom(settings: AuditKeySettings, extraPublicKeys
     }
   }
   return keys;
-}
-
-function developmentSigningKey(file: string): KeyObject {
-  const path = resolve(file);
-  try {
-    return loadSigningKey(readFileSync(path, 'utf8'));
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') {
-      if (error instanceof AuditChainError) throw new Error(`the development audit signing key in ${file} is not usable`);
-      throw error;
-    }
-  }
-  mkdirSync(dirname(path), { recursive: true });
-  try {
-    // 'wx': two apps starting at once must not overwrite each other's key.
-    writeFileSync(path, generateDevelopmentKeyPair().privateKeyPem, { flag: 'wx', mode: 0o600 });
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
-  }
-  chmodSync(path, 0o600);
-  return loadSigningKey(readFileSync(path, 'utf8'));
 }
 
 /**

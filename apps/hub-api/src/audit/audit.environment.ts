@@ -4,6 +4,12 @@ import { loadSigningKey } from '@accord/audit-chain';
 import { BaseEnvironment, secretSetting } from '@accord/platform';
 import { IsAuditPublicKeyList } from './audit-keys';
 
+/** An Ed25519 private key setting, as secretSetting's `format` for every signing key hub-api holds. */
+export const ED25519_PRIVATE_KEY_FORMAT = {
+  test: isSigningKey,
+  description: 'an Ed25519 private key: PKCS#8 PEM (\\n escapes allowed), or base64 of that PEM or of its DER',
+};
+
 function isSigningKey(value: string): boolean {
   try {
     loadSigningKey(value);
@@ -22,7 +28,7 @@ export class AuditEnvironment extends BaseEnvironment {
    */
   @secretSetting('AUDIT_SIGNING_KEY', {
     kind: 'key',
-    format: { test: isSigningKey, description: 'an Ed25519 private key: PKCS#8 PEM (\\n escapes allowed), or base64 of that PEM or of its DER' },
+    format: ED25519_PRIVATE_KEY_FORMAT,
     developmentDefault: 'the key kept in AUDIT_DEVELOPMENT_KEY_FILE',
     hint: 'generate one with: openssl genpkey -algorithm ed25519',
   })

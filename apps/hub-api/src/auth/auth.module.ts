@@ -4,11 +4,11 @@ import { TypeOrmModule } from '@nestjs/typeorm';
 import { ApiTokenEntity, ParticipantEntity } from '@accord/persistence';
 import { AuthGuard } from './auth.guard';
 import { AuthService } from './auth.service';
-import { TokensController } from './tokens.controller';
+import { JwksController, TokensController } from './tokens.controller';
 
 @Module({
   imports: [TypeOrmModule.forFeature([ApiTokenEntity, ParticipantEntity])],
-  controllers: [TokensController],
+  controllers: [TokensController, JwksController],
   providers: [AuthService, { provide: APP_GUARD, useClass: AuthGuard }],
   exports: [AuthService],
 })

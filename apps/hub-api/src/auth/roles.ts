@@ -1,16 +1,9 @@
-import { SetMetadata } from '@nestjs/common';
+import type { Caller as TokenCaller } from '@accord/auth';
 
-export const ROLES = ['admin', 'governance', 'consent-officer', 'auditor', 'ops', 'publisher'] as const;
-export type Role = (typeof ROLES)[number];
+export { REQUIRED_ROLES, RequireRoles, ROLES, type Role } from '@accord/auth';
 
-export const REQUIRED_ROLES = 'accord:required-roles';
-
-/** The roles that may call a route (any one suffices; `admin` may call every route). */
-export const RequireRoles = (...roles: Role[]) => SetMetadata(REQUIRED_ROLES, roles);
-
-/** Who is calling: resolved from the bearer token by the AuthGuard. */
-export interface Caller {
-  tokenId: string;
-  participant: string | null;
-  roles: Role[];
+/** Who is calling hub-api: a token's caller, or the bootstrap admin token (ACCORD_ADMIN_TOKEN). */
+export interface Caller extends TokenCaller {
+  /** True for the bootstrap admin token, which production limits to issuing the first admin token. */
+  bootstrap?: boolean;
 }

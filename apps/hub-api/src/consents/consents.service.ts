@@ -12,7 +12,7 @@ import {
   type SubjectIdentifiers,
   type VersionedAgreement,
 } from '@accord/governance';
-import { consentStatementsFor, loadLatestAgreements } from '@accord/persistence';
+import { advanceConsentHead, consentStatementsFor, loadLatestAgreements } from '@accord/persistence';
 import type { Problem } from '@accord/platform';
 import { EVENT_CATALOG } from '../agreements/event-catalog';
 import {
@@ -80,6 +80,9 @@ export class ConsentsService {
     const id = randomUUID();
     const { statement, notices } = await this.dataSource.transaction(async (manager) => {
       await this.checkScope(manager, scope);
+      // First: waits for the decision writes under way and holds off new ones until commit,
+      // so the notice scan below sees every share decided without this statement (consent-head.ts).
+      await advanceConsentHead(manager);
       const [row]: Array<{ recorded_seq: string; effective_from: Date; recorded_at: Date }> = await manager.query(
         `INSERT INTO consent_statements
            (id, nhs_key, ni_key, kind, scope_purpose, scope_recipient, scope_agreement_id, effective_from, recorded_by, evidence)

@@ -1,6 +1,6 @@
 import { Body, Controller, Get, Param, ParseUUIDPipe, Post, Query } from '@nestjs/common';
 import { ApiCreatedResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { CurrentParticipant, PageQuery, ParticipantScoped } from '@accord/domain-service';
+import { CurrentParticipant, PageQuery, ParticipantScoped, RequireRole } from '@accord/domain-service';
 import { CouncilTaxReductionsService } from './council-tax-reductions.service';
 import { CouncilTaxReductionRequest } from './dto/council-tax-reduction.request';
 
@@ -11,6 +11,7 @@ export class CouncilTaxReductionsController {
   constructor(private readonly reductions: CouncilTaxReductionsService) {}
 
   @Post()
+  @RequireRole('publisher')
   @ApiOperation({ summary: 'Record a council tax reduction award; publishes rb.council-tax-reduction.awarded.v1' })
   @ApiCreatedResponse({ description: 'The stored record, with the id of the event it published' })
   create(@CurrentParticipant() participant: string, @Body() request: CouncilTaxReductionRequest) {
@@ -18,12 +19,14 @@ export class CouncilTaxReductionsController {
   }
 
   @Get()
+  @RequireRole('reader')
   @ApiOperation({ summary: 'This participant\'s records, newest first' })
   list(@CurrentParticipant() participant: string, @Query() page: PageQuery) {
     return this.reductions.list(participant, page);
   }
 
   @Get(':id')
+  @RequireRole('reader')
   get(@CurrentParticipant() participant: string, @Param('id', ParseUUIDPipe) id: string) {
     return this.reductions.get(participant, id);
   }

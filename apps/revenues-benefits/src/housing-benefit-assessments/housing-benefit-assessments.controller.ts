@@ -1,6 +1,6 @@
 import { Body, Controller, Get, Param, ParseUUIDPipe, Post, Query } from '@nestjs/common';
 import { ApiCreatedResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { CurrentParticipant, PageQuery, ParticipantScoped } from '@accord/domain-service';
+import { CurrentParticipant, PageQuery, ParticipantScoped, RequireRole } from '@accord/domain-service';
 import { HousingBenefitAssessmentsService } from './housing-benefit-assessments.service';
 import { HousingBenefitAssessmentRequest } from './dto/housing-benefit-assessment.request';
 
@@ -11,6 +11,7 @@ export class HousingBenefitAssessmentsController {
   constructor(private readonly assessments: HousingBenefitAssessmentsService) {}
 
   @Post()
+  @RequireRole('publisher')
   @ApiOperation({ summary: 'Record a housing benefit assessment; publishes rb.housing-benefit.assessed.v1' })
   @ApiCreatedResponse({ description: 'The stored record, with the id of the event it published' })
   create(@CurrentParticipant() participant: string, @Body() request: HousingBenefitAssessmentRequest) {
@@ -18,12 +19,14 @@ export class HousingBenefitAssessmentsController {
   }
 
   @Get()
+  @RequireRole('reader')
   @ApiOperation({ summary: 'This participant\'s records, newest first' })
   list(@CurrentParticipant() participant: string, @Query() page: PageQuery) {
     return this.assessments.list(participant, page);
   }
 
   @Get(':id')
+  @RequireRole('reader')
   get(@CurrentParticipant() participant: string, @Param('id', ParseUUIDPipe) id: string) {
     return this.assessments.get(participant, id);
   }

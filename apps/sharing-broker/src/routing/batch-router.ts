@@ -4,13 +4,13 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import type { KafkaMessage } from 'kafkajs';
 import { DataSource } from 'typeorm';
 import { EVENT_TYPES, fieldsOf, mayPublish, participantFromEventsTopic } from '@accord/contracts';
-import { createEventTypeCatalog, subjectKeys, type ConsentStatement, type VersionedAgreement } from '@accord/governance';
+import { createEventTypeCatalog, subjectKeys, type ConsentStatement, type RuleConditionFailure, type VersionedAgreement } from '@accord/governance';
 import { Coalescer, type BatchContext } from '@accord/kafka';
-import { consentStatementsForKeys } from '@accord/persistence';
+import { ConsentChanged, consentStatementsForKeys, readConsentHead } from '@accord/persistence';
 import { brokerMetrics, type BrokerMetrics } from '../metrics';
 import { AgreementCache, versionKey } from './agreement-cache';
 import { DecisionWriter } from './decision-writer';
-import { candidatesOf, evaluateEvents, rejectedRow, type EvaluatedDecision, type EvaluationSettings, type PlanInput, type RecordedDecision } from './decisions';
+import { candidatesOf, evaluateEvents, rejectedRow, type EvaluatedDecision, type EvaluationSettings, type PlanInput, type RecordedDecision, type WritePlan } from './decisions';
 import { deadLetterRecord, inboxRecord, reproject, type Outgoing } from './deliveries';
 import { inspectGuarded, unprocessable, type AcceptedEvent, type InspectedRecord, type RejectedRecord } from './inspect';
 import { RecordProducer } from './record-producer';
@@ -19,6 +19,18 @@ import { RecordProducer } from './record-producer';
 interface GovernanceRead {
   subjects: AcceptedEvent['subject'][];
   keys: ReturnType<typeof subjectKeys>[];
+}
+
+/** Times a batch reads consent and decides again, straight away, when consent statements keep committing under it. */
+const MAX_CONSENT_ATTEMPTS = 5;
+
+/** A batch decided and written. */
+interface DecidedBatch {
+  inspected: InspectedRecord[];
+  decisionsOf: Map<AcceptedEvent, EvaluatedDecision[]>;
+  rejectedAt: string;
+  plan: WritePlan;
+  recordedVersions: Map<string, VersionedAgreement>;
 }
 
 /** Thrown when the partition was taken away mid-batch: the new owner handles it. */
@@ -54,7 +66,7 @@ export class BatchRouter {
    * Reads the governance state for the batches under way: the batches that arrive while a
    * read is in flight share the next one (two queries, one wait, whatever their number).
    */
-  private readonly governanceReads: Coalescer<GovernanceRead, ConsentStatement[][]>;
+  private readonly governanceReads: Coalescer<GovernanceRead, { consents: ConsentStatement[][]; consentSeq: number }>;
 
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
@@ -67,6 +79,7 @@ export class BatchRouter {
       catalog: createEventTypeCatalog({ eventTypes: EVENT_TYPES, fieldsOf, mayPublish }),
       pseudonymMasterKey: config.getOrThrow<string>('ACCORD_PSEUDONYMISATION_SECRET'),
       subjectKeySecret: config.getOrThrow<string>('ACCORD_SUBJECT_KEY_SECRET'),
+      onConditionFailure: (failure) => this.conditionFailed(failure),
     };
     this.governanceReads = new Coalescer((reads) => this.readGovernance(reads));
   }
@@ -75,17 +88,22 @@ export class BatchRouter {
    * The agreements in force (the cache brought up to date) and the consent statements of
    * every person of the reads given, in one query: both at once, on two connections.
    */
-  private async readGovernance(reads: readonly GovernanceRead[]): Promise<ConsentStatement[][][]> {
-    const [, consents] = await Promise.all([
+  private async readGovernance(reads: readonly GovernanceRead[]): Promise<Array<{ consents: ConsentStatement[][]; consentSeq: number }>> {
+    const [, { consents, consentSeq }] = await Promise.all([
       this.agreements.refresh(this.dataSource.manager),
-      consentStatementsForKeys(
-        this.dataSource.manager,
-        reads.flatMap((read) => read.subjects),
-        reads.flatMap((read) => read.keys),
-      ),
+      (async () => {
+        // The head first: a statement the query below misses committed after it, so moved it (consent-head.ts).
+        const seq = await readConsentHead(this.dataSource.manager);
+        const statements = await consentStatementsForKeys(
+          this.dataSource.manager,
+          reads.flatMap((read) => read.subjects),
+          reads.flatMap((read) => read.keys),
+        );
+        return { consents: statements, consentSeq: seq };
+      })(),
     ]);
     let start = 0;
-    return reads.map((read) => consents.slice(start, (start += read.keys.length)));
+    return reads.map((read) => ({ consents: consents.slice(start, (start += read.keys.length)), consentSeq }));
   }
 
   /** The BatchConsumer handler. */
@@ -99,44 +117,33 @@ export class BatchRouter {
     let accepted = inspected.filter((item): item is AcceptedEvent => item.kind === 'accepted');
 
     const startedAt = performance.now();
-    // 2. The agreements in force and the consent of every person of the batch (read together
-    // with the other batches waiting for the same round trip). Each person's keyed hashes are
-    // worked out once: for the consent query and the decision rows.
+    // Each person's keyed hashes are worked out once: for the consent query and the decision rows.
     const keys = accepted.map((item) => subjectKeys(item.subject, this.settings.subjectKeySecret));
-    const consents =
-      accepted.length === 0 ? [] : await this.governanceReads.submit({ subjects: accepted.map((item) => item.subject), keys });
-    const candidates = candidatesOf(accepted, (provider) => this.agreements.agreementsOf(provider));
-
-    // 3 and 4. One moment of evaluation for the whole batch.
-    const now = new Date();
-    const evaluated = evaluateEvents(accepted, candidates, consents, now, this.settings, keys);
-    const decisionsOf = new Map<AcceptedEvent, EvaluatedDecision[]>();
-    const failed = new Set<AcceptedEvent>();
-    accepted.forEach((item, index) => {
-      const decisions = evaluated[index];
-      if (decisions) decisionsOf.set(item, decisions);
-      else failed.add(item);
-    });
-    if (failed.size > 0) {
-      // An event whose evaluation threw costs that event only: it is dead-lettered like a record that failed inspection.
-      inspected = inspected.map((item) => (item.kind === 'accepted' && failed.has(item) ? unprocessable(item.record) : item));
-      accepted = accepted.filter((item) => !failed.has(item));
+    let decided: DecidedBatch | undefined;
+    let evaluatedAt = startedAt;
+    for (let attempt = 1; decided === undefined; attempt++) {
+      // 2. The agreements in force and the consent of every person of the batch (read together
+      // with the other batches waiting for the same round trip).
+      const governance = accepted.length === 0 ? { consents: [], consentSeq: null } : await this.governanceReads.submit({ subjects: accepted.map((item) => item.subject), keys });
+      // 3 and 4. One moment of evaluation for the whole batch.
+      const evaluation = this.evaluate(inspected, accepted, keys, governance.consents);
+      evaluatedAt = performance.now();
+      await context.heartbeat().catch(() => undefined);
+      if (!context.isActive()) throw new BatchAbandoned();
+      // 5. Write-ahead: the decisions are durable before anything is released, and stand
+      // only if no consent statement committed since step 2 read consent.
+      try {
+        const written = await this.writer.write(evaluation.items, governance.consentSeq, (manager, plan) =>
+          this.agreements.versionsOf(manager, sharedRecorded(plan.plans)),
+        );
+        decided = { ...evaluation, plan: written.plan, recordedVersions: written.extra };
+      } catch (error) {
+        if (!(error instanceof ConsentChanged) || attempt >= MAX_CONSENT_ATTEMPTS) throw error;
+        this.logger.debug({ topic, partition, attempt }, 'a consent statement was recorded while the batch was decided; deciding it again');
+      }
     }
-    const rejectedAt = now.toISOString();
-    const items: PlanInput[] = inspected.map((item) =>
-      item.kind === 'accepted'
-        ? { kind: 'accepted', eventId: item.event.id, decisions: decisionsOf.get(item)! }
-        : { kind: 'rejected', row: rejectedRow(item, rejectedAt, this.settings.subjectKeySecret) },
-    );
-
-    const evaluatedAt = performance.now();
-    await context.heartbeat().catch(() => undefined);
-    if (!context.isActive()) throw new BatchAbandoned();
-
-    // 5. Write-ahead: the decisions are durable before anything is released.
-    const { plan, extra: recordedVersions } = await this.writer.write(items, (manager, written) =>
-      this.agreements.versionsOf(manager, sharedRecorded(written.plans)),
-    );
+    ({ inspected } = decided);
+    const { decisionsOf, rejectedAt, plan, recordedVersions } = decided;
 
     const writtenAt = performance.now();
     // 6. Deliver: fresh shared decisions, recorded shared decisions of redelivered events, rejects.
@@ -216,6 +223,43 @@ export class BatchRouter {
       'batch handled',
     );
   };
+
+  /** A rule's condition failed and counted as not holding: counted and named, never the data. */
+  private conditionFailed(failure: RuleConditionFailure): void {
+    this.metrics.conditionFailures.inc({ agreement: failure.agreementId, kind: failure.kind });
+    this.logger.warn(
+      { agreementId: failure.agreementId, agreementVersion: failure.agreementVersion, rule: failure.rule, kind: failure.kind, ms: Math.round(failure.ms * 10) / 10 },
+      failure.kind === 'over-budget' ? 'a rule condition ran over its budget; counted as not holding' : 'a rule condition failed; counted as not holding',
+    );
+  }
+
+  /**
+   * Evaluates every candidate of the batch at one moment. An event whose evaluation throws
+   * costs that event only: it is dead-lettered like a record that failed inspection.
+   */
+  private evaluate(
+    inspected: readonly InspectedRecord[],
+    accepted: readonly AcceptedEvent[],
+    keys: ReturnType<typeof subjectKeys>[],
+    consents: readonly ConsentStatement[][],
+  ): { inspected: InspectedRecord[]; decisionsOf: Map<AcceptedEvent, EvaluatedDecision[]>; rejectedAt: string; items: PlanInput[] } {
+    const candidates = candidatesOf(accepted, (provider) => this.agreements.agreementsOf(provider));
+    const now = new Date();
+    const evaluated = evaluateEvents(accepted, candidates, consents, now, this.settings, keys);
+    const decisionsOf = new Map<AcceptedEvent, EvaluatedDecision[]>();
+    accepted.forEach((item, index) => {
+      const decisions = evaluated[index];
+      if (decisions) decisionsOf.set(item, decisions);
+    });
+    const records = inspected.map((item) => (item.kind === 'accepted' && !decisionsOf.has(item) ? unprocessable(item.record) : item));
+    const rejectedAt = now.toISOString();
+    const items: PlanInput[] = records.map((item) =>
+      item.kind === 'accepted'
+        ? { kind: 'accepted', eventId: item.event.id, decisions: decisionsOf.get(item)! }
+        : { kind: 'rejected', row: rejectedRow(item, rejectedAt, this.settings.subjectKeySecret) },
+    );
+    return { inspected: records, decisionsOf, rejectedAt, items };
+  }
 
   /**
    * Delivers a decision recorded by an earlier attempt exactly as recorded: only if it

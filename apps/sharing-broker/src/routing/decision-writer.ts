@@ -3,13 +3,23 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, type EntityManager } from 'typeorm';
 import { Coalescer } from '@accord/kafka';
 import type { ChainHead } from '@accord/audit-chain';
-import { appendDecisions, appendDecisionsIfHead, lockChainHead, readRecordedDecisions, type RecordedLookup } from '@accord/persistence';
+import {
+  appendDecisions,
+  appendDecisionsIfHead,
+  ConsentChanged,
+  lockChainHead,
+  lockConsentHead,
+  readRecordedDecisions,
+  type RecordedLookup,
+} from '@accord/persistence';
 import { brokerMetrics } from '../metrics';
 import { planWrites, recordedFrom, type PlanInput, type RecordedDecision, type WritePlan } from './decisions';
 
 /** One batch's write, waiting for its turn at the audit chain. */
 interface PendingWrite {
   items: readonly PlanInput[];
+  /** The consent head read before the batch's consent statements (its decisions stand only while it is unchanged); null when the batch read no consent. */
+  consentSeq: number | null;
   extra: (manager: EntityManager, plan: WritePlan) => Promise<unknown>;
 }
 
@@ -48,8 +58,12 @@ export class DecisionWriter {
    * decisions name. Resolves once the decisions are committed; throws, having written
    * nothing, when Postgres or `extra` fails.
    */
-  write<T>(items: readonly PlanInput[], extra: (manager: EntityManager, plan: WritePlan) => Promise<T>): Promise<{ plan: WritePlan; extra: T }> {
-    return this.groups.submit({ items, extra }) as Promise<{ plan: WritePlan; extra: T }>;
+  write<T>(
+    items: readonly PlanInput[],
+    consentSeq: number | null,
+    extra: (manager: EntityManager, plan: WritePlan) => Promise<T>,
+  ): Promise<{ plan: WritePlan; extra: T }> {
+    return this.groups.submit({ items, consentSeq, extra }) as Promise<{ plan: WritePlan; extra: T }>;
   }
 
   /**
@@ -62,15 +76,19 @@ export class DecisionWriter {
    */
   private async writeGroup(group: readonly PendingWrite[]): Promise<WriteResult[]> {
     const items = group.flatMap((pending) => pending.items);
+    // Batches of one group that read consent at different heads cannot all stand: the locking path says which way.
+    const reads = [...new Set(group.map((pending) => pending.consentSeq).filter((seq): seq is number => seq !== null))];
+    const consentSeq = reads[0] ?? null;
+    const oneConsentRead = reads.length <= 1;
     try {
       const head = this.knownHead;
-      if (head) {
+      if (head && oneConsentRead) {
         const plans = planGroup(group, []);
         const rows = plans.flatMap((plan) => plan.toAppend);
         if (rows.length > 0) {
           // Before the append, so that an `extra` that fails leaves nothing written.
           const results = await withExtras(this.dataSource.manager, group, plans);
-          const chained = await appendDecisionsIfHead(this.dataSource.manager, rows, head, lookupOf(items));
+          const chained = await appendDecisionsIfHead(this.dataSource.manager, rows, head, lookupOf(items), consentSeq);
           if (chained) {
             this.knownHead = chained[chained.length - 1]!;
             this.metrics.chainWrites.inc({ path: 'fast' });
@@ -82,6 +100,9 @@ export class DecisionWriter {
       // lock is granted, each statement sees what the previous holder committed.
       const { results, newHead } = await this.dataSource.transaction(async (manager) => {
         const locked = await lockChainHead(manager);
+        // Held until commit: no consent statement commits between this check and the decisions.
+        const consentNow = await lockConsentHead(manager);
+        if (group.some((pending) => pending.consentSeq !== null && pending.consentSeq !== consentNow)) throw new ConsentChanged();
         const plans = planGroup(group, await readRecordedDecisions(manager, lookupOf(items)));
         const chained = await appendDecisions(
           manager,

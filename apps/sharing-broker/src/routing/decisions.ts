@@ -6,6 +6,7 @@ import {
   type ConsentStatement,
   type Decision,
   type EventTypeCatalog,
+  type RuleConditionFailure,
   type VersionedAgreement,
 } from '@accord/governance';
 import type { DecisionToAppend, RecordedDecision } from '@accord/persistence';
@@ -31,6 +32,8 @@ export interface EvaluationSettings {
   catalog: EventTypeCatalog;
   pseudonymMasterKey: string;
   subjectKeySecret: string;
+  /** Told when a rule's condition failed or ran over its budget (and counted as not holding). */
+  onConditionFailure?: (failure: RuleConditionFailure) => void;
 }
 
 /**
@@ -100,6 +103,7 @@ function evaluateEvent(
       now,
       catalog: settings.catalog,
       pseudonymMasterKey: settings.pseudonymMasterKey,
+      onConditionFailure: settings.onConditionFailure,
     });
     return { decision, agreement, row: decisionRow(accepted, decision, agreement, decidedAt, key, keys) };
   });

@@ -1,10 +1,8 @@
 import { createHash } from 'node:crypto';
 import type { IHeaders, KafkaMessage } from 'kafkajs';
 import {
-  boundedText,
+  boundedJson,
   decodeEvent,
-  jsonNestingDepth,
-  RECORD_LIMITS,
   HEADERS,
   isValidNhsNumber,
   isValidNiNumber,
@@ -176,15 +174,7 @@ export function validIdentifiers(data: unknown): SubjectIdentifiers | null {
 
 /** The value parsed for its identifiers, only when it is within the record bounds (else nothing is read from it). */
 function parseValue(value: Buffer | string | null): unknown {
-  if (value === null) return undefined;
-  const problems: Problem[] = [];
-  const text = boundedText(value, 'value', RECORD_LIMITS.maxValueBytes, problems);
-  if (text === undefined || jsonNestingDepth(text) > RECORD_LIMITS.maxDepth) return undefined;
-  try {
-    return JSON.parse(text);
-  } catch {
-    return undefined;
-  }
+  return value === null ? undefined : boundedJson(value, []);
 }
 
 export function headerText(headers: IHeaders | undefined, name: string): string | undefined {

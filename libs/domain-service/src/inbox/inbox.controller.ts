@@ -1,6 +1,7 @@
 import { Controller, Get, Query } from '@nestjs/common';
 import { Ctx, EventPattern, KafkaContext } from '@nestjs/microservices';
 import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { RequireRole } from '../auth/domain-roles';
 import { CurrentParticipant, ParticipantScoped } from '../tenancy/tenancy';
 import { PageQuery } from '../records/page';
 import { INBOX_PATTERN } from './inbox.server';
@@ -13,6 +14,7 @@ export class InboxController {
   constructor(private readonly inbox: InboxService) {}
 
   @Get()
+  @RequireRole('reader')
   @ApiOperation({ summary: 'Work items created from records shared with this participant, newest first' })
   @ApiOkResponse({ description: '{ items, nextCursor }; each item names the agreement, purpose, decision, source and event type' })
   list(@CurrentParticipant() participant: string, @Query() page: PageQuery) {

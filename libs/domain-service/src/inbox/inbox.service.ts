@@ -13,7 +13,7 @@ import { DEFAULT_PAGE_SIZE, pageOf, type Page, type PageQuery } from '../records
 import type { InboxHandler, WorkItemDraft } from './inbox-handler';
 import { WorkItemEntity } from './work-item.entity';
 
-export type ReceiptOutcome = 'work-item' | 'consent-notice' | 'no-work' | 'unexpected-type' | 'invalid-shape' | 'invalid-envelope';
+export type ReceiptOutcome = 'work-item' | 'consent-notice' | 'no-work' | 'unexpected-type' | 'invalid-shape' | 'invalid-envelope' | 'unprocessable';
 
 export type WorkItemView = Omit<WorkItemEntity, 'seq'>;
 
@@ -61,19 +61,41 @@ export class InboxService {
       this.logger.warn({ topic }, 'record from a topic this service does not serve; ignored');
       return 'unexpected-type';
     }
+    // Anything that fails while reading one record costs that record (receipted as
+    // unprocessable, no work item), never the partition; only the writes below are retried.
+    let decided: { received: Received; outcome: ReceiptOutcome; draft?: WorkItemDraft } | undefined;
+    try {
+      decided = this.decide(message);
+    } catch {
+      this.logger.warn({ topic, partition, offset: message.offset }, 'inbox record could not be processed; receipted as unprocessable, no work item');
+      return this.receiptOnly(participant, topic, partition, message, 'unprocessable');
+    }
+    if (!decided) {
+      this.logger.warn({ topic, partition, offset: message.offset }, 'inbox record without a valid envelope; receipted, no work item');
+      return this.receiptOnly(participant, topic, partition, message, 'invalid-envelope');
+    }
+    return this.store(participant, decided.received, decided);
+  }
+
+  /** What one record becomes; undefined when its envelope is invalid. May throw on a defect: the caller contains it. */
+  private decide(message: KafkaMessage): { received: Received; outcome: ReceiptOutcome; draft?: WorkItemDraft } | undefined {
     if (headerText(message, 'ce_type') === CONSENT_NOTICE_TYPE) {
       const decoded = this.decodeNotice(message);
-      if (decoded) return this.store(participant, decoded.received, { outcome: 'consent-notice', draft: consentNoticeWork(decoded.notice) });
+      if (decoded) return { received: decoded.received, outcome: 'consent-notice', draft: consentNoticeWork(decoded.notice) };
     }
     const received = this.decode(message);
-    if (!received) {
-      const eventId = headerText(message, 'ce_id') || `${topic}/${partition}/${message.offset}`;
-      const agreement = headerText(message, 'ce_accordagreement') || 'unknown';
-      this.logger.warn({ topic, partition, offset: message.offset }, 'inbox record without a valid envelope; receipted, no work item');
-      await this.receipt(participant, { eventId, agreement, eventType: headerText(message, 'ce_type') || null }, 'invalid-envelope');
-      return 'invalid-envelope';
-    }
-    return this.store(participant, received, this.interpret(received));
+    return received && { received, ...this.interpret(received) };
+  }
+
+  /** A receipt without a work item for a record that cannot be read, named by its headers (bounded) or where it was. */
+  private async receiptOnly(participant: string, topic: string, partition: number, message: KafkaMessage, outcome: ReceiptOutcome): Promise<ReceiptOutcome> {
+    const header = (name: string) => {
+      const value = headerText(message, name);
+      return value.length > 0 && value.length <= 200 ? value : '';
+    };
+    const eventId = header('ce_id') || `${topic}/${partition}/${message.offset}`;
+    await this.receipt(participant, { eventId, agreement: header('ce_accordagreement') || 'unknown', eventType: header('ce_type') || null }, outcome);
+    return outcome;
   }
 
   /** The receipt and its work item in one transaction; a redelivered record makes neither again. */

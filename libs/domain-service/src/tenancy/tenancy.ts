@@ -1,84 +1,57 @@
+import { applyDecorators, createParamDecorator, type ExecutionContext } from '@nestjs/common';
 import {
-  applyDecorators,
-  createParamDecorator,
-  Inject,
-  Injectable,
-  UseGuards,
-  type CanActivate,
-  type ExecutionContext,
-} from '@nestjs/common';
-import { ApiHeader } from '@nestjs/swagger';
+  ApiBearerAuth,
+  ApiHeader,
+  ApiServiceUnavailableResponse,
+  ApiTooManyRequestsResponse,
+  ApiUnauthorizedResponse,
+} from '@nestjs/swagger';
 import type { Request } from 'express';
-import { InvalidRequest } from '@accord/platform';
+import type { Caller } from '@accord/auth';
+import { ParticipantForbidden } from '../auth/domain-auth.errors';
 
 /** The participants (data controllers) this service instance writes and receives records for. */
 export const PARTICIPANTS = Symbol('PARTICIPANTS');
 
-/** Decides which of the service's participants a request acts for. */
-export const PARTICIPANT_RESOLVER = Symbol('PARTICIPANT_RESOLVER');
-
-export interface ParticipantResolver {
-  /** The participant the caller acts for; throws an AccordError when it cannot be decided. */
-  resolve(request: Request): string;
-}
-
 export const PARTICIPANT_HEADER = 'accord-participant';
 
 /**
- * Today's caller identity: the `Accord-Participant` header, required only when the
- * service serves more than one controller. A token-based resolver (the caller's bearer
- * token belongs to one participant) replaces this provider without touching controllers.
+ * The participant a request acts for: the one its bearer token is bound to, which must be
+ * one this instance serves. `Accord-Participant` may only narrow, never choose: when sent,
+ * it must name the token's own participant.
  */
-@Injectable()
-export class HeaderParticipantResolver implements ParticipantResolver {
-  constructor(@Inject(PARTICIPANTS) private readonly participants: readonly string[]) {}
-
-  resolve(request: Request): string {
-    const named = request.header(PARTICIPANT_HEADER)?.trim();
-    if (!named) {
-      if (this.participants.length === 1) return this.participants[0]!;
-      throw new InvalidRequest(
-        [{ path: 'header.Accord-Participant', problem: `required: one of ${this.participants.join(', ')}` }],
-        'Name the council this request acts for',
-      );
-    }
-    if (!this.participants.includes(named)) {
-      throw new InvalidRequest([{ path: 'header.Accord-Participant', problem: 'not a participant this service serves' }]);
-    }
-    return named;
-  }
+export function resolveParticipant(caller: Pick<Caller, 'participant'>, header: string | string[] | undefined, participants: readonly string[]): string {
+  const bound = caller.participant;
+  if (bound === null) throw new ParticipantForbidden('unbound');
+  if (!participants.includes(bound)) throw new ParticipantForbidden('not-served');
+  if (header !== undefined && (Array.isArray(header) || header.trim() !== bound)) throw new ParticipantForbidden('header-differs');
+  return bound;
 }
 
-interface ParticipantRequest extends Request {
+export interface ParticipantRequest extends Request {
   accordParticipant?: string;
 }
 
-/** Resolves the participant before the handler runs, so a bad header fails before any work. */
-@Injectable()
-export class ParticipantGuard implements CanActivate {
-  constructor(@Inject(PARTICIPANT_RESOLVER) private readonly resolver: ParticipantResolver) {}
-
-  canActivate(context: ExecutionContext): boolean {
-    const request = context.switchToHttp().getRequest<ParticipantRequest>();
-    request.accordParticipant = this.resolver.resolve(request);
-    return true;
-  }
-}
-
-/** Controllers whose every route acts for one participant (data controller). */
+/**
+ * Documents a controller whose every route acts for the participant of the caller's
+ * bearer token (DomainAuthGuard authenticates every route; `@RequireRole` names each one's role).
+ */
 export const ParticipantScoped = () =>
   applyDecorators(
-    UseGuards(ParticipantGuard),
+    ApiBearerAuth(),
     ApiHeader({
       name: 'Accord-Participant',
       required: false,
-      description: 'The participant (data controller) the request acts for; required when the service serves more than one',
+      description: "Optional: the participant (data controller) the request acts for. It comes from the bearer token; when sent, this must name the token's own participant (403 otherwise)",
     }),
+    ApiUnauthorizedResponse({ description: 'unauthenticated: no valid bearer token (missing, malformed, not signed by the hub, expired or revoked)' }),
+    ApiTooManyRequestsResponse({ description: 'too-many-failed-authentications: this address failed too often; see Retry-After' }),
+    ApiServiceUnavailableResponse({ description: "auth-unavailable: the hub's revocation list has not been read for over 5 s, so no token is accepted; see Retry-After" }),
   );
 
-/** The participant resolved by ParticipantGuard. */
+/** The participant DomainAuthGuard resolved from the bearer token. */
 export const CurrentParticipant = createParamDecorator((_: unknown, context: ExecutionContext): string => {
   const participant = context.switchToHttp().getRequest<ParticipantRequest>().accordParticipant;
-  if (!participant) throw new Error('CurrentParticipant used outside a @ParticipantScoped() controller');
+  if (!participant) throw new Error('CurrentParticipant used on a route DomainAuthGuard did not authenticate');
   return participant;
 });

@@ -177,22 +177,28 @@ export async function readRecordedDecisions(manager: EntityManager, lookup: Reco
  * links are inserted only when that UPDATE moved the head. A writer whose view of the
  * head is stale — another instance appended meanwhile — therefore appends nothing. The
  * recorded-check reads the statement's snapshot: anything committed after it moved the
- * head, which fails the UPDATE.
+ * head, which fails the UPDATE. Nor does it append when the consent head is no longer
+ * `consentSeq`, the one read before the batch's consent statements (consent-head.ts).
  */
 export async function appendDecisionsIfHead(
   manager: EntityManager,
   decisions: DecisionToAppend[],
   expectedHead: ChainHead,
   lookup: RecordedLookup,
+  consentSeq: number | null,
 ): Promise<ChainedDecision[] | undefined> {
   if (decisions.length === 0) return [];
   const chained = chain(decisions, expectedHead);
   const links = subjectKeyLinks(decisions, chained);
+  // `consent` share-locks the consent head until this statement commits (see consent-head.ts).
   const [result] = await manager.query(
     `WITH recorded AS (${recordedQuery('$7', '$8', '1')} LIMIT 1
+     ), consent AS (
+       SELECT seq FROM consent_head WHERE id = 1 FOR SHARE
      ), head AS (
        UPDATE audit_chain_head SET seq = $2, hash = $3
         WHERE id = 1 AND seq = $9 AND hash = $10 AND NOT EXISTS (SELECT 1 FROM recorded)
+          AND ($11::bigint IS NULL OR (SELECT seq FROM consent) = $11::bigint)
        RETURNING seq
      ), appended AS (
        ${INSERT_ROWS} WHERE EXISTS (SELECT 1 FROM head)
@@ -200,7 +206,7 @@ export async function appendDecisionsIfHead(
        ${INSERT_LINKS} WHERE EXISTS (SELECT 1 FROM head) ON CONFLICT (nhs_key, ni_key) DO NOTHING
      )
      SELECT EXISTS (SELECT 1 FROM head) AS appended`,
-    [...appendParameters(chained, links), lookup.decisionIds, lookup.eventIds, expectedHead.seq, expectedHead.hash],
+    [...appendParameters(chained, links), lookup.decisionIds, lookup.eventIds, expectedHead.seq, expectedHead.hash, consentSeq],
   );
   return result.appended ? chained : undefined;
 }

@@ -5,6 +5,7 @@ import {
   type SubjectIdentifiers,
   type VersionedAgreement,
 } from '@accord/governance';
+import { RESTRICTIVE_CONSENT_KINDS } from '@accord/contracts';
 import type { AgreementVersionEntity } from './agreement-version.entity';
 
 /*
@@ -81,25 +82,48 @@ export async function consentStatementsForKeys(
   const nhsKeys = [...new Set(keys.map((key) => key.nhsNumber).filter((key): key is string => key !== undefined))];
   const niKeys = [...new Set(keys.map((key) => key.niNumber).filter((key): key is string => key !== undefined))];
   if (nhsKeys.length === 0 && niKeys.length === 0) return subjects.map(() => []);
-  const rows: ConsentRow[] = await manager.query(
-    `SELECT id, recorded_seq, nhs_key, ni_key, kind, scope_purpose, scope_recipient, scope_agreement_id, effective_from, recorded_at
-       FROM consent_statements
-      WHERE nhs_key = ANY($1::text[]) OR ni_key = ANY($2::text[])`,
-    [nhsKeys, niKeys],
-  );
+  // The statements about each person's own identifiers, and the withholding ones about an
+  // identifier the hub has linked to theirs (an earlier event carried both; subject_key_links).
+  const [rows, links]: [ConsentRow[], Array<{ nhs_key: string; ni_key: string }>] = await Promise.all([
+    manager.query(
+      `WITH links AS (
+         SELECT nhs_key, ni_key FROM subject_key_links WHERE nhs_key = ANY($1::text[]) OR ni_key = ANY($2::text[])
+       )
+       SELECT id, recorded_seq, nhs_key, ni_key, kind, scope_purpose, scope_recipient, scope_agreement_id, effective_from, recorded_at
+         FROM consent_statements
+        WHERE nhs_key = ANY($1::text[]) OR ni_key = ANY($2::text[])
+           OR (kind = ANY($3::text[]) AND (ni_key IN (SELECT ni_key FROM links) OR nhs_key IN (SELECT nhs_key FROM links)))`,
+      [nhsKeys, niKeys, RESTRICTIVE_CONSENT_KINDS],
+    ),
+    manager.query('SELECT nhs_key, ni_key FROM subject_key_links WHERE nhs_key = ANY($1::text[]) OR ni_key = ANY($2::text[])', [nhsKeys, niKeys]),
+  ]);
   const byNhsKey = group(rows, (row) => row.nhs_key);
   const byNiKey = group(rows, (row) => row.ni_key);
+  const niLinkedTo = group(links, (link) => link.nhs_key);
+  const nhsLinkedTo = group(links, (link) => link.ni_key);
+  const withholding = (row: ConsentRow) => (RESTRICTIVE_CONSENT_KINDS as readonly string[]).includes(row.kind);
   return subjects.map((subject, index) => {
     const key = keys[index];
     const matched = new Map<string, ConsentRow>();
     for (const row of key.nhsNumber ? byNhsKey.get(key.nhsNumber) ?? [] : []) matched.set(row.id, row);
     for (const row of key.niNumber ? byNiKey.get(key.niNumber) ?? [] : []) matched.set(row.id, row);
-    return [...matched.values()].map((row) => ({
+    // Linked identifiers count only for the statements that withhold: a wrong link can only ever withhold more.
+    const linked = new Map<string, ConsentRow>();
+    for (const link of key.nhsNumber ? niLinkedTo.get(key.nhsNumber) ?? [] : []) {
+      for (const row of byNiKey.get(link.ni_key) ?? []) if (withholding(row) && !matched.has(row.id)) linked.set(row.id, row);
+    }
+    for (const link of key.niNumber ? nhsLinkedTo.get(key.niNumber) ?? [] : []) {
+      for (const row of byNhsKey.get(link.nhs_key) ?? []) if (withholding(row) && !matched.has(row.id)) linked.set(row.id, row);
+    }
+    return [...matched.values(), ...linked.values()].map((row) => ({
       id: row.id,
-      subject: {
-        nhsNumber: key.nhsNumber !== undefined && row.nhs_key === key.nhsNumber ? subject?.nhsNumber : undefined,
-        niNumber: key.niNumber !== undefined && row.ni_key === key.niNumber ? subject?.niNumber : undefined,
-      },
+      // A linked statement names the person by the identifier it was linked through, so the engine matches it as the person's own.
+      subject: linked.has(row.id)
+        ? { nhsNumber: key.nhsNumber !== undefined ? subject?.nhsNumber : undefined, niNumber: key.nhsNumber === undefined ? subject?.niNumber : undefined }
+        : {
+            nhsNumber: key.nhsNumber !== undefined && row.nhs_key === key.nhsNumber ? subject?.nhsNumber : undefined,
+            niNumber: key.niNumber !== undefined && row.ni_key === key.niNumber ? subject?.niNumber : undefined,
+          },
       kind: row.kind,
       scope: { purpose: row.scope_purpose, recipient: row.scope_recipient, agreementId: row.scope_agreement_id },
       effectiveFrom: row.effective_from,

@@ -10,6 +10,8 @@ import { DeadLetterRedrives1764338700000 } from './migrations/1764338700000-dead
 import { DropRedundantSubjectIndex1764338800000 } from './migrations/1764338800000-drop-redundant-subject-index';
 import { ParticipantIdentity1764338900000 } from './migrations/1764338900000-participant-identity';
 import { DecisionsByParticipantSeq1764339100000 } from './migrations/1764339100000-decisions-by-participant-seq';
+import { TokenLifecycle1764339200000 } from './migrations/1764339200000-token-lifecycle';
+import { ConsentHead1764339300000 } from './migrations/1764339300000-consent-head';
 
 export { AgreementVersionEntity, ApiTokenEntity, ConsentStatementEntity, DecisionEntity, ParticipantEntity };
 export type { ConsentKind } from './consent-statement.entity';
@@ -17,9 +19,10 @@ export type { ConsentKind } from './consent-statement.entity';
 /** The hub's shared schema: control plane (participants, agreements, consent) and the audit log. */
 export const HUB_SCHEMA = 'accord';
 export const HUB_ENTITIES = [ParticipantEntity, ApiTokenEntity, AgreementVersionEntity, ConsentStatementEntity, DecisionEntity];
-export const HUB_MIGRATIONS = [Participants1764338400000, GovernanceAndAudit1764338500000, AuditLog1764338600000, DeadLetterRedrives1764338700000, DropRedundantSubjectIndex1764338800000, ParticipantIdentity1764338900000, DecisionsByParticipantSeq1764339100000];
+export const HUB_MIGRATIONS = [Participants1764338400000, GovernanceAndAudit1764338500000, AuditLog1764338600000, DeadLetterRedrives1764338700000, DropRedundantSubjectIndex1764338800000, ParticipantIdentity1764338900000, DecisionsByParticipantSeq1764339100000, TokenLifecycle1764339200000, ConsentHead1764339300000];
 export * from './decision-log';
 export * from './governance-state';
+export * from './consent-head';
 export * from './audit-store';
 export * from './participants';
 export * from './participant-certificates';

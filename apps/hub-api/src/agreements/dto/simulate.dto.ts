@@ -16,6 +16,7 @@ import {
   type ValidationOptions,
 } from 'class-validator';
 import { MAX_AGREEMENT_BYTES } from '../yaml-body.middleware';
+import type { SimulationSummary } from '../simulation';
 
 export const DEFAULT_SIMULATION_EVENTS = 500;
 export const MAX_SIMULATION_EVENTS = 5000;
@@ -127,8 +128,16 @@ export class SimulationView {
   @ApiPropertyOptional({ description: 'The events topic read, when no events were supplied' }) topic?: string;
   @ApiPropertyOptional({ description: 'False when the topic could not be read to its end in time; the answer covers what was read' })
   complete?: boolean;
-  @ApiProperty({ description: 'Events looked at' }) evaluated: number;
-  @ApiProperty({ description: 'Events that would be rejected (invalid envelope, payload, identifier or unknown type)' }) rejected: number;
-  @ApiProperty({ description: 'Decisions whose outcome, reasons or released fields differ' }) changed: number;
-  @ApiProperty({ type: [SimulatedDecisionView] }) decisions: SimulatedDecisionView[];
+  @ApiProperty({ nullable: true, type: Number, description: 'Events looked at (recorded traffic: see summary)' }) evaluated: number | null;
+  @ApiProperty({ nullable: true, type: Number, description: 'Events that would be rejected (invalid envelope, payload, identifier or unknown type)' }) rejected: number | null;
+  @ApiProperty({ nullable: true, type: Number, description: 'Decisions whose outcome, reasons or released fields differ' }) changed: number | null;
+  @ApiProperty({
+    type: 'object',
+    additionalProperties: true,
+    description:
+      'The decisions in aggregate: by recipient (outcome counts under each version, changes) and by reason. Over recorded traffic (window `topic`) every count under 5 is null and the others are rounded to a multiple of 5, so a proposed condition cannot read one person’s data; supplied events get exact counts.',
+  })
+  summary: SimulationSummary;
+  @ApiProperty({ type: [SimulatedDecisionView], description: 'Each supplied event’s decisions; empty over recorded traffic (aggregates only)' })
+  decisions: SimulatedDecisionView[];
 }
