@@ -95,20 +95,29 @@ describe('consent race: withdrawals recorded while the same people’s events st
       });
       await producer.send({ topic: eventsTopic(ASC), messages, acks: 1 });
     };
-    // Every person's withdrawal lands somewhere in the middle of their stream.
+    // The stream is under way and being decided before the first withdrawal (however slow the machine)...
+    let round = 0;
+    for (; round < 5; round++) await publishRound(round);
+    await eventually(async () => {
+      const { rows } = await sql.query('SELECT count(DISTINCT event_id)::int AS n FROM decisions WHERE source = $1', [ASC]);
+      return rows[0].n >= PEOPLE ? true : undefined;
+    }, 60_000);
+    // ...then every person's withdrawal lands somewhere in the middle of their stream...
     const withdrawals = people.map(async (person, index) => {
-      await new Promise((resolve) => setTimeout(resolve, 200 + ((index * 37) % 1500)));
+      await new Promise((resolve) => setTimeout(resolve, (index * 37) % 1500));
       const response = await hub.request('POST', '/v1/consents', { token: ADMIN_TOKEN, body: { subject: { nhsNumber: person.nhsNumber }, kind: 'withdraw', scope: { agreementId: AGREEMENT } } });
       expect(response.status).toBe(201);
       person.statementId = response.body.id;
     });
     const stream = (async () => {
-      for (let round = 0; round < EVENTS_PER_PERSON; round++) {
+      for (; round < EVENTS_PER_PERSON - 1; round++) {
         await publishRound(round);
         await new Promise((resolve) => setTimeout(resolve, 50));
       }
     })();
     await Promise.all([stream, ...withdrawals]);
+    // ...and the last round comes after every withdrawal.
+    await publishRound(round);
 
     const total = PEOPLE * EVENTS_PER_PERSON;
     await eventually(async () => {

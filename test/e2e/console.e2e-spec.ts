@@ -172,7 +172,8 @@ describe('the ops and audit console in a browser', () => {
     await page.getByRole('button', { name: 'Sign in' }).click();
     await page.getByRole('heading', { name: 'Topic health' }).waitFor();
     await page.getByLabel('Filter topics').fill(eventsTopic(PROVIDER));
-    await page.locator(`#topics-table tr[data-topic="${eventsTopic(PROVIDER)}"]`).waitFor();
+    // The hub samples topics every few seconds; on a loaded machine (a full test run) the first sample can take a while.
+    await page.locator(`#topics-table tr[data-topic="${eventsTopic(PROVIDER)}"]`).waitFor({ timeout: 90_000 });
     expect(await page.evaluate("sessionStorage.getItem('accord.console.token')")).toBe(consoleToken);
   });
 
