@@ -87,7 +87,7 @@ export class BatchConsumer {
   async stop(): Promise<void> {
     this.stopped = true;
     if (this.refreshTimer) clearInterval(this.refreshTimer);
-    await this.restarting;
+    await this.restarting?.catch(() => undefined);
     await this.stopConsumer();
     await this.admin?.disconnect().catch(() => undefined);
   }
@@ -207,14 +207,16 @@ export class BatchConsumer {
 
   private async refreshTopics(): Promise<void> {
     if (this.stopped || this.restarting) return;
-    try {
+    // Claimed before the first await: a listing slower than the refresh interval must not
+    // let a second tick restart the consumer too (it would orphan one, still in the group).
+    this.restarting = (async () => {
       const topics = await this.matchingTopics();
       if (topics.every((topic) => this.subscribed.has(topic))) return;
       this.options.logger?.info({ topics: topics.filter((topic) => !this.subscribed.has(topic)) }, 'new topics; resubscribing');
-      this.restarting = (async () => {
-        await this.stopConsumer();
-        if (!this.stopped) await this.startConsumer();
-      })();
+      await this.stopConsumer();
+      if (!this.stopped) await this.startConsumer();
+    })();
+    try {
       await this.restarting;
     } catch (error) {
       this.options.logger?.warn({ err: error }, 'could not refresh the topic subscription');
