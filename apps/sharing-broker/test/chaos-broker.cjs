@@ -1,9 +1,9 @@
 // Starts the real sharing broker (apps/sharing-broker/src/main.ts, unchanged) in a child
 // process of chaos.int-spec.ts, with two test-only differences:
 //
-// 1. TypeScript is compiled on the fly with @swc/core, configured as jest compiles it. tsx
-//    cannot run the apps: esbuild does not emit decorator metadata, so Nest's dependency
-//    injection fails ("Nest can't resolve dependencies of the KafkaHealthIndicator").
+// 1. TypeScript is compiled with @swc/core by bench/run.js (as the benchmark starts the
+//    broker). tsx cannot run the apps: esbuild does not emit decorator metadata, so Nest's
+//    dependency injection fails ("Nest can't resolve dependencies of the KafkaHealthIndicator").
 // 2. CHAOS_KAFKA_PROXIES ({"host:port": "proxyHost:proxyPort"}) sends every TLS connection
 //    to a Kafka broker through the test's TcpProxy. KAFKA_BROKERS alone cannot: it is only
 //    the bootstrap list, and kafkajs then connects to the address each broker advertises.
@@ -13,32 +13,14 @@
 // The process exits when the test process goes away (its IPC channel closes), so a test
 // run killed half-way leaves no broker behind.
 'use strict';
-const fs = require('node:fs');
 const net = require('node:net');
 const path = require('node:path');
 const tls = require('node:tls');
 
 const ROOT = path.resolve(__dirname, '../../..');
 
-process.setSourceMapsEnabled(true);
-const swc = require('@swc/core');
-const SWC_OPTIONS = {
-  jsc: {
-    parser: { syntax: 'typescript', decorators: true },
-    transform: { legacyDecorator: true, decoratorMetadata: true },
-    target: 'es2022',
-    keepClassNames: true,
-  },
-  module: { type: 'commonjs' },
-  sourceMaps: 'inline',
-};
-require.extensions['.ts'] = (module, filename) => {
-  const { code } = swc.transformSync(fs.readFileSync(filename, 'utf8'), { ...SWC_OPTIONS, filename });
-  module._compile(code, filename);
-};
-
-const { compilerOptions } = JSON.parse(fs.readFileSync(path.join(ROOT, 'tsconfig.base.json'), 'utf8'));
-require('tsconfig-paths').register({ baseUrl: ROOT, paths: compilerOptions.paths });
+// The repository's on-the-fly compilation (@swc/core, as jest compiles): bench/run.js.
+const { build, register, compiledPath } = require(path.join(ROOT, 'bench/run.js'));
 
 const proxies = JSON.parse(process.env.CHAOS_KAFKA_PROXIES ?? '{}');
 if (Object.keys(proxies).length > 0) {
@@ -81,4 +63,7 @@ if (kafkajsLevel) {
 
 if (process.send) process.on('disconnect', () => process.exit(1));
 
-require(path.join(ROOT, 'apps/sharing-broker/src/main.ts'));
+build();
+register();
+require('reflect-metadata');
+require(compiledPath('apps/sharing-broker/src/main.ts'));
