@@ -72,7 +72,7 @@ export function brokerMetrics(): BrokerMetrics {
       () =>
         new Counter({
           name: 'accord_broker_condition_failures_total',
-          help: 'Rule conditions that counted as not holding because they failed, by agreement and kind: "error" (the evaluation failed or gave no boolean) or "over-budget" (too much data, cost or time)',
+          help: 'Rule conditions that counted as not holding because they failed, by agreement and kind: "error" (the evaluation failed or gave no boolean) or "over-budget" (too much data or cost)',
           labelNames: ['agreement', 'kind'],
         }),
     ),

@@ -141,6 +141,21 @@ describe('condition budget', () => {
     expect(elapsed).toBeLessThan(1000);
   });
 
+  it('decides the same on a starved machine: a slow evaluation within its cost budget still holds', () => {
+    // Every clock reading half a second after the last: each evaluation "takes" 500 ms.
+    let clock = 0;
+    const now = jest.spyOn(performance, 'now').mockImplementation(() => (clock += 500));
+    try {
+      expect(run("data.serviceType in ['long-term-residential', 'long-term-nursing']", { serviceType: 'long-term-nursing' })).toMatchObject({
+        holds: true,
+        failures: [],
+      });
+      expect(run('data.l.exists(x, x == 999)', { l: list(1000) })).toMatchObject({ holds: true, failures: [] });
+    } finally {
+      now.mockRestore();
+    }
+  });
+
   it('lets ordinary conditions through, on ordinary and on large data', () => {
     expect(run("data.serviceType in ['long-term-residential', 'long-term-nursing']", { serviceType: 'long-term-nursing' })).toMatchObject({
       holds: true,

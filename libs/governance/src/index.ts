@@ -9,7 +9,6 @@ export {
   MAX_CONDITION_COST,
   MAX_CONDITION_DATA,
   MAX_CONDITION_LENGTH,
-  MAX_CONDITION_MILLISECONDS,
 } from './condition';
 export type { Condition, ConditionContext, ConditionFailure } from './condition';
 export { MAX_PATTERN_LENGTH, MAX_PATTERN_PROGRAM_SIZE } from './re2';

@@ -50,6 +50,8 @@ interface Running {
   closing: boolean;
   /** Handlers under way. */
   handling: Set<Promise<void>>;
+  /** kafkajs gave up on it (a crash it does not restart from): it must be replaced. */
+  crashed: boolean;
 }
 
 class StaleBatch extends Error {}
@@ -79,9 +81,8 @@ export class BatchConsumer {
     this.admin = this.options.kafka.admin();
     await this.admin.connect();
     await this.startConsumer();
-    if (this.options.topics.some((topic) => topic instanceof RegExp)) {
-      this.refreshTimer = setInterval(() => void this.refreshTopics(), this.options.topicRefreshMs ?? 5000);
-    }
+    // Also for exact topics: the refresh replaces a consumer that failed to start or stopped for good.
+    this.refreshTimer = setInterval(() => void this.refreshTopics(), this.options.topicRefreshMs ?? 5000);
   }
 
   async stop(): Promise<void> {
@@ -135,8 +136,14 @@ export class BatchConsumer {
       partitionAssigners: [subscriptionAwareAssigner, PartitionAssigners.roundRobin],
       ...this.options.consumerConfig,
     });
-    await consumer.connect();
-    if (topics.length > 0) await consumer.subscribe({ topics, fromBeginning: true });
+    try {
+      await consumer.connect();
+      if (topics.length > 0) await consumer.subscribe({ topics, fromBeginning: true });
+    } catch (error) {
+      // Not left connected: the next refresh starts a new one.
+      await consumer.disconnect().catch(() => undefined);
+      throw error;
+    }
     this.subscribed = new Set(topics);
     const running: Running = {
       consumer,
@@ -147,6 +154,7 @@ export class BatchConsumer {
       }),
       closing: false,
       handling: new Set(),
+      crashed: false,
     };
     this.running = running;
     if (topics.length === 0) return; // nothing to consume yet; the refresh timer will start it
@@ -155,17 +163,35 @@ export class BatchConsumer {
     // generation still counts, so that the partitions' next owners do not read it again.
     consumer.on(consumer.events.REBALANCING, () => void running.committer.flush().catch(() => undefined));
     consumer.on(consumer.events.GROUP_JOIN, ({ payload }) => running.committer.retainOnly(payload.memberAssignment));
-    await consumer.run({
+    // kafkajs restarts a consumer after a retriable error; after any other it disconnects
+    // for good, and this process would consume with one member fewer until restarted.
+    consumer.on(consumer.events.CRASH, ({ payload }) => {
+      if (payload.restart) return;
+      running.crashed = true;
+      this.options.logger?.error({ err: payload.error }, 'the Kafka consumer stopped after an error it does not retry; replacing it at the next refresh');
+    });
+    const started = consumer.run({
       autoCommit: false,
       eachBatchAutoResolve: false,
       partitionsConsumedConcurrently: this.options.partitionsConcurrently ?? 1,
       eachBatch: async ({ batch, heartbeat, isRunning, isStale, resolveOffset }) => {
         if (running.closing) return; // not handled, not committed: read again by the next owner
+        // Kafka answers a heartbeat with a rebalance: the batch is abandoned (uncommitted) so
+        // this member rejoins at once. A member that went on retrying a failing batch would
+        // hold up the whole group's rebalance for up to its rebalance timeout.
+        let leaving = false;
         const context: BatchContext = {
           topic: batch.topic,
           partition: batch.partition,
-          heartbeat,
-          isActive: () => !running.closing && isRunning() && !isStale(),
+          heartbeat: async () => {
+            try {
+              await heartbeat();
+            } catch (error) {
+              if (isGroupChange(error)) leaving = true;
+              throw error;
+            }
+          },
+          isActive: () => !leaving && !running.closing && isRunning() && !isStale(),
         };
         // Handled and reported to the committer in one step, which stopConsumer waits for.
         const handling = (async () => {
@@ -183,6 +209,10 @@ export class BatchConsumer {
           running.handling.delete(handling);
         }
       },
+    });
+    await started.catch((error: unknown) => {
+      running.crashed = true; // replaced at the next refresh
+      throw error;
     });
   }
 
@@ -205,25 +235,39 @@ export class BatchConsumer {
     }
   }
 
+  /**
+   * Starts a new consumer when topics matching a pattern appeared, or when the current one
+   * failed to start or crashed for good (Kafka away at the wrong moment); otherwise nothing.
+   */
   private async refreshTopics(): Promise<void> {
     if (this.stopped || this.restarting) return;
     // Claimed before the first await: a listing slower than the refresh interval must not
     // let a second tick restart the consumer too (it would orphan one, still in the group).
     this.restarting = (async () => {
+      const replace = !this.running || this.running.crashed;
+      if (!replace && !this.options.topics.some((topic) => topic instanceof RegExp)) return;
       const topics = await this.matchingTopics();
-      if (topics.every((topic) => this.subscribed.has(topic))) return;
-      this.options.logger?.info({ topics: topics.filter((topic) => !this.subscribed.has(topic)) }, 'new topics; resubscribing');
+      const added = topics.filter((topic) => !this.subscribed.has(topic));
+      if (!replace && added.length === 0) return;
+      if (added.length > 0) this.options.logger?.info({ topics: added }, 'new topics; resubscribing');
       await this.stopConsumer();
       if (!this.stopped) await this.startConsumer();
     })();
     try {
       await this.restarting;
     } catch (error) {
-      this.options.logger?.warn({ err: error }, 'could not refresh the topic subscription');
+      this.options.logger?.warn({ err: error }, 'could not start the Kafka consumer; trying again at the next refresh');
     } finally {
       this.restarting = undefined;
     }
   }
+}
+
+/** Heartbeat answers that mean this member must rejoin the group (kafkajs rejoins on its next request). */
+const GROUP_CHANGES = new Set(['REBALANCE_IN_PROGRESS', 'ILLEGAL_GENERATION', 'UNKNOWN_MEMBER_ID', 'FENCED_INSTANCE_ID']);
+
+function isGroupChange(error: unknown): boolean {
+  return typeof error === 'object' && error !== null && GROUP_CHANGES.has(String((error as { type?: unknown }).type));
 }
 
 async function sleepWithHeartbeat(ms: number, context: BatchContext): Promise<void> {

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import type { KafkaMessage } from 'kafkajs';
-import { BatchConsumer, ensureTopics } from '@accord/kafka';
+import { AclOperationTypes as Operation, AclPermissionTypes, AclResourceTypes as Resource, ResourcePatternTypes as Pattern, type KafkaMessage } from 'kafkajs';
+import { BatchConsumer, ensureTopics, grant, HUB_IDENTITIES, revoke } from '@accord/kafka';
 import { eventually, testKafka } from '@accord/testing';
 
 describe('BatchConsumer against the real Kafka broker', () => {
@@ -178,6 +178,96 @@ describe('BatchConsumer against the real Kafka broker', () => {
     } finally {
       await second.stop();
       await first.stop();
+    }
+  });
+
+  it('a member retrying a failing batch lets the group rebalance at once: a joining member consumes its partitions within seconds, not after the rebalance timeout', async () => {
+    const topic = `${prefix}six.adult-social-care`;
+    await ensureTopics(admin, [{ topic, numPartitions: 2 }]);
+    await producer.send({ topic, messages: [0, 1].map((partition) => ({ partition, key: `p${partition}`, value: `p${partition}` })) });
+    const groupId = `bc-${randomUUID()}`;
+    const member = (handler: (messages: KafkaMessage[]) => Promise<void>) =>
+      new BatchConsumer({
+        kafka,
+        groupId,
+        topics: [topic],
+        retryInitialMs: 100,
+        retryMaxMs: 500,
+        // A minute for members to rejoin, as kafkajs's default; heartbeats every 500 ms.
+        consumerConfig: { sessionTimeout: 10_000, rebalanceTimeout: 60_000, heartbeatInterval: 500 },
+        handler,
+      });
+    let failing = 0;
+    // Its dependency is down: every batch fails, and is retried with heartbeats, holding its partition.
+    const stuck = member(async () => {
+      failing++;
+      throw new Error('dependency unavailable');
+    });
+    const handled: string[] = [];
+    const joining = member(async (messages) => {
+      handled.push(...messages.map((message) => message.value!.toString()));
+    });
+    await stuck.start();
+    try {
+      await eventually(async () => (failing >= 2 ? true : undefined), 30_000);
+      const joinedAt = Date.now();
+      await joining.start();
+      await eventually(async () => (handled.length > 0 ? true : undefined), 60_000);
+      // Without the rebalance noticed, the group would wait up to the rebalance timeout (60 s) for the stuck member.
+      expect(Date.now() - joinedAt).toBeLessThan(30_000);
+      const { groups } = await admin.describeGroups([groupId]);
+      expect(groups[0]!.members).toHaveLength(2);
+    } finally {
+      await joining.stop();
+      await stuck.stop();
+    }
+  }, 90_000);
+
+  it('replaces a consumer kafkajs gave up on: refused its consumer group, it consumes once an operator grants the group', async () => {
+    const topic = `${prefix}five.adult-social-care`;
+    await ensureTopics(admin, [{ topic, numPartitions: 1 }]);
+    await publish(topic, ['g1', 'g2']);
+    // The sharing broker's identity may read events topics, but only in its own groups: this one is refused (not retriable).
+    const groupId = `bc-ungranted-${randomUUID()}`;
+    const groupRead = [
+      {
+        resourceType: Resource.GROUP,
+        resourceName: groupId,
+        resourcePatternType: Pattern.LITERAL,
+        principal: `User:${HUB_IDENTITIES.sharingBroker}`,
+        host: '*',
+        operation: Operation.READ,
+        permissionType: AclPermissionTypes.ALLOW,
+      },
+    ];
+    const seen: string[] = [];
+    const errors: string[] = [];
+    const consumer = new BatchConsumer({
+      kafka: testKafka('batch-consumer-test-ungranted', HUB_IDENTITIES.sharingBroker),
+      groupId,
+      topics: [topic],
+      topicRefreshMs: 500,
+      logger: { error: (_details: unknown, message: string) => errors.push(message), warn: () => undefined, info: () => undefined } as never,
+      handler: async (messages: KafkaMessage[]) => {
+        seen.push(...messages.map((message) => message.value!.toString()));
+      },
+    });
+    await consumer.start();
+    try {
+      await eventually(async () => (errors.length >= 2 ? true : undefined), 30_000);
+      expect(errors[0]).toBe('the Kafka consumer stopped after an error it does not retry; replacing it at the next refresh');
+      expect(seen).toEqual([]);
+
+      await grant(admin, groupRead);
+      await eventually(async () => (seen.length === 2 ? true : undefined), 30_000);
+      expect(seen).toEqual(['g1', 'g2']);
+      await eventually(async () => {
+        const [offsets] = await admin.fetchOffsets({ groupId, topics: [topic] });
+        return offsets!.partitions[0]!.offset === '2' ? true : undefined;
+      });
+    } finally {
+      await consumer.stop();
+      await revoke(admin, groupRead);
     }
   });
 });
