@@ -1,10 +1,11 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import { HUB_IDENTITIES } from '@accord/kafka';
-import { coreModules } from '@accord/platform';
+import { coreModules, ERROR_STATUS } from '@accord/platform';
 import { HUB_ENTITIES, HUB_MIGRATIONS, HUB_SCHEMA } from '@accord/persistence';
 import type { HubApiEnvironment } from './environment';
 import { AgreementsModule } from './agreements/agreements.module';
 import { ConsentsModule } from './consents/consents.module';
+import { AUDIT_CHAIN_ERROR_STATUS } from './audit/audit.errors';
 import { AuditModule } from './audit/audit.module';
 import { AuthModule } from './auth/auth.module';
 import { ConsoleModule } from './console/console.module';
@@ -33,6 +34,8 @@ export class AppModule {
         ConsoleModule,
         AuditModule,
       ],
+      // What the exception filter answers for the pure libraries' errors (startHttpApp reads it).
+      providers: [{ provide: ERROR_STATUS, useValue: AUDIT_CHAIN_ERROR_STATUS }],
     };
   }
 }

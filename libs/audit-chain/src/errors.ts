@@ -1,15 +1,15 @@
-/** Stable codes for everything the audit chain refuses to do. */
+/** Stable codes for everything the audit chain refuses to do (kebab-case `audit-<what>`, as every Accord error code). */
 export enum AuditChainErrorCode {
   /** A decision handed to `chain()` would not round-trip through the audit table unchanged. */
-  RecordInvalid = 'AuditRecordInvalid',
+  RecordInvalid = 'audit-record-invalid',
   /** The chain head handed to `chain()` or to a verifier is malformed. */
-  HeadInvalid = 'AuditChainHeadInvalid',
+  HeadInvalid = 'audit-chain-head-invalid',
   /** A value cannot be put into canonical form (NaN, a function, a Map, ...). */
-  NotCanonicalisable = 'AuditValueNotCanonicalisable',
+  NotCanonicalisable = 'audit-value-not-canonicalisable',
   /** A checkpoint to sign is malformed. */
-  CheckpointInvalid = 'AuditCheckpointInvalid',
+  CheckpointInvalid = 'audit-checkpoint-invalid',
   /** A configured signing or verification key cannot be used. The message never contains the key. */
-  KeyInvalid = 'AuditKeyInvalid',
+  KeyInvalid = 'audit-key-invalid',
 }
 
 /**

@@ -4,6 +4,7 @@ import { NestFactory } from '@nestjs/core';
 import { HTTP_APP_OPTIONS, loadEnvironmentOrExit, startHttpApp } from './bootstrap';
 import { BaseEnvironment, secretSetting } from './config';
 import { loggingModule } from './logging';
+import { ERROR_STATUS } from './errors';
 
 class ExampleEnvironment extends BaseEnvironment {
   @secretSetting('EXAMPLE_TOKEN', { minLength: 16 })
@@ -73,7 +74,39 @@ class PingController {
   }
 }
 
-@Module({ imports: [loggingModule('bootstrap-test', 'silent')], controllers: [PingController] })
+/** A pure library's error: a code, no HTTP. */
+class ExampleLibraryError extends Error {
+  constructor(
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+@Controller('library')
+class LibraryErrorController {
+  @Get('refused')
+  refused(): never {
+    throw new ExampleLibraryError('example-value-refused', 'cannot use the value at data.note');
+  }
+
+  @Get('broken')
+  broken(): never {
+    throw new ExampleLibraryError('example-state-broken', 'the stored head at seq 42 is malformed');
+  }
+
+  @Get('unknown')
+  unknown(): never {
+    throw new ExampleLibraryError('example-not-in-any-table', 'whatever went wrong');
+  }
+}
+
+@Module({
+  imports: [loggingModule('bootstrap-test', 'silent')],
+  controllers: [PingController, LibraryErrorController],
+  providers: [{ provide: ERROR_STATUS, useValue: { 'example-value-refused': 422, 'example-state-broken': 500 } }],
+})
 class PingModule {}
 
 async function start(environment?: Pick<BaseEnvironment, 'HOST' | 'ACCORD_API_DOCS'>): Promise<{ app: INestApplication; url: string }> {
@@ -140,6 +173,17 @@ describe('startHttpApp', () => {
     const { url } = await started({ HOST: '127.0.0.1', ACCORD_API_DOCS: 'off' });
     for (const path of ['/docs', '/docs/', '/docs/openapi.json', '/docs/swagger-ui-init.js']) expect((await fetch(`${url}${path}`)).status).toBe(404);
     expect((await fetch(`${url}/ping`)).status).toBe(200);
+  });
+
+  it("answers a library's errors with the status the app's table gives their code; a hub-side failure without its detail", async () => {
+    const { url } = await started({ HOST: '127.0.0.1', ACCORD_API_DOCS: 'off' });
+    const answer = async (path: string) => {
+      const response = await fetch(`${url}/library/${path}`);
+      return { status: response.status, body: await response.json() };
+    };
+    expect(await answer('refused')).toEqual({ status: 422, body: { code: 'example-value-refused', message: 'cannot use the value at data.note' } });
+    expect(await answer('broken')).toEqual({ status: 500, body: { code: 'example-state-broken', message: 'An internal error occurred' } });
+    expect(await answer('unknown')).toEqual({ status: 500, body: { code: 'internal', message: 'An internal error occurred' } });
   });
 
   it('listens on HOST: 127.0.0.1 by default, every interface when told, and returns a URL that reaches it', async () => {

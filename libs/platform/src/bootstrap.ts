@@ -1,10 +1,11 @@
 import type { INestApplication, NestApplicationOptions } from '@nestjs/common';
+import { ModuleRef } from '@nestjs/core';
 import { json, type NextFunction, type Request, type Response } from 'express';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import helmet from 'helmet';
 import { Logger } from 'nestjs-pino';
 import { BaseEnvironment, ConfigurationError, loadEnvironment } from './config';
-import { AccordExceptionFilter, bodyParserError, validationPipe } from './errors';
+import { AccordExceptionFilter, bodyParserError, ERROR_STATUS, validationPipe, type ErrorStatusTable } from './errors';
 
 /**
  * Validates the environment before anything starts. A missing or malformed setting (in
@@ -85,6 +86,16 @@ function bodyParserErrors(error: unknown, _request: Request, _response: Response
   next(bodyParserError(error, `The request body is larger than ${MAX_JSON_BODY}`) ?? error);
 }
 
+/** The status tables the app provides under ERROR_STATUS (none: every library error is a 500). */
+function errorStatusTables(app: INestApplication): ErrorStatusTable {
+  // Through ModuleRef: a missing provider asked of the app itself would end the process.
+  try {
+    return app.get(ModuleRef).get<ErrorStatusTable>(ERROR_STATUS, { strict: false });
+  } catch {
+    return {};
+  }
+}
+
 /**
  * Logger, security headers, validation, error mapping, OpenAPI at /docs (unless
  * ACCORD_API_DOCS is off), graceful shutdown, then listen on HOST.
@@ -95,7 +106,7 @@ export async function startHttpApp(app: INestApplication, options: HttpAppOption
   app.use(securityHeaders());
   app.use(json({ limit: MAX_JSON_BODY }), bodyParserErrors);
   app.useGlobalPipes(validationPipe());
-  app.useGlobalFilters(new AccordExceptionFilter());
+  app.useGlobalFilters(new AccordExceptionFilter(errorStatusTables(app)));
   app.enableShutdownHooks();
   if (apiDocs === 'on') {
     const document = new DocumentBuilder().setTitle(options.title).setDescription(options.description).setVersion('1');

@@ -97,10 +97,20 @@ const CODES: Record<number, string> = {
   503: 'unavailable',
 };
 
+/**
+ * Status by code for the errors pure libs throw (`<Lib>Error` with a `code`, no HTTP): the
+ * app surfacing them declares the table (e.g. AUDIT_CHAIN_ERROR_STATUS) and provides the
+ * tables it needs under ERROR_STATUS; startHttpApp gives them to the filter.
+ */
+export type ErrorStatusTable = Readonly<Record<string, number>>;
+export const ERROR_STATUS = Symbol('ERROR_STATUS');
+
 /** Maps every error to `{ code, message, problems }`; never a stack trace or SQL to a client. */
 @Catch()
 export class AccordExceptionFilter implements ExceptionFilter {
   private readonly logger = new Logger('errors');
+
+  constructor(private readonly statusByCode: ErrorStatusTable = {}) {}
 
   catch(exception: unknown, host: ArgumentsHost): void {
     const response = host.switchToHttp().getResponse<Response>();
@@ -108,7 +118,7 @@ export class AccordExceptionFilter implements ExceptionFilter {
     // An AccordError is an answer chosen on purpose (a 503 while a dependency is down): a
     // warning with its code; anything else reaching here is a defect, logged with its error.
     if (status >= 500 && exception instanceof AccordError) this.logger.warn({ code: exception.code, status }, exception.message);
-    else if (status >= 500) this.logger.error({ err: exception }, 'unhandled error');
+    else if (status >= 500) this.logger.error({ err: exception, code: body.code }, 'unhandled error');
     if (exception instanceof AccordError && exception.headers) response.set(exception.headers);
     response.status(status).json(body);
   }
@@ -119,6 +129,13 @@ export class AccordExceptionFilter implements ExceptionFilter {
         status: exception.status,
         body: { code: exception.code, message: exception.message, ...(exception.problems ? { problems: exception.problems } : {}) },
       };
+    }
+    const libraryCode = codeOf(exception);
+    const libraryStatus = libraryCode === undefined ? undefined : this.statusByCode[libraryCode];
+    if (libraryCode !== undefined && libraryStatus !== undefined) {
+      // A library's messages name no personal data; a 5xx is the hub's fault, so its detail stays in the log.
+      const message = libraryStatus < 500 ? (exception as Error).message : 'An internal error occurred';
+      return { status: libraryStatus, body: { code: libraryCode, message } };
     }
     if (exception instanceof HttpException) {
       const status = exception.getStatus();
@@ -142,4 +159,10 @@ export class AccordExceptionFilter implements ExceptionFilter {
     }
     return { status: 500, body: { code: 'internal', message: 'An internal error occurred' } };
   }
+}
+
+function codeOf(exception: unknown): string | undefined {
+  if (!(exception instanceof Error)) return undefined;
+  const { code } = exception as { code?: unknown };
+  return typeof code === 'string' ? code : undefined;
 }
