@@ -1,13 +1,14 @@
 import { Module, type DynamicModule } from '@nestjs/common';
-import { HUB_IDENTITIES } from '@accord/kafka';
+import { HUB_IDENTITIES, kafkaHealthCheck } from '@accord/kafka';
 import { coreModules, ERROR_STATUS } from '@accord/platform';
-import { HUB_ENTITIES, HUB_MIGRATIONS, HUB_SCHEMA } from '@accord/persistence';
+import { databaseModule, HUB_ENTITIES, HUB_MIGRATIONS, HUB_SCHEMA, PostgresHealthCheck } from '@accord/persistence';
 import type { HubApiEnvironment } from './environment';
 import { AgreementsModule } from './agreements/agreements.module';
 import { ConsentsModule } from './consents/consents.module';
 import { AUDIT_CHAIN_ERROR_STATUS } from './audit/audit.errors';
 import { AuditModule } from './audit/audit.module';
 import { AuthModule } from './auth/auth.module';
+import { CatalogModule } from './catalog/catalog.module';
 import { ConsoleModule } from './console/console.module';
 import { OpsModule } from './ops/ops.module';
 import { ParticipantsModule } from './participants/participants.module';
@@ -22,8 +23,8 @@ export class AppModule {
         ...coreModules({
           service: 'hub-api',
           environment,
-          database: { schema: HUB_SCHEMA, entities: HUB_ENTITIES, migrations: HUB_MIGRATIONS },
-          kafkaIdentity: HUB_IDENTITIES.hubApi,
+          database: databaseModule('hub-api', { url: environment.DATABASE_URL, schema: HUB_SCHEMA, entities: HUB_ENTITIES, migrations: HUB_MIGRATIONS }),
+          healthChecks: [PostgresHealthCheck, kafkaHealthCheck(environment, HUB_IDENTITIES.hubApi)],
         }),
         AuthModule,
         TopicsModule,
@@ -33,6 +34,7 @@ export class AppModule {
         OpsModule,
         ConsoleModule,
         AuditModule,
+        CatalogModule,
       ],
       // What the exception filter answers for the pure libraries' errors (startHttpApp reads it).
       providers: [{ provide: ERROR_STATUS, useValue: AUDIT_CHAIN_ERROR_STATUS }],

@@ -1,7 +1,6 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import { outboxMigration } from '@accord/kafka';
-import { coreModules } from '@accord/platform';
-import { DOMAIN_SERVICE_ENTITIES, DomainServiceModule, hubAuthentication, participantKafka, inboxMigration, type DomainServiceOptions } from '@accord/domain-service';
+import { DOMAIN_SERVICE_ENTITIES, DomainServiceModule, domainServiceCoreModules, hubAuthentication, participantKafka, inboxMigration, type DomainServiceOptions } from '@accord/domain-service';
 import type { PublicHealthEnvironment } from './environment';
 import { HealthCheckEntity } from './health-checks/health-check.entity';
 import { HealthChecksModule } from './health-checks/health-checks.module';
@@ -30,7 +29,7 @@ export class AppModule {
     return {
       module: AppModule,
       imports: [
-        ...coreModules({ service: 'public-health', environment, database: { schema: SCHEMA, entities: ENTITIES, migrations: MIGRATIONS }, kafkaIdentity: participants[0]! }),
+        ...domainServiceCoreModules('public-health', environment, { schema: SCHEMA, entities: ENTITIES, migrations: MIGRATIONS }, participants[0]!),
         DomainServiceModule.forRoot({
           service: 'public-health',
           participants,

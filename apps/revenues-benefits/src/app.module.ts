@@ -1,7 +1,7 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import { outboxMigration } from '@accord/kafka';
-import { coreModules, listSetting } from '@accord/platform';
-import { DOMAIN_SERVICE_ENTITIES, DomainServiceModule, hubAuthentication, participantKafka, inboxMigration, type DomainServiceOptions } from '@accord/domain-service';
+import { listSetting } from '@accord/platform';
+import { DOMAIN_SERVICE_ENTITIES, DomainServiceModule, domainServiceCoreModules, hubAuthentication, participantKafka, inboxMigration, type DomainServiceOptions } from '@accord/domain-service';
 import type { RevenuesBenefitsEnvironment } from './environment';
 import { CouncilTaxDiscountEntity } from './council-tax-discounts/council-tax-discount.entity';
 import { CouncilTaxDiscountsModule } from './council-tax-discounts/council-tax-discounts.module';
@@ -37,7 +37,7 @@ export class AppModule {
     return {
       module: AppModule,
       imports: [
-        ...coreModules({ service: 'revenues-benefits', environment, database: { schema: SCHEMA, entities: ENTITIES, migrations: MIGRATIONS }, kafkaIdentity: participants[0]! }),
+        ...domainServiceCoreModules('revenues-benefits', environment, { schema: SCHEMA, entities: ENTITIES, migrations: MIGRATIONS }, participants[0]!),
         DomainServiceModule.forRoot({
           service: 'revenues-benefits',
           participants,

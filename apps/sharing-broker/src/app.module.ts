@@ -1,7 +1,7 @@
 import { Module, type DynamicModule } from '@nestjs/common';
-import { HUB_IDENTITIES } from '@accord/kafka';
+import { HUB_IDENTITIES, kafkaHealthCheck } from '@accord/kafka';
 import { coreModules } from '@accord/platform';
-import { HUB_ENTITIES, HUB_MIGRATIONS, HUB_SCHEMA } from '@accord/persistence';
+import { databaseModule, HUB_ENTITIES, HUB_MIGRATIONS, HUB_SCHEMA, PostgresHealthCheck } from '@accord/persistence';
 import type { SharingBrokerEnvironment } from './environment';
 import { RoutingModule, type RoutingOptions } from './routing/routing.module';
 
@@ -14,14 +14,15 @@ export class AppModule {
         ...coreModules({
           service: 'sharing-broker',
           environment,
-          database: {
+          database: databaseModule('sharing-broker', {
+            url: environment.DATABASE_URL,
             schema: HUB_SCHEMA,
             entities: HUB_ENTITIES,
             migrations: HUB_MIGRATIONS,
             // A connection for each batch under way (its agreement and consent reads) and the decision writer's.
             poolSize: environment.BROKER_CONSUMERS * environment.BROKER_PARTITIONS_CONCURRENTLY + 2,
-          },
-          kafkaIdentity: HUB_IDENTITIES.sharingBroker,
+          }),
+          healthChecks: [PostgresHealthCheck, kafkaHealthCheck(environment, HUB_IDENTITIES.sharingBroker)],
         }),
         RoutingModule.forRoot(environment, options),
       ],

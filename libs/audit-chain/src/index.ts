@@ -24,7 +24,6 @@ export {
   publicKeyPem,
   keyIdOf,
   generateDevelopmentKeyPair,
-  developmentSigningKey,
   type KeyInput,
   type DevelopmentKeyPair,
 } from './keys';

@@ -54,9 +54,8 @@ function retryAfter(state: RateLimiterRes): number {
 }
 
 /** The limits from ACCORD_AUTH_FAILURES_PER_MINUTE (BaseEnvironment). */
-export function failedAuthLimits(config: { get<T>(name: string): T | undefined }): FailedAuthLimits {
-  const failures = config.get<number>('ACCORD_AUTH_FAILURES_PER_MINUTE') ?? DEFAULT_FAILED_AUTH_LIMITS.failures;
-  return { ...DEFAULT_FAILED_AUTH_LIMITS, failures };
+export function failedAuthLimits(settings: { readonly ACCORD_AUTH_FAILURES_PER_MINUTE?: number }): FailedAuthLimits {
+  return { ...DEFAULT_FAILED_AUTH_LIMITS, failures: settings.ACCORD_AUTH_FAILURES_PER_MINUTE ?? DEFAULT_FAILED_AUTH_LIMITS.failures };
 }
 
 /** The address failures are counted against: the socket's peer (no proxy header is trusted). */

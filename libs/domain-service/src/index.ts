@@ -19,3 +19,4 @@ export * from './inbox/inbox.controller';
 export * from './inbox/work-item.entity';
 export * from './swagger';
 export * from './domain-service.module';
+export * from './core-modules';

@@ -9,3 +9,4 @@ export * from './assigner';
 export * from './batch-consumer';
 export * from './coalescer';
 export * from './offset-committer';
+export * from './health';

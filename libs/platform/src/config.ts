@@ -223,9 +223,10 @@ export function loadEnvironment<T extends object>(
   const settings = plainToInstance(environmentClass, defined, { exposeDefaultValues: true });
   const errors = validateSync(settings, { skipMissingProperties: false });
   if (errors.length > 0) throw new ConfigurationError(messagesOf(errors));
-  // Keep only the declared settings: the rest of the environment is not configuration.
+  // Keep only the declared settings: the rest of the environment is not configuration. An
+  // instance of the class, so the app can provide it by its class (EnvironmentModule).
   const declared = Object.keys(new environmentClass()) as (keyof T)[];
-  return Object.fromEntries(declared.map((key) => [key, settings[key]])) as T;
+  return Object.assign(Object.create(environmentClass.prototype) as T, Object.fromEntries(declared.map((key) => [key, settings[key]])));
 }
 
 /** Comma-separated list → trimmed, non-empty items. */

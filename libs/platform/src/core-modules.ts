@@ -1,45 +1,45 @@
-import type { DynamicModule } from '@nestjs/common';
+import { Global, Module, type DynamicModule, type Type } from '@nestjs/common';
 import { ConfigModule } from '@nestjs/config';
-import { TypeOrmModule } from '@nestjs/typeorm';
-import { brokersFrom, readKafkaIdentity } from '@accord/kafka';
-import { dataSourceOptions, openDatabase, type DatabaseOptions } from '@accord/persistence';
-import type { BaseEnvironment } from './config';
-import { HealthModule } from './health';
+import { BaseEnvironment } from './config';
+import { HealthModule, type HealthOptions } from './health';
 import { loggingModule } from './logging';
 import { MetricsModule } from './metrics';
 
 export interface CoreModuleOptions {
   service: string;
   environment: BaseEnvironment;
-  database: Pick<DatabaseOptions, 'schema' | 'entities' | 'migrations' | 'poolSize'>;
-  /** The Kafka identity `/health` connects as (one the app holds anyway). */
-  kafkaIdentity: string;
+  /** The app's Postgres module (libs/persistence `databaseModule`). */
+  database: DynamicModule;
+  /** What `/health` asks, e.g. libs/persistence `PostgresHealthCheck` and libs/kafka `kafkaHealthCheck(...)`. */
+  healthChecks: HealthOptions['checks'];
+}
+
+/**
+ * The app's validated settings, injectable by their class and by every class it extends
+ * (`constructor(private readonly environment: HubApiEnvironment)`, or `BaseEnvironment` in a lib).
+ */
+@Global()
+@Module({})
+export class EnvironmentModule {
+  static forRoot(environment: BaseEnvironment): DynamicModule {
+    const classes: Type<unknown>[] = [];
+    for (let type = environment.constructor as Type<unknown>; type !== Object; type = Object.getPrototypeOf(type.prototype).constructor) classes.push(type);
+    const providers = classes.map((type) => ({ provide: type, useValue: environment }));
+    return { module: EnvironmentModule, global: true, providers, exports: classes };
+  }
 }
 
 /**
  * The modules every app starts with: its validated configuration, the redacting logger,
- * Postgres (database created and migrated at start, under a lock), `/health` and `/metrics`.
+ * its database, `/health` and `/metrics`.
  */
-export function coreModules({ service, environment, database, kafkaIdentity }: CoreModuleOptions): Array<DynamicModule | Promise<DynamicModule>> {
+export function coreModules({ service, environment, database, healthChecks }: CoreModuleOptions): Array<DynamicModule | Promise<DynamicModule>> {
   return [
     ConfigModule.forRoot({ isGlobal: true, ignoreEnvFile: true, load: [() => ({ ...environment })] }),
+    EnvironmentModule.forRoot(environment),
     loggingModule(service, environment.LOG_LEVEL),
-    TypeOrmModule.forRootAsync({
-      useFactory: () => ({
-        ...dataSourceOptions({ url: environment.DATABASE_URL, applicationName: `accord-${service}`, ...database }),
-        retryAttempts: 10,
-        retryDelay: 2000,
-      }),
-      dataSourceFactory: async (options) => {
-        if (!options) throw new Error('database options missing');
-        return openDatabase(options);
-      },
-    }),
-    HealthModule.forRoot({
-      kafkaBrokers: brokersFrom(environment.KAFKA_BROKERS),
-      kafkaIdentity: readKafkaIdentity(environment.KAFKA_TLS_DIR, kafkaIdentity),
-      timeoutMs: 2000,
-    }),
+    database,
+    HealthModule.forRoot({ checks: healthChecks, timeoutMs: 2000 }),
     MetricsModule.forRoot(),
   ];
 }

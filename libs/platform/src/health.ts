@@ -1,98 +1,42 @@
-import { Controller, Get, Inject, Injectable, Module, Res, ServiceUnavailableException, type DynamicModule } from '@nestjs/common';
-import {
-  HealthCheck,
-  HealthCheckService,
-  HealthIndicatorService,
-  TerminusModule,
-  TypeOrmHealthIndicator,
-} from '@nestjs/terminus';
-import { Kafka, logLevel } from 'kafkajs';
-import { kafkaSsl, type KafkaIdentity } from '@accord/kafka';
+import { Controller, Get, Inject, Module, Res, ServiceUnavailableException, type DynamicModule, type Provider, type Type } from '@nestjs/common';
+import { HealthCheck, HealthCheckService, TerminusModule, type HealthIndicatorResult } from '@nestjs/terminus';
 import type { Response } from 'express';
 import { PUBLIC_ROUTE } from './public-route';
 
-export const HEALTH_OPTIONS = Symbol('HEALTH_OPTIONS');
+/**
+ * One dependency `/health` asks about. The libraries that own a dependency provide its
+ * check (libs/persistence: Postgres, libs/kafka: Kafka); this module only asks them.
+ */
+export interface DependencyCheck {
+  /** Up when the dependency answered within `timeoutMs`; down with a message naming no data. */
+  check(timeoutMs: number): Promise<HealthIndicatorResult>;
+}
+
+const DEPENDENCY_CHECKS = Symbol('DEPENDENCY_CHECKS');
+const HEALTH_TIMEOUT_MS = Symbol('HEALTH_TIMEOUT_MS');
 
 export interface HealthOptions {
-  kafkaBrokers: string[];
-  kafkaIdentity: KafkaIdentity;
+  /** Each check's class (or a provider of it), asked in this order. */
+  checks: ReadonlyArray<Type<DependencyCheck> | (Provider & { provide: Type<DependencyCheck> })>;
   /** How long each dependency may take to answer before it counts as down. */
   timeoutMs?: number;
 }
 
-/** Kafka is up when the cluster answers a metadata request within the timeout. */
-@Injectable()
-export class KafkaHealthIndicator {
-  private readonly kafka: Kafka;
-
-  constructor(
-    private readonly indicators: HealthIndicatorService,
-    @Inject(HEALTH_OPTIONS) private readonly options: HealthOptions,
-  ) {
-    this.kafka = new Kafka({
-      clientId: 'accord-health',
-      brokers: options.kafkaBrokers,
-      ssl: kafkaSsl(options.kafkaIdentity),
-      connectionTimeout: options.timeoutMs ?? 3000,
-      requestTimeout: options.timeoutMs ?? 3000,
-      retry: { retries: 0 },
-      logLevel: logLevel.NOTHING,
-    });
-  }
-
-  async check(key = 'kafka') {
-    const indicator = this.indicators.check(key);
-    const admin = this.kafka.admin();
-    try {
-      const cluster = await withTimeout(
-        admin.connect().then(() => admin.describeCluster()),
-        this.options.timeoutMs ?? 3000,
-      );
-      return indicator.up({ brokers: cluster.brokers.length });
-    } catch (error) {
-      return indicator.down({ message: error instanceof Error ? error.message : 'unreachable' });
-    } finally {
-      await admin.disconnect().catch(() => undefined);
-    }
-  }
-}
-
-function withTimeout<T>(promise: Promise<T>, timeoutMs: number): Promise<T> {
-  return new Promise<T>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`no answer within ${timeoutMs} ms`)), timeoutMs);
-    promise.then(
-      (value) => {
-        clearTimeout(timer);
-        resolve(value);
-      },
-      (error: unknown) => {
-        clearTimeout(timer);
-        reject(error);
-      },
-    );
-  });
-}
-
-/** `GET /health`: liveness and readiness in one, 200 when Kafka and Postgres answer, else 503. */
+/** `GET /health`: liveness and readiness in one, 200 when every dependency answers, else 503. */
 @Controller('health')
 export class HealthController {
   constructor(
     private readonly health: HealthCheckService,
-    private readonly database: TypeOrmHealthIndicator,
-    private readonly kafka: KafkaHealthIndicator,
-    @Inject(HEALTH_OPTIONS) private readonly options: HealthOptions,
+    @Inject(DEPENDENCY_CHECKS) private readonly checks: DependencyCheck[],
+    @Inject(HEALTH_TIMEOUT_MS) private readonly timeoutMs: number,
   ) {}
 
   @Get()
   @PUBLIC_ROUTE()
   @HealthCheck()
   async check(@Res({ passthrough: true }) response: Response) {
-    const timeout = this.options.timeoutMs ?? 3000;
     try {
-      return await this.health.check([
-        () => this.database.pingCheck('postgres', { timeout }),
-        () => this.kafka.check('kafka'),
-      ]);
+      return await this.health.check(this.checks.map((dependency) => () => dependency.check(this.timeoutMs)));
     } catch (error) {
       // 503 with terminus' body (which dependency is down and why), not the generic error format.
       if (!(error instanceof ServiceUnavailableException)) throw error;
@@ -105,12 +49,16 @@ export class HealthController {
 @Module({})
 export class HealthModule {
   static forRoot(options: HealthOptions): DynamicModule {
+    const tokens = options.checks.map((check) => (typeof check === 'function' ? check : check.provide));
     return {
       module: HealthModule,
       imports: [TerminusModule.forRoot({ logger: false })],
       controllers: [HealthController],
-      providers: [{ provide: HEALTH_OPTIONS, useValue: options }, KafkaHealthIndicator],
-      exports: [KafkaHealthIndicator],
+      providers: [
+        ...(options.checks as Provider[]),
+        { provide: DEPENDENCY_CHECKS, useFactory: (...checks: DependencyCheck[]) => checks, inject: tokens },
+        { provide: HEALTH_TIMEOUT_MS, useValue: options.timeoutMs ?? 3000 },
+      ],
     };
   }
 }

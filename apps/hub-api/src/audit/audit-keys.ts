@@ -3,13 +3,13 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { registerDecorator, type ValidationOptions } from 'class-validator';
 import {
-  developmentSigningKey,
   keyIdOf,
   loadPublicKey,
   loadSigningKey,
   publicKeyPem,
 } from '@accord/audit-chain';
 import type { AuditPurge } from '@accord/persistence';
+import { developmentSigningKey } from '../development-keys';
 
 /** The keys of the audit log: one signs new checkpoints; all of `verificationKeys` are trusted when verifying. */
 export interface AuditKeys {

@@ -1,4 +1,4 @@
-import type { Caller } from '../auth/roles';
+import { type Caller } from '../auth';
 
 /**
  * Which decisions a caller of the auditor API may see (CONTRACT.md §6): a token bound to

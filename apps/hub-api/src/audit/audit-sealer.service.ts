@@ -1,5 +1,5 @@
 import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
-import { ConfigService } from '@nestjs/config';
+import { AuditEnvironment } from './audit.environment';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource, EntityManager } from 'typeorm';
 import { signCheckpoint, type ChainHead, type Checkpoint } from '@accord/audit-chain';
@@ -47,10 +47,10 @@ export class AuditSealer implements OnApplicationBootstrap, OnApplicationShutdow
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
     @Inject(AUDIT_KEYS) private readonly keys: AuditKeys,
-    config: ConfigService,
+    environment: AuditEnvironment,
   ) {
-    this.intervalSeconds = Number(config.get('AUDIT_CHECKPOINT_INTERVAL_SECONDS') ?? 0);
-    this.retentionDays = Number(config.get('AUDIT_RETENTION_DAYS') ?? 0);
+    this.intervalSeconds = environment.AUDIT_CHECKPOINT_INTERVAL_SECONDS;
+    this.retentionDays = environment.AUDIT_RETENTION_DAYS;
   }
 
   onApplicationBootstrap(): void {

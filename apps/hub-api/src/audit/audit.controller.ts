@@ -2,8 +2,7 @@ import { Controller, Get, HttpCode, Logger, Param, ParseUUIDPipe, Post, Query, R
 import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
 import { InvalidRequest } from '@accord/platform';
-import { CurrentCaller } from '../auth/caller.decorator';
-import { RequireRoles, type Caller } from '../auth/roles';
+import { CurrentCaller, RequireRoles, type Caller } from '../auth';
 import { auditScopeOf } from './audit-scope';
 import { AuditSealer } from './audit-sealer.service';
 import { AuditService, type ExportFormat } from './audit.service';

@@ -1,14 +1,13 @@
 import { PassThrough, Readable } from 'node:stream';
 import { setImmediate } from 'node:timers/promises';
 import { Inject, Injectable } from '@nestjs/common';
-import { ConfigService } from '@nestjs/config';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
 import type { ChainedDecision } from '@accord/audit-chain';
 import { EVENT_TYPES } from '@accord/contracts';
 import { subjectKeys } from '@accord/governance';
 import { decisionFromJson, findDecisions, findDecisionTexts, linkedSubjectKeys, readDecision, summariseDecisions, type DecisionFilter } from '@accord/persistence';
-import { InvalidRequest } from '@accord/platform';
+import { BaseEnvironment, InvalidRequest } from '@accord/platform';
 import { AUDIT_KEYS } from './audit.tokens';
 import type { AuditKeys } from './audit-keys';
 import type { AuditScope } from './audit-scope';
@@ -41,9 +40,9 @@ export class AuditService {
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
     @Inject(AUDIT_KEYS) private readonly keys: AuditKeys,
-    config: ConfigService,
+    environment: BaseEnvironment,
   ) {
-    this.secret = config.getOrThrow<string>('ACCORD_SUBJECT_KEY_SECRET');
+    this.secret = environment.ACCORD_SUBJECT_KEY_SECRET;
   }
 
   /** One keyset page of matching decisions in the caller's scope, oldest first. */

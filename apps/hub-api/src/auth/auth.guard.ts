@@ -1,5 +1,5 @@
 import { HttpStatus, Injectable, SetMetadata, type CanActivate, type ExecutionContext } from '@nestjs/common';
-import { ConfigService } from '@nestjs/config';
+import { HubApiEnvironment } from '../environment';
 import { Reflector } from '@nestjs/core';
 import type { Request } from 'express';
 import { bearerToken, clientAddress, FailedAuthLimiter, failedAuthLimits, Forbidden, Unauthenticated } from '@accord/auth';
@@ -32,10 +32,10 @@ export class AuthGuard implements CanActivate {
   constructor(
     private readonly reflector: Reflector,
     private readonly auth: AuthService,
-    config: ConfigService,
+    environment: HubApiEnvironment,
   ) {
-    this.production = config.get<string>('NODE_ENV') === 'production';
-    this.limiter = new FailedAuthLimiter(failedAuthLimits(config));
+    this.production = environment.NODE_ENV === 'production';
+    this.limiter = new FailedAuthLimiter(failedAuthLimits(environment));
   }
 
   async canActivate(context: ExecutionContext): Promise<boolean> {

@@ -1,10 +1,11 @@
 import { createHash, randomUUID, timingSafeEqual } from 'node:crypto';
 import { HttpStatus, Injectable, type OnModuleInit } from '@nestjs/common';
-import { ConfigService } from '@nestjs/config';
+import { HubApiEnvironment } from '../environment';
 import { InjectDataSource, InjectRepository } from '@nestjs/typeorm';
 import { LRUCache } from 'lru-cache';
 import { DataSource, IsNull, MoreThan, Not, Repository, type EntityManager } from 'typeorm';
-import { developmentSigningKey, loadSigningKey } from '@accord/audit-chain';
+import { loadSigningKey } from '@accord/audit-chain';
+import { developmentSigningKey } from '../development-keys';
 import { TokenSigner, verifyToken } from '@accord/auth';
 import { ApiTokenEntity, ParticipantEntity } from '@accord/persistence';
 import { AccordError } from '@accord/platform';
@@ -65,20 +66,20 @@ export class AuthService implements OnModuleInit {
   private revocations: { list: RevocationList; until: number } | null = null;
 
   constructor(
-    private readonly config: ConfigService,
+    private readonly environment: HubApiEnvironment,
     @InjectDataSource() private readonly dataSource: DataSource,
     @InjectRepository(ApiTokenEntity) private readonly tokens: Repository<ApiTokenEntity>,
     @InjectRepository(ParticipantEntity) private readonly participants: Repository<ParticipantEntity>,
   ) {
-    this.adminTokenHash = sha256(config.getOrThrow<string>('ACCORD_ADMIN_TOKEN'));
-    this.production = config.get<string>('NODE_ENV') === 'production';
+    this.adminTokenHash = sha256(environment.ACCORD_ADMIN_TOKEN);
+    this.production = environment.NODE_ENV === 'production';
   }
 
   async onModuleInit(): Promise<void> {
-    const configured = this.config.get<string>('ACCORD_TOKEN_SIGNING_KEY');
+    const configured = this.environment.ACCORD_TOKEN_SIGNING_KEY;
     const key = configured
       ? loadSigningKey(configured, 'token signing key')
-      : developmentSigningKey(this.config.getOrThrow<string>('ACCORD_TOKEN_DEVELOPMENT_KEY_FILE'), 'token signing key');
+      : developmentSigningKey(this.environment.ACCORD_TOKEN_DEVELOPMENT_KEY_FILE, 'token signing key');
     this.signer = await TokenSigner.create(key);
   }
 

@@ -4,8 +4,8 @@ import { IsString } from 'class-validator';
 import { DataSource } from 'typeorm';
 import { BaseEnvironment, ConfigurationError, loadEnvironment } from '@accord/platform';
 import { dataSourceOptions, HUB_SCHEMA } from '@accord/persistence';
-import { IsAuditPublicKeyList, verificationKeysFrom } from '../audit/audit-keys';
-import { verifyAuditLog, type AuditVerificationReport } from '../audit/audit-verification';
+import { IsAuditPublicKeyList, verificationKeysFrom } from '../audit';
+import { verifyAuditLog, type AuditVerificationReport } from '../audit';
 
 /*
  * `npm run audit:verify`: recomputes the audit chain and its signed checkpoints straight

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
-import { ConfigService } from '@nestjs/config';
+import { HubApiEnvironment } from '../environment';
 import type { Consumer, IHeaders, Kafka } from 'kafkajs';
 import { DLQ_TOPIC, readDeadLetter, type DeadLetter } from '@accord/contracts';
 import { DLQ_READER_GROUP_PREFIX, OpsAdmin, OPS_KAFKA } from './ops-kafka';
@@ -45,9 +45,9 @@ export class DeadLetterReader implements OnApplicationBootstrap, OnModuleDestroy
   constructor(
     @Inject(OPS_KAFKA) private readonly kafka: Kafka,
     private readonly admin: OpsAdmin,
-    config: ConfigService,
+    environment: HubApiEnvironment,
   ) {
-    this.maxRecords = config.getOrThrow<number>('OPS_DLQ_MAX_RECORDS');
+    this.maxRecords = environment.OPS_DLQ_MAX_RECORDS;
   }
 
   onApplicationBootstrap(): void {

@@ -1,7 +1,6 @@
 import { Body, Controller, Get, HttpCode, Post, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiServiceUnavailableResponse, ApiTags } from '@nestjs/swagger';
-import { CurrentCaller } from '../auth/caller.decorator';
-import { RequireRoles, type Caller } from '../auth/roles';
+import { CurrentCaller, RequireRoles, type Caller } from '../auth';
 import { DeadLettersService } from './dead-letters.service';
 import { DeadLetterQuery, DeadLetterSummary, RedriveRequest, RedriveResult } from './dto/dead-letter.dto';
 import { ConsumerGroupsResponse, TimelineQuery, TimelineResponse, TopicsResponse } from './dto/topic-health.views';

@@ -1,5 +1,5 @@
 import { HttpStatus, Injectable, Logger, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
-import { ConfigService } from '@nestjs/config';
+import { HubApiEnvironment } from '../environment';
 import { AssignerProtocol, type Admin } from 'kafkajs';
 import { AccordError } from '@accord/platform';
 import { DLQ_READER_GROUP_PREFIX, forEachLimited, OpsAdmin } from './ops-kafka';
@@ -56,15 +56,11 @@ export class TopicHealthService implements OnApplicationBootstrap, OnModuleDestr
   private lastFailure: number | undefined;
 
   constructor(
-    config: ConfigService,
+    environment: HubApiEnvironment,
     private readonly admin: OpsAdmin,
     private readonly metrics: OpsMetrics,
   ) {
-    this.settings = {
-      OPS_WINDOW_MS: config.getOrThrow<number>('OPS_WINDOW_MS'),
-      OPS_SAMPLE_INTERVAL_MS: config.getOrThrow<number>('OPS_SAMPLE_INTERVAL_MS'),
-      OPS_HISTORY_MINUTES: config.getOrThrow<number>('OPS_HISTORY_MINUTES'),
-    };
+    this.settings = environment;
   }
 
   onApplicationBootstrap(): void {

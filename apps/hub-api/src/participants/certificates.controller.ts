@@ -9,8 +9,7 @@ import {
   ApiTags,
   ApiUnprocessableEntityResponse,
 } from '@nestjs/swagger';
-import { CurrentCaller } from '../auth/caller.decorator';
-import { RequireRoles, type Caller } from '../auth/roles';
+import { CurrentCaller, RequireRoles, type Caller } from '../auth';
 import { CertificateView, ExpiringCertificatesQuery, IssueCertificateRequest, IssuedCertificateView, RevokedCertificateView } from './dto/certificate.dto';
 import { CertificatesService } from './certificates.service';
 import { ParticipantIdPipe } from './participant-id.pipe';

@@ -10,7 +10,7 @@ import {
   type CertificateRecord,
 } from '@accord/persistence';
 import { CertificateAuthority, PkiError } from '@accord/pki';
-import type { Caller } from '../auth/roles';
+import { type Caller } from '../auth';
 import type { CertificateView, IssuedCertificateView, RevokedCertificateView } from './dto/certificate.dto';
 import { ParticipantAccess } from './participant-access';
 import { CertificateRequestRefused, ParticipantNotFound } from './participants.errors';

@@ -1,7 +1,6 @@
 import { Body, Controller, Get, HttpCode, Param, Post, Put } from '@nestjs/common';
 import { ApiBearerAuth, ApiConflictResponse, ApiForbiddenResponse, ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { CurrentCaller } from '../auth/caller.decorator';
-import { RequireRoles, type Caller } from '../auth/roles';
+import { CurrentCaller, RequireRoles, type Caller } from '../auth';
 import { ConnectionKitView } from './dto/connection-kit.view';
 import { ParticipantView, RegisterParticipantRequest, ResumeParticipantRequest } from './dto/register-participant.dto';
 import { ParticipantIdPipe } from './participant-id.pipe';

@@ -16,7 +16,6 @@ export class ParticipantsModule {
       // The certificates routes first: `certificates` is a path segment, never a participant id (ids hold a dot).
       controllers: [CertificatesController, ParticipantsController],
       providers: [
-        { provide: HubApiEnvironment, useValue: environment },
         certificateAuthorityProvider(environment),
         ParticipantAccess,
         ParticipantsService,

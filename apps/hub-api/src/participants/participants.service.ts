@@ -5,7 +5,7 @@ import { eventsTopic, inboxTopic } from '@accord/contracts';
 import { participantGroupPrefix } from '@accord/kafka';
 import { findParticipant, listParticipants, type ParticipantRecord } from '@accord/persistence';
 import { CertificateAuthority } from '@accord/pki';
-import type { Caller } from '../auth/roles';
+import { type Caller } from '../auth';
 import { HubApiEnvironment } from '../environment';
 import { PARTNER_CERTIFICATE_PLACEHOLDER, PARTNER_KEY_PLACEHOLDER, type ConnectionKitView } from './dto/connection-kit.view';
 import type { ParticipantView } from './dto/register-participant.dto';
