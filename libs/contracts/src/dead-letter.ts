@@ -1,4 +1,6 @@
 import type { IHeaders } from 'kafkajs';
+import { RECORD_LIMITS } from './bounds';
+import { headerText } from './envelope';
 import type { Problem, RejectionReason } from './problems';
 
 /*
@@ -62,12 +64,11 @@ export function deadLetterHeaders(letter: DeadLetter): Record<string, string> {
   };
 }
 
-function headerText(headers: IHeaders | undefined, name: string): string | undefined {
-  const value = headers?.[name];
-  const first = Array.isArray(value) ? value[0] : value;
-  if (first === undefined || first === null) return undefined;
-  return Buffer.isBuffer(first) ? first.toString('utf8') : String(first);
-}
+/**
+ * The problems header lists every problem of the record, so it may be longer than a header
+ * a partner may send; it is still read within a record's bound (beyond it, no problems).
+ */
+const MAX_PROBLEMS_HEADER_BYTES = RECORD_LIMITS.maxValueBytes;
 
 /** Reads the dead-letter headers back; undefined when the record is not a dead letter. */
 export function readDeadLetter(headers: IHeaders | undefined): DeadLetter | undefined {
@@ -76,7 +77,7 @@ export function readDeadLetter(headers: IHeaders | undefined): DeadLetter | unde
   if (!reason || !topic || !(REJECTION_REASONS as readonly string[]).includes(reason)) return undefined;
   let problems: Problem[] = [];
   try {
-    const parsed = JSON.parse(headerText(headers, DEAD_LETTER_HEADERS.problems) ?? '[]');
+    const parsed = JSON.parse(headerText(headers, DEAD_LETTER_HEADERS.problems, MAX_PROBLEMS_HEADER_BYTES) ?? '[]');
     if (Array.isArray(parsed)) problems = parsed.filter((item) => item && typeof item.path === 'string' && typeof item.problem === 'string');
   } catch {
     problems = [];

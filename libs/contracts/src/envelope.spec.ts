@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import type { IHeaders } from 'kafkajs';
-import { decodeEvent, decodeInboxRecord, encodeEvent, encodeInboxRecord, type EncodedRecord, type IncomingRecord } from './envelope';
+import { decodeEvent, decodeInboxRecord, encodeEvent, encodeInboxRecord, headerText, type EncodedRecord, type IncomingRecord } from './envelope';
 import { EVENT_TYPES } from './event-catalog';
 import { exampleEventData } from './examples';
 
@@ -246,5 +246,23 @@ describe('inbox records', () => {
         });
       }),
     );
+  });
+});
+
+describe('headerText', () => {
+  it('reads the first value of a header as UTF-8 text, from a string or kafkajs buffers', () => {
+    expect(headerText({ ce_id: Buffer.from('é-1') }, 'ce_id')).toBe('é-1');
+    expect(headerText({ ce_id: [Buffer.from('first'), Buffer.from('second')] }, 'ce_id')).toBe('first');
+    expect(headerText({ ce_id: 'text' }, 'ce_id')).toBe('text');
+    expect(headerText({ ce_id: '' }, 'ce_id')).toBe('');
+    expect(headerText({}, 'ce_id')).toBeUndefined();
+    expect(headerText(undefined, 'ce_id')).toBeUndefined();
+  });
+
+  it('decodes nothing over the bound or that is not valid UTF-8', () => {
+    expect(headerText({ ce_id: 'x'.repeat(1024) }, 'ce_id')).toHaveLength(1024);
+    expect(headerText({ ce_id: 'x'.repeat(1025) }, 'ce_id')).toBeUndefined();
+    expect(headerText({ ce_id: 'x'.repeat(1025) }, 'ce_id', 2048)).toHaveLength(1025);
+    expect(headerText({ ce_id: Buffer.from([0x61, 0xff, 0x62]) }, 'ce_id')).toBeUndefined();
   });
 });

@@ -223,6 +223,18 @@ function decodeEnvelope(message: IncomingRecord, problems: Problem[]): DecodedEv
   return { id: id!, source: source!, participant: participant!, type: type!, time: time!, data: data!, key: key! };
 }
 
+/**
+ * A header read as text where it is not the envelope (a record being rejected, a dead
+ * letter's reason, a redrive count): the first value when the header repeats; undefined
+ * when it is absent, over `maxBytes` or not valid UTF-8, so no header is decoded beyond the
+ * record bounds. The one Kafka header decoder besides the envelope's own checks.
+ */
+export function headerText(headers: IHeaders | undefined, name: string, maxBytes: number = RECORD_LIMITS.maxHeaderBytes): string | undefined {
+  const raw = headers?.[name];
+  const first = Array.isArray(raw) ? raw[0] : raw;
+  if (first === undefined || first === null) return undefined;
+  return boundedText(first, name, maxBytes, []);
+}
 
 /** One non-empty header value; kafkajs gives an array when a header repeats, which is ambiguous here. */
 function header(headers: IHeaders | undefined, name: string, problems: Problem[]): string | undefined {

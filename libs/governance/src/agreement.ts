@@ -77,8 +77,6 @@ export interface VersionedAgreement extends Agreement {
   readonly version: number;
 }
 
-/** Participant ids are `<org>.<system>`: lower-case `[a-z0-9-]` parts joined by one dot. */
-export const PARTICIPANT_ID = /^[a-z0-9-]+\.[a-z0-9-]+$/;
 export const AGREEMENT_ID = /^[a-z0-9-]+$/;
 const ISO_DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
 

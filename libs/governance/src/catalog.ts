@@ -1,7 +1,7 @@
 /**
- * What the engine needs to know about event types, as an interface so that the
- * engine stays independent of where the catalogue lives (`@accord/contracts` builds
- * the real one; tests may build small ones).
+ * What the engine needs to know about event types, as an interface so that the rules
+ * stay independent of where the catalogue lives (`EVENT_CATALOG` is built from
+ * `@accord/contracts`' one; tests may build small ones).
  */
 
 /** One field path an agreement may name, e.g. `subject.postcode` or `serviceType`. */
@@ -31,7 +31,7 @@ export interface EventTypeCatalog {
   mayPublish(participant: string, eventType: string): boolean;
 }
 
-/** The shape of `@accord/contracts`' event catalogue, described structurally so this lib does not import it. */
+/** The shape of `@accord/contracts`' event catalogue, described structurally so a test can build a small one. */
 export interface EventCatalogSource {
   readonly eventTypes: ReadonlyMap<
     string,

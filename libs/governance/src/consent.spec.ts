@@ -1,5 +1,5 @@
-import { NHS_NUMBER, NOW, statement } from '../test/fixtures';
-import { consentState, InvalidConsentStatement, type ConsentQuery } from './consent';
+import { catalog, NHS_NUMBER, NOW, statement } from '../test/fixtures';
+import { agreementHonours, consentState, InvalidConsentStatement, isDecidingStatement, recordedScope, type ConsentQuery } from './consent';
 
 const query: ConsentQuery = {
   subject: { nhsNumber: NHS_NUMBER },
@@ -88,5 +88,36 @@ describe('consent precedence (CONTRACT.md §4)', () => {
 
   it('refuses to guess about a statement with an unreadable time (the broker pauses instead)', () => {
     expect(() => consentState([statement('withdraw', {}, 'last tuesday')], query)).toThrow(InvalidConsentStatement);
+  });
+});
+
+describe('what an agreement makes of a statement', () => {
+  const scope = { purpose: 'substance-misuse-treatment', recipient: 'ohid.ndtms', agreementId: 'hcc-ph-ndtms' };
+
+  it('records the opt-out kinds without a scope, whatever was asked', () => {
+    expect(recordedScope('national-opt-out', scope)).toEqual({ purpose: null, recipient: null, agreementId: null });
+    expect(recordedScope('object', scope)).toEqual(scope);
+    expect(recordedScope('withdraw', undefined)).toEqual({ purpose: null, recipient: null, agreementId: null });
+  });
+
+  it('honours a withdrawal under any basis but none, and an opt-out only where it applies and the type is not exempt', () => {
+    const exemptType = catalog.get('ph.notifiable-disease.notified.v1');
+    expect(exemptType?.nationalOptOutNeverApplies).toBe(true);
+    expect(agreementHonours('withdraw', { basis: 'none' }, undefined)).toBe(false);
+    expect(agreementHonours('withdraw', { basis: 'objection' }, undefined)).toBe(true);
+    expect(agreementHonours('national-opt-out', { nationalDataOptOut: 'exempt' }, undefined)).toBe(false);
+    expect(agreementHonours('national-opt-out', { nationalDataOptOut: 'applies' }, exemptType)).toBe(false);
+    // Settings that cannot be read honour the statement: the recipient is told to stop.
+    expect(agreementHonours('object', null, undefined)).toBe(true);
+    expect(agreementHonours('national-opt-out', null, undefined)).toBe(true);
+  });
+
+  it('names the deciding statement among the opt-outs for an opt-out kind, within the scope otherwise', () => {
+    const objection = statement('object', {});
+    const optOut = statement('national-opt-out', {});
+    const state = consentState([objection, optOut], query);
+    expect(isDecidingStatement(objection, state)).toBe(true);
+    expect(isDecidingStatement(optOut, state)).toBe(true);
+    expect(isDecidingStatement(statement('object', {}), state)).toBe(false);
   });
 });

@@ -1,13 +1,36 @@
+import { normaliseNhsNumber, normaliseNiNumber, RESTRICTIVE_CONSENT_KINDS } from '@accord/contracts';
+import type { ConsentBasis } from './agreement';
+import type { CatalogEventType } from './catalog';
+
 /**
- * Consent, objection and national data opt-out statements, and the precedence rules of
- * CONTRACT.md §4 that pick the one statement that decides.
+ * Consent, objection and national data opt-out statements, the precedence rules of
+ * CONTRACT.md §4 that pick the one statement that decides, and what an agreement's consent
+ * settings make of it: the rules `evaluate`, the consent registry and its notices share.
  */
+
+export { normaliseNhsNumber, normaliseNiNumber };
 
 export const CONSENT_KINDS = ['grant', 'withdraw', 'object', 'national-opt-out', 'national-opt-out-removed'] as const;
 export type ConsentKind = (typeof CONSENT_KINDS)[number];
 
 export type ScopedConsentKind = 'grant' | 'withdraw' | 'object';
 export type OptOutKind = 'national-opt-out' | 'national-opt-out-removed';
+
+/** The national data opt-out kinds: they concern every purpose and recipient, so they have no scope. */
+export const OPT_OUT_KINDS: readonly OptOutKind[] = ['national-opt-out', 'national-opt-out-removed'];
+
+export function isOptOutKind(kind: string): kind is OptOutKind {
+  return (OPT_OUT_KINDS as readonly string[]).includes(kind);
+}
+
+/** The scope a statement is recorded with: as requested for the scoped kinds, none at all for the opt-out kinds. */
+export function recordedScope(
+  kind: ConsentKind,
+  requested: ConsentScope | null | undefined,
+): { purpose: string | null; recipient: string | null; agreementId: string | null } {
+  if (isOptOutKind(kind)) return { purpose: null, recipient: null, agreementId: null };
+  return { purpose: requested?.purpose ?? null, recipient: requested?.recipient ?? null, agreementId: requested?.agreementId ?? null };
+}
 
 export interface SubjectIdentifiers {
   readonly nhsNumber?: string | null;
@@ -40,16 +63,6 @@ export interface ConsentQuery {
   readonly recipient: string;
   readonly agreementId: string;
   readonly now: Date;
-}
-
-/** NHS numbers are stored without spaces. */
-export function normaliseNhsNumber(value: string): string {
-  return value.replace(/\s+/g, '');
-}
-
-/** NI numbers are compared without spaces and upper-cased. */
-export function normaliseNiNumber(value: string): string {
-  return value.replace(/\s+/g, '').toUpperCase();
 }
 
 interface NormalisedSubject {
@@ -117,7 +130,7 @@ interface Ranked {
   readonly recordedAt: number;
 }
 
-const RESTRICTIVE: ReadonlySet<ConsentKind> = new Set(['withdraw', 'object', 'national-opt-out']);
+const RESTRICTIVE: ReadonlySet<string> = new Set(RESTRICTIVE_CONSENT_KINDS);
 
 /**
  * Positive when `a` beats `b`: more scope keys set, then later `effectiveFrom`, then later
@@ -181,4 +194,51 @@ export function consentState(statements: readonly ConsentStatement[], query: Con
     optOutWinner: optOutWinner?.statement,
     nationallyOptedOut: optOutWinner?.statement.kind === 'national-opt-out',
   };
+}
+
+/** Whether `statement` is the one that decides in `state`: among the opt-out statements for an opt-out kind, within the scope otherwise. */
+export function isDecidingStatement(statement: { readonly id: string; readonly kind: ConsentKind }, state: ConsentState): boolean {
+  const winner = isOptOutKind(statement.kind) ? state.optOutWinner : state.winner;
+  return winner !== undefined && winner.id === statement.id;
+}
+
+/** The scoped statement an agreement's consent basis is decided by: none under basis `none`, which consults no statement. */
+export function decidingStatement(basis: ConsentBasis, state: ConsentState | undefined): ConsentStatement | undefined {
+  return basis === 'none' ? undefined : state?.winner;
+}
+
+/**
+ * What the consent basis makes of the deciding scoped statement (CONTRACT.md §4 steps 3
+ * and 4): `explicit` permits only on a grant (`no-consent` otherwise, a withdraw or object
+ * included); `objection` is withheld by an object or a withdraw (`objection`), a grant or no
+ * statement being "no objection"; `none` always permits. The safeguarding override, which
+ * may set an objection aside, is `evaluate`'s.
+ */
+export type ConsentVerdict = 'permits' | 'no-consent' | 'objection';
+
+export function consentVerdict(basis: ConsentBasis, deciding: ConsentStatement | undefined): ConsentVerdict {
+  if (basis === 'explicit') return deciding?.kind === 'grant' ? 'permits' : 'no-consent';
+  if (basis === 'objection' && (deciding?.kind === 'object' || deciding?.kind === 'withdraw')) return 'objection';
+  return 'permits';
+}
+
+/** An agreement version's consent settings as its stored document gives them; a setting may be unknown. */
+export interface ConsentSettings {
+  readonly basis?: string;
+  readonly nationalDataOptOut?: string;
+}
+
+/**
+ * Whether an agreement honours a statement of this kind for an event of this type, i.e.
+ * whether the statement can withhold anything under it: a withdraw or object under any basis
+ * but `none`; an opt-out where `nationalDataOptOut` applies and the type is not exempt from
+ * the opt-out (an unknown type is exempt from nothing). A setting that is unknown honours
+ * the statement: a recipient is told to stop rather than left using what it should not.
+ */
+export function agreementHonours(kind: ConsentKind, consent: ConsentSettings | null | undefined, eventType: CatalogEventType | undefined): boolean {
+  if (isOptOutKind(kind)) {
+    if (eventType?.nationalOptOutNeverApplies === true) return false;
+    return consent?.nationalDataOptOut === undefined || consent.nationalDataOptOut === 'applies';
+  }
+  return consent?.basis === undefined || consent.basis !== 'none';
 }

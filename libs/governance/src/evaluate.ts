@@ -1,9 +1,9 @@
 import { isInForce, type AgreementRule, type VersionedAgreement } from './agreement';
 import type { EventTypeCatalog } from './catalog';
 import { compileCondition, type Condition, type ConditionContext, type ConditionFailure } from './condition';
-import { consentState, type ConsentStatement, type SubjectIdentifiers } from './consent';
+import { agreementHonours, consentState, consentVerdict, decidingStatement, type ConsentStatement, type SubjectIdentifiers } from './consent';
 import { decisionId } from './decision-id';
-import { leafPaths, payloadDigest, project, pseudonymKey, type JsonObject } from './project';
+import { leafPaths, payloadDigest, project, pseudonymKey, type JsonObject, type Projection } from './project';
 
 /** The reason codes of CONTRACT.md §4 and §5, exactly as partners and auditors see them. */
 export type WithheldReason = 'agreement-not-active' | 'condition-not-met' | 'no-consent' | 'objection' | 'national-opt-out';
@@ -193,27 +193,13 @@ export function evaluate(input: EvaluationInput): Decision {
   if (!isInForce(agreement, now)) return withheld('agreement-not-active', []);
 
   // Step 2: the first rule for the type whose condition holds.
-  const context: ConditionContext = {
-    data: event.data,
-    event: { type: event.type, source: event.source, time: event.time },
-  };
-  const { onConditionFailure } = input;
-  const chosen = rulesFor(agreement, event.type).find(
-    (compiled) =>
-      compiled.condition === undefined ||
-      compiled.condition(
-        context,
-        onConditionFailure &&
-          ((failure) => onConditionFailure({ agreementId: agreement.id, agreementVersion: agreement.version, rule: compiled.index, ...failure })),
-      ),
-  );
+  const chosen = chooseRule(event, agreement, input.onConditionFailure);
   if (!chosen) return withheld('condition-not-met', []);
 
   // An unknown type cannot be exempt from anything: no override, the opt-out applies.
   const eventType = catalog.get(event.type);
   const basis = agreement.consent.basis;
-  const optOutConsulted =
-    agreement.consent.nationalDataOptOut === 'applies' && eventType?.nationalOptOutNeverApplies !== true;
+  const optOutConsulted = agreementHonours('national-opt-out', agreement.consent, eventType);
   const state =
     basis === 'none' && !optOutConsulted
       ? undefined
@@ -224,16 +210,17 @@ export function evaluate(input: EvaluationInput): Decision {
           agreementId: agreement.id,
           now,
         });
-  const winner = basis === 'none' ? undefined : state?.winner;
+  const winner = decidingStatement(basis, state);
+  const verdict = consentVerdict(basis, winner);
   const consentRefs: string[] = [];
   if (winner) consentRefs.push(winner.id);
 
   // Step 3: explicit consent needs a winning grant.
-  if (basis === 'explicit' && winner?.kind !== 'grant') return withheld('no-consent', consentRefs, chosen.index);
+  if (verdict === 'no-consent') return withheld('no-consent', consentRefs, chosen.index);
 
   // Steps 4 and 5. Under the override neither withholds, and every deny it set aside is named.
   const override = agreement.consent.safeguardingOverride && eventType?.safeguarding === true;
-  const objected = basis === 'objection' && (winner?.kind === 'object' || winner?.kind === 'withdraw');
+  const objected = verdict === 'objection';
   if (objected && !override) return withheld('objection', consentRefs, chosen.index);
   if (optOutConsulted && state?.optOutWinner) consentRefs.push(state.optOutWinner.id);
   const optedOut = optOutConsulted && state?.nationallyOptedOut === true;
@@ -246,8 +233,7 @@ export function evaluate(input: EvaluationInput): Decision {
   }
 
   // Step 6: shared, exactly the allow-list.
-  const key = pseudonymKey(input.pseudonymMasterKey, agreement.id);
-  const projection = project(event.data, chosen.rule.fields, chosen.rule.transforms, key);
+  const projection = releaseUnder(event, agreement, chosen.rule, input.pseudonymMasterKey);
   const releasedPaths = projection.fieldsReleased;
   const fieldsWithheld = leafPathsOf(event.data).filter(
     (path) => !isCovered(path, releasedPaths) || isCovered(path, projection.fieldsNotTransformable),
@@ -261,8 +247,60 @@ export function evaluate(input: EvaluationInput): Decision {
     fieldsWithheld,
     consentRefs,
     released: projection.released,
-    payloadDigest: payloadDigest(projection.released),
+    payloadDigest: projection.payloadDigest,
   };
+}
+
+/** The rule an event is decided under, and its index in `agreement.rules`. */
+export interface ChosenRule {
+  readonly index: number;
+  readonly rule: AgreementRule;
+}
+
+/**
+ * CONTRACT.md §4 step 2: the first of the agreement's rules for the event's type whose
+ * condition holds (a rule without one always holds); undefined when none does. A condition
+ * that fails (error or over budget) does not hold, and `onConditionFailure` is told.
+ */
+export function chooseRule(
+  event: EventToEvaluate,
+  agreement: VersionedAgreement,
+  onConditionFailure?: (failure: RuleConditionFailure) => void,
+): ChosenRule | undefined {
+  const context: ConditionContext = {
+    data: event.data,
+    event: { type: event.type, source: event.source, time: event.time },
+  };
+  return rulesFor(agreement, event.type).find(
+    (compiled) =>
+      compiled.condition === undefined ||
+      compiled.condition(
+        context,
+        onConditionFailure &&
+          ((failure) => onConditionFailure({ agreementId: agreement.id, agreementVersion: agreement.version, rule: compiled.index, ...failure })),
+      ),
+  );
+}
+
+/** What a rule releases, with the digest the audit log records of it. */
+export interface Release extends Projection {
+  readonly payloadDigest: string;
+}
+
+/** The release projection (CONTRACT.md §4 step 6): the rule's allow-list and transforms, pseudonyms under the agreement's own key. */
+export function releaseUnder(event: EventToEvaluate, agreement: VersionedAgreement, rule: AgreementRule, pseudonymMasterKey: string | Uint8Array): Release {
+  const projection = project(event.data, rule.fields, rule.transforms, pseudonymKey(pseudonymMasterKey, agreement.id));
+  return { ...projection, payloadDigest: payloadDigest(projection.released) };
+}
+
+/**
+ * What an agreement version releases of an event, for delivering a decision recorded
+ * earlier: the rule `evaluate` chooses, projected as `evaluate` projects it. Consent is not
+ * re-evaluated: the recorded decision stands. Undefined when no rule holds any more.
+ */
+export function releaseFor(event: EventToEvaluate, agreement: VersionedAgreement, pseudonymMasterKey: string | Uint8Array): Release | undefined {
+  const chosen = chooseRule(event, agreement);
+  return chosen && releaseUnder(event, agreement, chosen.rule, pseudonymMasterKey);
 }
 
 /** A data path reached the recipient when it or one of its parents was released. */

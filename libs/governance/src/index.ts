@@ -14,6 +14,8 @@ export type { Condition, ConditionContext, ConditionFailure } from './condition'
 export { MAX_PATTERN_LENGTH, MAX_PATTERN_PROGRAM_SIZE } from './re2';
 export * from './consent';
 export * from './decision-id';
+export * from './event-catalog';
 export * from './evaluate';
+export * from './inspect';
 export * from './parse';
 export * from './project';

@@ -1,4 +1,5 @@
 import { parseDocument } from 'yaml';
+import { isParticipantId } from '@accord/contracts';
 import {
   AGREEMENT_ID,
   AGREEMENT_STATUSES,
@@ -6,7 +7,6 @@ import {
   ARTICLE9_CONDITIONS,
   CONSENT_BASES,
   NATIONAL_OPT_OUT_SETTINGS,
-  PARTICIPANT_ID,
   TRANSFORM_NAMES,
   isIsoDate,
   type Agreement,
@@ -182,7 +182,7 @@ class Checker {
   participant(value: unknown, path: string, known: (id: string) => boolean): string | undefined {
     const id = this.string(value, path);
     if (id === undefined) return undefined;
-    if (!PARTICIPANT_ID.test(id)) {
+    if (!isParticipantId(id)) {
       this.report(path, 'is not a participant id (<org>.<system>, lower-case a-z, 0-9 and -)');
       return undefined;
     }

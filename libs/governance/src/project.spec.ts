@@ -1,7 +1,6 @@
-import fc from 'fast-check';
+import { createHash } from 'node:crypto';
 import { MASTER_KEY } from '../test/fixtures';
 import {
-  canonicalJson,
   payloadDigest,
   postcodeDistrict,
   project,
@@ -106,35 +105,10 @@ describe('transforms', () => {
 });
 
 describe('digests and keys', () => {
-  it('digests the canonical JSON, so key order does not matter', () => {
-    expect(canonicalJson({ b: 1, a: { d: [2, { f: 1, e: 0 }], c: null } })).toBe('{"a":{"c":null,"d":[2,{"e":0,"f":1}]},"b":1}');
+  it('digests the canonical JSON (RFC 8785) of what was released, so key order does not matter', () => {
+    const released = { b: 1, a: { d: [2, { f: 1, e: 0 }], c: null } };
+    expect(payloadDigest(released)).toBe(createHash('sha256').update('{"a":{"c":null,"d":[2,{"e":0,"f":1}]},"b":1}', 'utf8').digest('hex'));
     expect(payloadDigest({ a: 1, b: 2 })).toBe(payloadDigest({ b: 2, a: 1 }));
-    expect(payloadDigest({ a: 1 })).toMatch(/^[0-9a-f]{64}$/);
-  });
-
-  it('writes the canonical JSON of any JSON-like value exactly as its definition, so recorded payload digests stay valid', () => {
-    // The definition, written plainly (the implementation avoids its intermediate arrays).
-    const reference = (value: unknown): string => {
-      if (value === null || typeof value !== 'object') return JSON.stringify(value) ?? 'null';
-      if (Array.isArray(value)) return `[${value.map((item) => reference(item === undefined ? null : item)).join(',')}]`;
-      const record = value as Record<string, unknown>;
-      const entries = Object.keys(record)
-        .filter((name) => record[name] !== undefined)
-        .sort()
-        .map((name) => `${JSON.stringify(name)}:${reference(record[name])}`);
-      return `{${entries.join(',')}}`;
-    };
-    const jsonLike = fc.letrec((tie) => ({
-      value: fc.oneof(
-        { depthSize: 'small' },
-        fc.constantFrom(null, undefined, true, false),
-        fc.string({ unit: 'grapheme-composite' }),
-        fc.double({ noNaN: true, noDefaultInfinity: true }),
-        fc.array(tie('value'), { maxLength: 4 }),
-        fc.dictionary(fc.string({ unit: 'binary' }), tie('value'), { maxKeys: 5 }),
-      ),
-    })).value;
-    fc.assert(fc.property(jsonLike, (value) => canonicalJson(value) === reference(value)), { numRuns: 2000 });
   });
 
   it('keys a subject by its NHS number when it has one, else its NI number, else not at all', () => {

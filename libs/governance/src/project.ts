@@ -1,4 +1,5 @@
 import { createHmac, createSecretKey, hash, type KeyObject } from 'node:crypto';
+import { canonicalJson } from '@accord/contracts';
 import type { TransformName } from './agreement';
 import { normaliseNhsNumber, normaliseNiNumber, type SubjectIdentifiers } from './consent';
 
@@ -206,39 +207,11 @@ export function leafPaths(data: unknown): string[] {
   return paths.sort();
 }
 
-/** The canonical JSON of a value: object keys sorted at every level, arrays in order. */
-export function canonicalJson(value: unknown): string {
-  if (value === null || typeof value !== 'object') {
-    // JSON.stringify yields undefined for undefined and functions; null keeps the output valid JSON.
-    return JSON.stringify(value) ?? 'null';
-  }
-  // Loops rather than filter/sort/map/join: this runs for every shared decision, and the
-  // intermediate arrays were a measurable share of the broker's garbage.
-  if (Array.isArray(value)) {
-    let out = '[';
-    for (let i = 0; i < value.length; i++) out += (i === 0 ? '' : ',') + canonicalJson(value[i] === undefined ? null : value[i]);
-    return out + ']';
-  }
-  const record = value as JsonObject;
-  const keys = Object.keys(record);
-  if (!isSorted(keys)) keys.sort();
-  let out = '{';
-  let first = true;
-  for (const key of keys) {
-    const item = record[key];
-    if (item === undefined) continue;
-    out += (first ? '' : ',') + JSON.stringify(key) + ':' + canonicalJson(item);
-    first = false;
-  }
-  return out + '}';
-}
-
-function isSorted(keys: readonly string[]): boolean {
-  for (let i = 1; i < keys.length; i++) if (keys[i - 1]! > keys[i]!) return false;
-  return true;
-}
-
-/** SHA-256 (hex) of the canonical JSON of what was released, for the audit log. */
+/**
+ * SHA-256 (hex) of the canonical JSON (RFC 8785) of what was released, for the audit log.
+ * `released` is a projection of validated event data, so it is JSON: no undefined member,
+ * no NaN, no class instance (the only inputs on which canonical JSONs could differ).
+ */
 export function payloadDigest(released: unknown): string {
   return hash('sha256', canonicalJson(released), 'hex');
 }

@@ -1,12 +1,11 @@
 // Shared by the governance specs: the real event catalogue, the reference participants and
 // agreements of DOMAIN.md, and small builders for events and consent statements.
-import { EVENT_TYPES, fieldsOf, mayPublish } from '../../contracts/src/event-catalog';
 import type { Agreement, VersionedAgreement } from '../src/agreement';
-import { createEventTypeCatalog } from '../src/catalog';
 import type { ConsentStatement } from '../src/consent';
 import type { EventToEvaluate } from '../src/evaluate';
+import { EVENT_CATALOG } from '../src/event-catalog';
 
-export const catalog = createEventTypeCatalog({ eventTypes: EVENT_TYPES, fieldsOf, mayPublish });
+export const catalog = EVENT_CATALOG;
 
 export const PARTICIPANTS = new Set([
   'southampton.adult-social-care',

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { Consumer, Kafka, KafkaMessage, Message } from 'kafkajs';
+import { headerText } from '@accord/contracts';
 import { createKafka, HUB_IDENTITIES } from '@accord/kafka';
 import { TEST_KAFKA_BROKERS } from './environment';
 import type { NetworkSwitch } from './network-faults';
@@ -35,7 +36,10 @@ export class TopicRecorder {
     await consumer.run({
       eachMessage: async ({ topic, partition, message }) => {
         const headers: Record<string, string> = {};
-        for (const [name, value] of Object.entries(message.headers ?? {})) if (value !== undefined) headers[name] = String(value);
+        for (const name of Object.keys(message.headers ?? {})) {
+          const text = headerText(message.headers, name);
+          if (text !== undefined) headers[name] = text;
+        }
         recorder.messages.push({ topic, partition, key: message.key?.toString() ?? '', headers, value: message.value?.toString() ?? '', message });
       },
     });

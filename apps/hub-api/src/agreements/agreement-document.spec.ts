@@ -1,5 +1,5 @@
 import { stringify as toYaml } from 'yaml';
-import { EVENT_CATALOG } from './event-catalog';
+import { EVENT_CATALOG } from '@accord/governance';
 import { agreementDigest, readSubmittedAgreement } from './agreement-document';
 import { AgreementInvalid } from './agreements.errors';
 

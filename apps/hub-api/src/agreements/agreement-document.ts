@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { canonicalJson } from '@accord/audit-chain';
+import { canonicalJson } from '@accord/contracts';
 import { parseAgreement, validateAgreement, type Agreement, type AgreementProblem, type ValidationContext } from '@accord/governance';
 import { AgreementInvalid } from './agreements.errors';
 

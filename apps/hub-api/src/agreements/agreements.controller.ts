@@ -1,8 +1,7 @@
 import { Body, Controller, Get, HttpCode, Param, Post, Put, Req } from '@nestjs/common';
 import { ApiBearerAuth, ApiBody, ApiConsumes, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { Request } from 'express';
-import { CurrentCaller } from '../auth/caller.decorator';
-import { RequireRoles, type Caller } from '../auth/roles';
+import { CurrentCaller, RequireRoles, type Caller } from '../auth';
 import type { AgreementSubmission } from './agreement-document';
 import { AgreementIdPipe } from './agreement-id.pipe';
 import { UnsupportedAgreementMediaType } from './agreements.errors';

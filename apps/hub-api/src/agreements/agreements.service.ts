@@ -2,9 +2,9 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, type EntityManager } from 'typeorm';
 import type { QueryDeepPartialEntity } from 'typeorm/query-builder/QueryPartialEntity';
-import { isInForce, type Agreement, type AgreementStatus, type ValidationContext } from '@accord/governance';
+import { EVENT_CATALOG, isInForce, type Agreement, type AgreementStatus, type ValidationContext } from '@accord/governance';
 import { AgreementVersionEntity, agreementFromRow } from '@accord/persistence';
-import type { Caller } from '../auth/roles';
+import { type Caller } from '../auth';
 import { agreementDigest, readSubmittedAgreement, type AgreementSubmission } from './agreement-document';
 import { AgreementNotFound, AgreementStateConflict } from './agreements.errors';
 import type {
@@ -14,7 +14,6 @@ import type {
   AgreementView,
   AppliedAgreementView,
 } from './dto/agreement.views';
-import { EVENT_CATALOG } from './event-catalog';
 
 /** Namespace of the per-agreement advisory lock (two-key form, so it cannot meet the migration or outbox locks). */
 const AGREEMENT_LOCK_NAMESPACE = 0x616772; // "agr"

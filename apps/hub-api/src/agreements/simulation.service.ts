@@ -4,12 +4,12 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import type { Kafka } from 'kafkajs';
 import { DataSource } from 'typeorm';
 import { eventsTopic } from '@accord/contracts';
+import { EVENT_CATALOG } from '@accord/governance';
 import { consentStatementsFor } from '@accord/persistence';
 import { AccordError } from '@accord/platform';
 import { readSubmittedAgreement } from './agreement-document';
 import { AgreementsService } from './agreements.service';
 import { DEFAULT_SIMULATION_EVENTS, type SimulateRequest, type SimulatedDecisionView, type SimulationView } from './dto/simulate.dto';
-import { EVENT_CATALOG } from './event-catalog';
 import { compareDecisions, inspectSuppliedEvent, inspectTopicRecord, protectedCount, rejectedDecision, summarise, type InspectedEvent } from './simulation';
 import { readRecentRecords, type TopicWindow } from './topic-window';
 

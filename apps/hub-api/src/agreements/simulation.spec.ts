@@ -1,9 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { encodeEvent, exampleEventData } from '@accord/contracts';
-import type { ConsentStatement, VersionedAgreement } from '@accord/governance';
+import { EVENT_CATALOG, type ConsentStatement, type VersionedAgreement } from '@accord/governance';
 import { readSubmittedAgreement } from './agreement-document';
 import { AgreementInvalid } from './agreements.errors';
-import { EVENT_CATALOG } from './event-catalog';
 import { compareDecisions, inspectSuppliedEvent, inspectTopicRecord, rejectedDecision, type InspectedEvent } from './simulation';
 
 const PROVIDER = 'southampton.adult-social-care';

@@ -1,11 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import {
-  decodeEvent,
-  HEADERS,
+  eventsTopic,
   isParticipantId,
   isRfc3339DateTime,
   isUuid,
-  validateEventData,
   type IncomingRecord,
   type Problem,
   type RejectionReason,
@@ -13,11 +11,13 @@ import {
 import {
   candidatesFor,
   evaluate,
+  eventTypeLike,
+  inspectEventData,
+  inspectRecord,
   type ConsentStatement,
   type Decision,
   type EventToEvaluate,
   type EventTypeCatalog,
-  type JsonObject,
   type SubjectIdentifiers,
   type VersionedAgreement,
 } from '@accord/governance';
@@ -34,15 +34,13 @@ export type InspectedEvent =
   | { kind: 'accepted'; event: EventToEvaluate; subject: SubjectIdentifiers }
   | { kind: 'rejected'; eventId: string | null; eventType: string | null; reason: RejectionReason; problems: Problem[] };
 
-/** Sender-chosen text is echoed only when it has the shape of an event type name. */
-const EVENT_TYPE_LIKE = /^[a-z0-9][a-z0-9._-]{0,99}$/i;
-
-const typeLike = (value: unknown): string | null => (typeof value === 'string' && EVENT_TYPE_LIKE.test(value) ? value : null);
-
 /** The engine never releases anything in a simulation; the key only has to be fixed. */
 const SIMULATION_PSEUDONYM_KEY = 'accord-simulation-releases-nothing';
 
-/** An event supplied in the request: its attributes stand in for the envelope's headers. */
+/**
+ * An event supplied in the request: its attributes stand in for the envelope's headers and
+ * are checked here; its data is validated as the broker validates it.
+ */
 export function inspectSuppliedEvent(input: SimulationEventRequest, defaultSource: string, now: Date): InspectedEvent {
   const problems: Problem[] = [];
   if (input.id !== undefined && !isUuid(input.id)) problems.push({ path: 'id', problem: 'must be a UUID' });
@@ -50,47 +48,18 @@ export function inspectSuppliedEvent(input: SimulationEventRequest, defaultSourc
   if (!isParticipantId(source)) problems.push({ path: 'source', problem: 'must be a participant id <org>.<system>' });
   if (input.time !== undefined && !isRfc3339DateTime(input.time)) problems.push({ path: 'time', problem: 'must be an RFC 3339 date-time' });
   const eventId = input.id !== undefined && isUuid(input.id) ? input.id : input.id === undefined ? randomUUID() : null;
-  const eventType = typeLike(input.type);
+  const eventType = eventTypeLike(input.type);
   if (problems.length > 0) return { kind: 'rejected', eventId, eventType, reason: 'invalid-envelope', problems };
-  return validated(eventId!, input.type, source, input.time ?? now.toISOString(), input.data);
+  const inspected = inspectEventData({ id: eventId!, type: input.type, source, time: input.time ?? now.toISOString() }, input.data);
+  return inspected.kind === 'accepted' ? inspected : { ...inspected, eventId, eventType };
 }
 
-/** A record read from the provider's events topic, checked as the broker checks it. */
+/** A record read from the provider's events topic, inspected exactly as the broker inspects it. */
 export function inspectTopicRecord(message: IncomingRecord, provider: string): InspectedEvent {
-  const decoded = decodeEvent(message);
-  if (!decoded.ok) {
-    const eventId = headerText(message, HEADERS.id);
-    return {
-      kind: 'rejected',
-      eventId: isUuid(eventId) ? eventId : null,
-      eventType: typeLike(headerText(message, HEADERS.type)),
-      reason: 'invalid-envelope',
-      problems: decoded.problems,
-    };
-  }
-  const { event } = decoded;
-  if (event.participant !== provider) {
-    return {
-      kind: 'rejected',
-      eventId: event.id,
-      eventType: typeLike(event.type),
-      reason: 'invalid-envelope',
-      problems: [{ path: HEADERS.source, problem: 'must name the participant whose events topic the record is on' }],
-    };
-  }
-  return validated(event.id, event.type, event.participant, event.time, event.data);
-}
-
-function validated(id: string, type: string, source: string, time: string, data: unknown): InspectedEvent {
-  const result = validateEventData(type, data, { publisher: source });
-  if (!result.ok) return { kind: 'rejected', eventId: id, eventType: typeLike(type), reason: result.reason, problems: result.problems };
-  const value = result.value as JsonObject;
-  const subject = (value.subject ?? {}) as SubjectIdentifiers;
-  return {
-    kind: 'accepted',
-    event: { id, type, source, time, data: value },
-    subject: { nhsNumber: subject.nhsNumber, niNumber: subject.niNumber },
-  };
+  const inspected = inspectRecord(eventsTopic(provider), message);
+  if (inspected.kind === 'accepted') return { kind: 'accepted', event: inspected.event, subject: inspected.subject };
+  const { eventId, eventType, reason, problems } = inspected;
+  return { kind: 'rejected', eventId, eventType, reason, problems };
 }
 
 export interface ComparisonInput {
@@ -166,13 +135,6 @@ function sameOutcome(a: SimulatedOutcomeView | null, b: SimulatedOutcomeView | n
 }
 
 const sameList = (a: readonly string[], b: readonly string[]): boolean => a.length === b.length && a.every((item, index) => item === b[index]);
-
-function headerText(message: IncomingRecord, name: string): string | undefined {
-  const raw = message.headers?.[name];
-  const first = Array.isArray(raw) ? raw[0] : raw;
-  if (first === undefined || first === null) return undefined;
-  return Buffer.isBuffer(first) ? first.toString('utf8') : String(first);
-}
 
 /** Counts under this are not given for recorded traffic; the rest are rounded to a multiple of it. */
 export const SUMMARY_SMALL_COUNT = 5;

@@ -1,8 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { decodeInboxRecord, inboxTopic } from '@accord/contracts';
-import type { ConsentStatement } from '@accord/governance';
+import { EVENT_CATALOG, type ConsentStatement } from '@accord/governance';
 import { InboxService } from '@accord/domain-service';
-import { EVENT_CATALOG } from '../agreements/event-catalog';
 import { consentChangeMessage, consentNoticeMessage, consentNotices, type RecordedStatement, type SharedDecision } from './consent-notices';
 
 const PERSON = { nhsNumber: '9434765919' };

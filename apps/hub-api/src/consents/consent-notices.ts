@@ -8,9 +8,12 @@ import {
   type ConsentNoticeRecord,
 } from '@accord/contracts';
 import {
+  agreementHonours,
   consentState,
+  isDecidingStatement,
   uuidV5,
   type ConsentKind,
+  type ConsentSettings,
   type ConsentStatement,
   type EventTypeCatalog,
   type SubjectIdentifiers,
@@ -48,7 +51,7 @@ export interface SharedDecision {
   agreementVersion: number;
   purpose: string;
   /** `consent` of that version's document; null when the version cannot be found (then the notice is sent). */
-  consent: { basis?: string; nationalDataOptOut?: string } | null;
+  consent: ConsentSettings | null;
 }
 
 export interface ConsentNotice {
@@ -77,7 +80,7 @@ export function consentNotices(input: {
   const decides = new Map<string, boolean>();
   const byRecipient = new Map<string, Map<string, { agreementId: string; purpose: string; eventIds: Set<string> }>>();
   for (const decision of input.decisions) {
-    if (!honours(statement.kind, decision, catalog)) continue;
+    if (!agreementHonours(statement.kind, decision.consent, decision.eventType === null ? undefined : catalog.get(decision.eventType))) continue;
     const scopeKey = JSON.stringify([decision.purpose, decision.recipient, decision.agreementId]);
     let affected = decides.get(scopeKey);
     if (affected === undefined) {
@@ -88,8 +91,7 @@ export function consentNotices(input: {
         agreementId: decision.agreementId,
         now: at,
       });
-      const winner = statement.kind === 'national-opt-out' ? state.optOutWinner : state.winner;
-      affected = winner?.id === statement.id;
+      affected = isDecidingStatement(statement, state);
       decides.set(scopeKey, affected);
     }
     if (!affected) continue;
@@ -104,14 +106,6 @@ export function consentNotices(input: {
     recipient,
     affected: [...agreements.values()].map((group) => ({ agreementId: group.agreementId, purpose: group.purpose, eventIds: [...group.eventIds] })),
   }));
-}
-
-function honours(kind: ConsentKind, decision: SharedDecision, catalog: EventTypeCatalog): boolean {
-  if (kind === 'national-opt-out') {
-    if (decision.eventType !== null && catalog.get(decision.eventType)?.nationalOptOutNeverApplies === true) return false;
-    return decision.consent?.nationalDataOptOut === undefined || decision.consent.nationalDataOptOut === 'applies';
-  }
-  return decision.consent?.basis === undefined || decision.consent.basis !== 'none';
 }
 
 const scopeOf = (statement: RecordedStatement) => ({ ...statement.scope });

@@ -1,6 +1,6 @@
 import { Body, Controller, Get, Post, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { RequireRoles } from '../auth/roles';
+import { RequireRoles } from '../auth';
 import { ConsentsService } from './consents.service';
 import { ConsentRecordView, RecordedConsentView } from './dto/consent.views';
 import { ConsentLookupQuery, RecordConsentRequest } from './dto/record-consent.dto';

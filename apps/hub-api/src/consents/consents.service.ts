@@ -6,7 +6,12 @@ import { DataSource, type EntityManager } from 'typeorm';
 import { isRestrictiveConsentKind } from '@accord/contracts';
 import { enqueue } from '@accord/kafka';
 import {
+  agreementHonours,
   consentState,
+  consentVerdict,
+  decidingStatement,
+  EVENT_CATALOG,
+  recordedScope,
   subjectKeys,
   type ConsentKind,
   type SubjectIdentifiers,
@@ -14,7 +19,6 @@ import {
 } from '@accord/governance';
 import { advanceConsentHead, consentStatementsFor, loadLatestAgreements } from '@accord/persistence';
 import type { Problem } from '@accord/platform';
-import { EVENT_CATALOG } from '../agreements/event-catalog';
 import {
   consentChangeMessage,
   consentNoticeMessage,
@@ -25,7 +29,6 @@ import {
 import { ConsentOutbox } from './consent-outbox';
 import { ConsentScopeUnknown } from './consents.errors';
 import type { ConsentLookupQuery, RecordConsentRequest } from './dto/record-consent.dto';
-import { OPT_OUT_KINDS } from './dto/record-consent.dto';
 import type {
   ConsentRecordView,
   ConsentStatementView,
@@ -67,12 +70,7 @@ export class ConsentsService {
   ) {}
 
   async record(request: RecordConsentRequest): Promise<RecordedConsentView> {
-    const optOut = OPT_OUT_KINDS.includes(request.kind);
-    const scope = {
-      purpose: optOut ? null : request.scope?.purpose ?? null,
-      recipient: optOut ? null : request.scope?.recipient ?? null,
-      agreementId: optOut ? null : request.scope?.agreementId ?? null,
-    };
+    const scope = recordedScope(request.kind, request.scope);
     const subject: SubjectIdentifiers = { nhsNumber: request.subject.nhsNumber ?? undefined, niNumber: request.subject.niNumber ?? undefined };
     const keys = subjectKeys(subject, this.secret());
     const effectiveFrom = request.effectiveFrom === undefined ? null : new Date(request.effectiveFrom).toISOString();
@@ -249,9 +247,7 @@ export class ConsentsService {
       for (const recipient of new Set(agreement.recipients)) {
         const state = consentState(consents, { subject, purpose: agreement.purpose.code, recipient, agreementId: agreement.id, now });
         const basis = agreement.consent.basis;
-        const winner = basis === 'none' ? undefined : state.winner;
-        const consentPermits =
-          basis === 'none' || (basis === 'explicit' ? winner?.kind === 'grant' : winner?.kind !== 'object' && winner?.kind !== 'withdraw');
+        const winner = decidingStatement(basis, state);
         views.push({
           agreementId: agreement.id,
           agreementVersion: agreement.version,
@@ -260,8 +256,9 @@ export class ConsentsService {
           consentBasis: basis,
           decidingStatementId: winner?.id ?? null,
           decidingKind: winner?.kind ?? null,
-          consentPermits,
-          optOutWithholds: agreement.consent.nationalDataOptOut === 'applies' && state.nationallyOptedOut,
+          consentPermits: consentVerdict(basis, winner) === 'permits',
+          // No event type here: whether the type is exempt from the opt-out is the event's to say.
+          optOutWithholds: agreementHonours('national-opt-out', agreement.consent, undefined) && state.nationallyOptedOut,
         });
       }
     }

@@ -4,9 +4,9 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { Partitioners, type Kafka, type Producer } from 'kafkajs';
 import { DataSource } from 'typeorm';
 import { LazyClient } from '@accord/kafka';
-import { DEAD_LETTER_HEADERS, originalHeaders, participantFromEventsTopic } from '@accord/contracts';
+import { DEAD_LETTER_HEADERS, headerText, originalHeaders, participantFromEventsTopic } from '@accord/contracts';
 import { AccordError, InvalidRequest } from '@accord/platform';
-import type { Caller } from '../auth/roles';
+import { type Caller } from '../auth';
 import { DeadLetterReader, type HeldDeadLetter } from './dead-letter-reader';
 import type {
   DeadLetterQuery,
@@ -39,10 +39,7 @@ interface RedriveRow {
 }
 
 function header(record: HeldDeadLetter, name: string): string | null {
-  const value = record.headers[name];
-  const first = Array.isArray(value) ? value[0] : value;
-  if (first === undefined || first === null) return null;
-  return Buffer.isBuffer(first) ? first.toString('utf8') : String(first);
+  return headerText(record.headers, name) ?? null;
 }
 
 /**

@@ -3,8 +3,8 @@ import { ConfigService } from '@nestjs/config';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { KafkaMessage } from 'kafkajs';
 import { DataSource } from 'typeorm';
-import { EVENT_TYPES, fieldsOf, mayPublish, participantFromEventsTopic } from '@accord/contracts';
-import { createEventTypeCatalog, subjectKeys, type ConsentStatement, type RuleConditionFailure, type VersionedAgreement } from '@accord/governance';
+import { participantFromEventsTopic } from '@accord/contracts';
+import { EVENT_CATALOG, subjectKeys, type ConsentStatement, type RuleConditionFailure, type VersionedAgreement } from '@accord/governance';
 import { Coalescer, type BatchContext } from '@accord/kafka';
 import { ConsentChanged, consentStatementsForKeys, readConsentHead } from '@accord/persistence';
 import { brokerMetrics, type BrokerMetrics } from '../metrics';
@@ -76,7 +76,7 @@ export class BatchRouter {
     private readonly producer: RecordProducer,
   ) {
     this.settings = {
-      catalog: createEventTypeCatalog({ eventTypes: EVENT_TYPES, fieldsOf, mayPublish }),
+      catalog: EVENT_CATALOG,
       pseudonymMasterKey: config.getOrThrow<string>('ACCORD_PSEUDONYMISATION_SECRET'),
       subjectKeySecret: config.getOrThrow<string>('ACCORD_SUBJECT_KEY_SECRET'),
       onConditionFailure: (failure) => this.conditionFailed(failure),

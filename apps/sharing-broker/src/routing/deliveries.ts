@@ -4,22 +4,14 @@ import {
   deadLetterHeaders,
   DLQ_TOPIC,
   encodeInboxRecord,
+  headerText,
   inboxTopic,
   localIdOf,
   RECORD_LIMITS,
   type DecodedEvent,
 } from '@accord/contracts';
-import {
-  compileCondition,
-  payloadDigest,
-  project,
-  pseudonymise,
-  pseudonymKey,
-  type EventToEvaluate,
-  type JsonObject,
-  type VersionedAgreement,
-} from '@accord/governance';
-import { headerText, type RejectedRecord } from './inspect';
+import { pseudonymise, pseudonymKey, releaseFor, type EventToEvaluate, type JsonObject, type VersionedAgreement } from '@accord/governance';
+import type { RejectedRecord } from './inspect';
 
 /** One record to produce. */
 export interface Outgoing {
@@ -109,23 +101,17 @@ export function byteSize(part: Buffer | string | null | undefined): number {
 }
 
 /**
- * What an agreement version releases of an event, recomputed to deliver a decision that
- * was recorded earlier: the first rule for the type whose condition holds, projected and
- * transformed exactly as `evaluate` does. Consent is not re-evaluated: the recorded
- * decision stands. Undefined when no rule applies any more (it always should).
+ * What an agreement version releases of an event, to deliver a decision recorded earlier
+ * (`releaseFor`: the rule and projection `evaluate` chose; the recorded consent decision
+ * stands). Undefined when no rule applies any more (it always should).
  */
 export function reproject(
   event: EventToEvaluate,
   agreement: VersionedAgreement,
   pseudonymMasterKey: string,
 ): { released: JsonObject; payloadDigest: string } | undefined {
-  const context = { data: event.data, event: { type: event.type, source: event.source, time: event.time } };
-  const rule = agreement.rules.find(
-    (candidate) => candidate.eventType === event.type && (candidate.when === undefined || compileCondition(candidate.when)(context)),
-  );
-  if (!rule) return undefined;
-  const { released } = project(event.data, rule.fields, rule.transforms, pseudonymKey(pseudonymMasterKey, agreement.id));
-  return { released, payloadDigest: payloadDigest(released) };
+  const release = releaseFor(event, agreement, pseudonymMasterKey);
+  return release && { released: release.released, payloadDigest: release.payloadDigest };
 }
 
 /** Groups records per topic for one `sendBatch`, keeping their order within each topic. */

@@ -6,13 +6,19 @@ import {
   SERVICE_TYPES,
   SOURCES_OF_RISK,
   TYPES_OF_RISK,
-} from '../event-catalog';
+} from './values';
+import { EventType } from './definition';
 import { BooleanField, DateField, DateTimeField, EnumArrayField, EnumField, NumberField, TextField } from './fields';
 import { EventDataDto } from './subject.dto';
 
 // Adult social care (Care Act 2014) events, DOMAIN.md `asc.*`.
 
 /** `asc.assessment.completed.v1` */
+@EventType({
+  type: 'asc.assessment.completed.v1',
+  publisherSystem: 'adult-social-care',
+  description: 'A Care Act needs or financial assessment was completed',
+})
 export class AscAssessmentCompletedV1 extends EventDataDto {
   @EnumField(ASSESSMENT_TYPES)
   assessmentType: (typeof ASSESSMENT_TYPES)[number];
@@ -20,8 +26,7 @@ export class AscAssessmentCompletedV1 extends EventDataDto {
   @BooleanField()
   eligibleNeedsIdentified: boolean;
 
-  /** Special category. */
-  @EnumField(PRIMARY_SUPPORT_REASONS, { optional: true })
+  @EnumField(PRIMARY_SUPPORT_REASONS, { optional: true, specialCategory: true })
   primarySupportReason?: (typeof PRIMARY_SUPPORT_REASONS)[number];
 
   @BooleanField()
@@ -48,18 +53,19 @@ export abstract class AscServiceDetails extends EventDataDto {
   @NumberField({ optional: true, min: 0 })
   plannedUnitsPerWeek?: number;
 
-  /** Pounds. */
-  @NumberField({ optional: true, min: 0 })
+  @NumberField({ optional: true, min: 0, description: 'Pounds' })
   weeklyCost?: number;
 }
 
 /** `asc.service.started.v1` */
+@EventType({ type: 'asc.service.started.v1', publisherSystem: 'adult-social-care', description: 'A care and support service started' })
 export class AscServiceStartedV1 extends AscServiceDetails {
   @DateField()
   startDate: string;
 }
 
 /** `asc.service.ended.v1` */
+@EventType({ type: 'asc.service.ended.v1', publisherSystem: 'adult-social-care', description: 'A care and support service ended' })
 export class AscServiceEndedV1 extends AscServiceDetails {
   @DateField()
   endDate: string;
@@ -69,12 +75,17 @@ export class AscServiceEndedV1 extends AscServiceDetails {
 }
 
 /** `asc.safeguarding.concern-raised.v1`, a safeguarding event. */
+@EventType({
+  type: 'asc.safeguarding.concern-raised.v1',
+  publisherSystem: 'adult-social-care',
+  description: 'A safeguarding concern was raised about an adult at risk',
+  safeguarding: true,
+})
 export class AscSafeguardingConcernRaisedV1 extends EventDataDto {
   @TextField({ maxLength: 128 })
   concernId: string;
 
-  /** Special category. */
-  @EnumArrayField(TYPES_OF_RISK)
+  @EnumArrayField(TYPES_OF_RISK, { specialCategory: true })
   typesOfRisk: (typeof TYPES_OF_RISK)[number][];
 
   @EnumField(LOCATION_TYPES)
@@ -91,6 +102,7 @@ export class AscSafeguardingConcernRaisedV1 extends EventDataDto {
 }
 
 /** `asc.review.completed.v1` */
+@EventType({ type: 'asc.review.completed.v1', publisherSystem: 'adult-social-care', description: 'A care and support plan review was completed' })
 export class AscReviewCompletedV1 extends EventDataDto {
   @TextField()
   reviewReason: string;

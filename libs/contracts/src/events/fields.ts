@@ -5,20 +5,37 @@ import {
   IsInt,
   IsNotEmpty,
   IsNumber,
+  IsObject,
   IsOptional,
   IsString,
   Max,
-  MaxLength,
   Min,
   ValidateBy,
+  ValidateNested,
   type ValidationOptions,
 } from 'class-validator';
+import { Type } from 'class-transformer';
 import { isCalendarDate, isRfc3339DateTime, todayUtc } from '../formats';
+import {
+  IsNhsNumber,
+  IsNiNumber,
+  IsUkPostcode,
+  IsUprn,
+  NormaliseNhsNumber,
+  NormaliseNiNumber,
+  NormalisePostcode,
+  normaliseNhsNumber,
+  normaliseNiNumber,
+  normalisePostcode,
+  UPRN_PATTERN,
+} from '../identifiers';
+import { DefineField, type FieldDefinition, type FieldHolder } from './definition';
 
 /*
- * One decorator per kind of field in the event catalogue, so each class reads like the
- * table in DOMAIN.md and the catalogue-agreement test can check kinds one by one.
- * Messages never contain `$value`: event data is personal data.
+ * One decorator per kind of field, so each class reads like the table in DOMAIN.md. Each
+ * applies its class-validator (and class-transformer) decorators and records the same
+ * rules as data (definition.ts), from which the catalogue and the schemas are derived: a
+ * rule is written once, here. Messages never contain `$value`: event data is personal data.
  */
 
 export const ENUM_ARRAY_CONSTRAINT = 'isEnumArray';
@@ -32,9 +49,36 @@ function compose(...decorators: PropertyDecorator[]): PropertyDecorator {
 export interface FieldOptions {
   /** Absent (or null) is fine; a present value must still be valid. */
   optional?: boolean;
+  /** Special category data (UK GDPR Art. 9): an agreement releasing it needs an Art. 9 basis. */
+  specialCategory?: boolean;
+  /** Criminal-offence data (UK GDPR Art. 10). */
+  criminalOffence?: boolean;
+  /** Meaning or unit, for partners reading the schemas (never an example value of a person). */
+  description?: string;
 }
 
-const presence = (options: FieldOptions): PropertyDecorator => (options.optional ? IsOptional() : IsDefined());
+type DefinitionOf<Kind extends FieldDefinition['kind']> = Omit<FieldDefinition, 'property' | 'kind' | 'required' | 'specialCategory' | 'criminalOffence'> & {
+  kind: Kind;
+};
+
+/** Presence (required or optional), the recorded definition, then the kind's validators. */
+function field<Kind extends FieldDefinition['kind']>(
+  options: FieldOptions,
+  definition: DefinitionOf<Kind>,
+  ...validators: PropertyDecorator[]
+): PropertyDecorator {
+  return compose(
+    DefineField({
+      ...definition,
+      required: !options.optional,
+      specialCategory: options.specialCategory ?? false,
+      criminalOffence: options.criminalOffence ?? false,
+      ...(options.description === undefined ? {} : { description: options.description }),
+    }),
+    options.optional ? IsOptional() : IsDefined(),
+    ...validators,
+  );
+}
 
 export function IsCalendarDate(options?: ValidationOptions): PropertyDecorator {
   return ValidateBy(
@@ -49,13 +93,17 @@ export function IsCalendarDate(options?: ValidationOptions): PropertyDecorator {
   );
 }
 
-/** Compares with today in UTC; a date of birth cannot be after it. */
+/** A calendar date no later than today in UTC (a date of birth cannot be after it). Other values are left to `isCalendarDate`. */
+export function isNotInFuture(value: unknown): boolean {
+  return !isCalendarDate(value) || value <= todayUtc();
+}
+
 export function IsNotInFuture(options?: ValidationOptions): PropertyDecorator {
   return ValidateBy(
     {
       name: 'isNotInFuture',
       validator: {
-        validate: (value) => !isCalendarDate(value) || value <= todayUtc(),
+        validate: (value) => isNotInFuture(value),
         defaultMessage: () => '$property must not be in the future',
       },
     },
@@ -70,6 +118,28 @@ export function IsRfc3339DateTime(options?: ValidationOptions): PropertyDecorato
       validator: {
         validate: (value) => isRfc3339DateTime(value),
         defaultMessage: () => '$property must be an RFC 3339 date-time with a time zone, e.g. 2026-11-28T10:00:00Z',
+      },
+    },
+    options,
+  );
+}
+
+/** The length JSON Schema's `maxLength` counts: Unicode code points, a surrogate pair being one. */
+export function codePointLength(value: string): number {
+  let length = 0;
+  for (const _ of value) length += 1;
+  return length;
+}
+
+/** At most `max` characters, counted as JSON Schema counts them (code points), so the schemas and this agree. */
+export function HasAtMostCharacters(max: number, options?: ValidationOptions): PropertyDecorator {
+  return ValidateBy(
+    {
+      name: 'maxLength',
+      constraints: [max],
+      validator: {
+        validate: (value) => typeof value === 'string' && codePointLength(value) <= max,
+        defaultMessage: () => `$property must be shorter than or equal to ${max} characters`,
       },
     },
     options,
@@ -99,17 +169,26 @@ export function IsEnumArray(values: readonly string[], options?: ValidationOptio
   );
 }
 
-/** Free text or a reference; never empty. */
-export function TextField(options: FieldOptions & { maxLength?: number } = {}): PropertyDecorator {
-  return compose(presence(options), IsString(), IsNotEmpty(), MaxLength(options.maxLength ?? 1000));
+export interface TextOptions extends FieldOptions {
+  maxLength?: number;
+}
+
+function text(options: TextOptions, extra: Partial<DefinitionOf<'string'>>, ...validators: PropertyDecorator[]): PropertyDecorator {
+  const maxLength = options.maxLength ?? 1000;
+  return field(options, { ...extra, kind: 'string', minLength: 1, maxLength }, IsString(), IsNotEmpty(), HasAtMostCharacters(maxLength), ...validators);
+}
+
+/** Free text or a reference; never empty; 1000 characters unless said otherwise. */
+export function TextField(options: TextOptions = {}): PropertyDecorator {
+  return text(options, {});
 }
 
 export function EnumField(values: readonly string[], options: FieldOptions = {}): PropertyDecorator {
-  return compose(presence(options), IsIn([...values]));
+  return field(options, { kind: 'enum', values }, IsIn([...values]));
 }
 
 export function EnumArrayField(values: readonly string[], options: FieldOptions = {}): PropertyDecorator {
-  return compose(presence(options), IsEnumArray(values));
+  return field(options, { kind: 'enum[]', values }, IsEnumArray(values));
 }
 
 export interface RangeOptions extends FieldOptions {
@@ -122,23 +201,106 @@ const range = (options: RangeOptions): PropertyDecorator[] => [
   ...(options.max === undefined ? [] : [Max(options.max)]),
 ];
 
+const bounds = (options: RangeOptions) => ({
+  ...(options.min === undefined ? {} : { min: options.min }),
+  ...(options.max === undefined ? {} : { max: options.max }),
+});
+
 /** A finite JSON number; amounts are pounds, `min: 0`. */
 export function NumberField(options: RangeOptions = {}): PropertyDecorator {
-  return compose(presence(options), IsNumber({ allowNaN: false, allowInfinity: false }), ...range(options));
+  return field(options, { kind: 'number', ...bounds(options) }, IsNumber({ allowNaN: false, allowInfinity: false }), ...range(options));
 }
 
 export function IntegerField(options: RangeOptions = {}): PropertyDecorator {
-  return compose(presence(options), IsInt(), ...range(options));
+  return field(options, { kind: 'integer', ...bounds(options) }, IsInt(), ...range(options));
 }
 
 export function BooleanField(options: FieldOptions = {}): PropertyDecorator {
-  return compose(presence(options), IsBoolean());
+  return field(options, { kind: 'boolean' }, IsBoolean());
 }
 
 export function DateField(options: FieldOptions & { notInFuture?: boolean } = {}): PropertyDecorator {
-  return compose(presence(options), IsCalendarDate(), ...(options.notInFuture ? [IsNotInFuture()] : []));
+  const notInFuture = options.notInFuture === true;
+  return field(options, { kind: 'date', ...(notInFuture ? { notInFuture } : {}) }, IsCalendarDate(), ...(notInFuture ? [IsNotInFuture()] : []));
 }
 
 export function DateTimeField(options: FieldOptions = {}): PropertyDecorator {
-  return compose(presence(options), IsRfc3339DateTime());
+  return field(options, { kind: 'datetime' }, IsRfc3339DateTime());
+}
+
+/** An object of the given class, validated field by field (unknown keys are problems too). */
+export function NestedField(nested: () => FieldHolder, options: FieldOptions = {}): PropertyDecorator {
+  return field(options, { kind: 'object', nested }, IsObject(), ValidateNested(), Type(nested as () => Function));
+}
+
+/*
+ * Person identifiers (DOMAIN.md). Each is normalised on the way in; `pattern` is what the
+ * raw value must look like (spaces are allowed where normalising removes them) and
+ * `format` names the rest of the check (the check digit, the postcode grammar).
+ */
+
+/** Ten digits, spaces allowed, passing the Modulus 11 check. */
+export function NhsNumberField(options: FieldOptions = {}): PropertyDecorator {
+  return field(
+    { ...options, description: options.description ?? 'NHS number: 10 digits passing the Modulus 11 check; spaces are accepted and removed' },
+    { kind: 'string', pattern: /^\s*(?:\d\s*){10}$/, format: 'nhs-number', normalise: normaliseNhsNumber },
+    NormaliseNhsNumber(),
+    IsNhsNumber(),
+  );
+}
+
+export function NiNumberField(options: FieldOptions = {}): PropertyDecorator {
+  return field(
+    {
+      ...options,
+      description: options.description ?? 'National Insurance number: two letters, six digits, a letter A to D; spaces and lower case are accepted, stored upper case without spaces',
+    },
+    { kind: 'string', format: 'ni-number', normalise: normaliseNiNumber },
+    NormaliseNiNumber(),
+    IsNiNumber(),
+  );
+}
+
+export function PostcodeField(options: FieldOptions = {}): PropertyDecorator {
+  return field(
+    { ...options, description: options.description ?? 'UK postcode; stored upper case with one space before the inward code (SO16 7XX)' },
+    { kind: 'string', format: 'uk-postcode', normalise: normalisePostcode },
+    NormalisePostcode(),
+    IsUkPostcode(),
+  );
+}
+
+/**
+ * `localId` is the Kafka record key (CONTRACT.md §2), so it must never be the person's NHS
+ * or NI number: those would then sit in every partition index and consumer log. Compared
+ * after normalising both, so spacing or case does not hide the number.
+ */
+export function isNotNationalIdentifierOf(localId: unknown, subject: { nhsNumber?: unknown; niNumber?: unknown }): boolean {
+  if (typeof localId !== 'string') return true;
+  const nhsNumber = typeof subject.nhsNumber === 'string' ? normaliseNhsNumber(subject.nhsNumber) : undefined;
+  const niNumber = typeof subject.niNumber === 'string' ? normaliseNiNumber(subject.niNumber) : undefined;
+  return normaliseNhsNumber(localId) !== nhsNumber && normaliseNiNumber(localId) !== niNumber;
+}
+
+function IsNotThePersonsNationalIdentifier(options?: ValidationOptions): PropertyDecorator {
+  return ValidateBy(
+    {
+      name: 'isNotThePersonsNationalIdentifier',
+      validator: {
+        validate: (value, args) => isNotNationalIdentifierOf(value, (args?.object ?? {}) as { nhsNumber?: unknown; niNumber?: unknown }),
+        defaultMessage: () => "$property must be the source system's own reference, never the NHS number or NI number",
+      },
+    },
+    options,
+  );
+}
+
+/** The source's opaque person reference (a subject's `localId`): text that is never the same subject's NHS or NI number. */
+export function LocalIdField(options: TextOptions = {}): PropertyDecorator {
+  return text(options, { notNationalIdentifier: true }, IsNotThePersonsNationalIdentifier());
+}
+
+/** Unique Property Reference Number: a string of 1 to 12 digits. */
+export function UprnField(options: FieldOptions = {}): PropertyDecorator {
+  return field({ ...options, description: options.description ?? 'Unique Property Reference Number: 1 to 12 digits' }, { kind: 'string', pattern: UPRN_PATTERN }, IsUprn());
 }

@@ -1,3 +1,4 @@
+export * from './definition';
 export * from './fields';
 export * from './subject.dto';
 export * from './adult-social-care.events';

@@ -1,16 +1,17 @@
-import { INJECTING_STATUSES, PROBLEM_SUBSTANCES, REFERRAL_SOURCES, SMOKING_STATUSES } from '../event-catalog';
+import { EventType } from './definition';
 import { BooleanField, DateField, DateTimeField, EnumArrayField, EnumField, IntegerField, NumberField, TextField } from './fields';
 import { EventDataDto } from './subject.dto';
+import { INJECTING_STATUSES, PROBLEM_SUBSTANCES, REFERRAL_SOURCES, SMOKING_STATUSES } from './values';
 
 // Public health events, DOMAIN.md `ph.*`. Most fields are special category (health).
 
 /** `ph.immunisation.administered.v1` */
+@EventType({ type: 'ph.immunisation.administered.v1', publisherSystem: 'public-health', description: 'A vaccine dose was administered' })
 export class PhImmunisationAdministeredV1 extends EventDataDto {
-  /** SNOMED CT concept id of the vaccine product or procedure. */
-  @TextField({ maxLength: 64 })
+  @TextField({ maxLength: 64, specialCategory: true, description: 'SNOMED CT concept id of the vaccine product or procedure' })
   vaccineCode: string;
 
-  @TextField({ maxLength: 200 })
+  @TextField({ maxLength: 200, specialCategory: true })
   targetDisease: string;
 
   @IntegerField({ min: 1 })
@@ -33,27 +34,24 @@ export class PhImmunisationAdministeredV1 extends EventDataDto {
 }
 
 /** `ph.health-check.completed.v1` (NHS Health Check). */
+@EventType({ type: 'ph.health-check.completed.v1', publisherSystem: 'public-health', description: 'An NHS Health Check was completed' })
 export class PhHealthCheckCompletedV1 extends EventDataDto {
-  /** mmHg. */
-  @IntegerField({ min: 40, max: 300 })
+  @IntegerField({ min: 40, max: 300, specialCategory: true, description: 'mmHg' })
   systolic: number;
 
-  /** mmHg. */
-  @IntegerField({ min: 20, max: 200 })
+  @IntegerField({ min: 20, max: 200, specialCategory: true, description: 'mmHg' })
   diastolic: number;
 
-  /** Total cholesterol to HDL ratio. */
-  @NumberField({ optional: true, min: 0 })
+  @NumberField({ optional: true, min: 0, specialCategory: true, description: 'Total cholesterol to HDL ratio' })
   cholesterolRatio?: number;
 
-  @NumberField({ min: 5, max: 150 })
+  @NumberField({ min: 5, max: 150, specialCategory: true })
   bmi: number;
 
-  @EnumField(SMOKING_STATUSES)
+  @EnumField(SMOKING_STATUSES, { specialCategory: true })
   smokingStatus: (typeof SMOKING_STATUSES)[number];
 
-  /** Ten-year cardiovascular risk, percent. */
-  @NumberField({ optional: true, min: 0, max: 100 })
+  @NumberField({ optional: true, min: 0, max: 100, specialCategory: true, description: 'Ten-year cardiovascular risk, percent' })
   qriskScore?: number;
 
   @DateTimeField()
@@ -61,11 +59,17 @@ export class PhHealthCheckCompletedV1 extends EventDataDto {
 }
 
 /** `ph.notifiable-disease.notified.v1`: the national data opt-out never applies. */
+@EventType({
+  type: 'ph.notifiable-disease.notified.v1',
+  publisherSystem: 'public-health',
+  description: 'A notifiable disease was notified to the proper officer',
+  nationalOptOutNeverApplies: true,
+})
 export class PhNotifiableDiseaseNotifiedV1 extends EventDataDto {
-  @TextField({ maxLength: 200 })
+  @TextField({ maxLength: 200, specialCategory: true })
   disease: string;
 
-  @DateField({ optional: true, notInFuture: true })
+  @DateField({ optional: true, notInFuture: true, specialCategory: true })
   onsetDate?: string;
 
   @DateTimeField()
@@ -82,14 +86,15 @@ export class PhNotifiableDiseaseNotifiedV1 extends EventDataDto {
 }
 
 /** `ph.substance-misuse.referral.v1`: shared onward only with explicit consent. */
+@EventType({ type: 'ph.substance-misuse.referral.v1', publisherSystem: 'public-health', description: 'A referral to drug and alcohol treatment' })
 export class PhSubstanceMisuseReferralV1 extends EventDataDto {
   @EnumField(REFERRAL_SOURCES)
   referralSource: (typeof REFERRAL_SOURCES)[number];
 
-  @EnumArrayField(PROBLEM_SUBSTANCES)
+  @EnumArrayField(PROBLEM_SUBSTANCES, { specialCategory: true })
   problemSubstances: (typeof PROBLEM_SUBSTANCES)[number][];
 
-  @EnumField(INJECTING_STATUSES)
+  @EnumField(INJECTING_STATUSES, { specialCategory: true })
   injectingStatus: (typeof INJECTING_STATUSES)[number];
 
   @DateTimeField()

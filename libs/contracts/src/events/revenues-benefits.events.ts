@@ -1,10 +1,12 @@
-import { COUNCIL_TAX_DISCOUNTS, DISCRETIONARY_HOUSING_PAYMENT_REASONS, TENURES } from '../event-catalog';
+import { EventType } from './definition';
 import { DateField, DateTimeField, EnumField, IntegerField, NumberField, TextField } from './fields';
 import { EventDataDto } from './subject.dto';
+import { COUNCIL_TAX_DISCOUNTS, DISCRETIONARY_HOUSING_PAYMENT_REASONS, TENURES } from './values';
 
 // Revenues and benefits events, DOMAIN.md `rb.*`. Amounts are pounds.
 
 /** `rb.housing-benefit.assessed.v1` */
+@EventType({ type: 'rb.housing-benefit.assessed.v1', publisherSystem: 'revenues-benefits', description: 'A housing benefit claim was assessed' })
 export class RbHousingBenefitAssessedV1 extends EventDataDto {
   @TextField({ maxLength: 64 })
   claimReference: string;
@@ -23,6 +25,7 @@ export class RbHousingBenefitAssessedV1 extends EventDataDto {
 }
 
 /** `rb.council-tax-reduction.awarded.v1` */
+@EventType({ type: 'rb.council-tax-reduction.awarded.v1', publisherSystem: 'revenues-benefits', description: 'Council tax reduction was awarded' })
 export class RbCouncilTaxReductionAwardedV1 extends EventDataDto {
   @TextField({ maxLength: 64 })
   accountReference: string;
@@ -38,6 +41,11 @@ export class RbCouncilTaxReductionAwardedV1 extends EventDataDto {
 }
 
 /** `rb.discretionary-housing-payment.awarded.v1` */
+@EventType({
+  type: 'rb.discretionary-housing-payment.awarded.v1',
+  publisherSystem: 'revenues-benefits',
+  description: 'A discretionary housing payment was awarded',
+})
 export class RbDiscretionaryHousingPaymentAwardedV1 extends EventDataDto {
   @EnumField(DISCRETIONARY_HOUSING_PAYMENT_REASONS)
   reason: (typeof DISCRETIONARY_HOUSING_PAYMENT_REASONS)[number];
@@ -53,6 +61,11 @@ export class RbDiscretionaryHousingPaymentAwardedV1 extends EventDataDto {
 }
 
 /** `rb.council-tax.discount-changed.v1` */
+@EventType({
+  type: 'rb.council-tax.discount-changed.v1',
+  publisherSystem: 'revenues-benefits',
+  description: 'A council tax discount or exemption changed',
+})
 export class RbCouncilTaxDiscountChangedV1 extends EventDataDto {
   @TextField({ maxLength: 64 })
   accountReference: string;

@@ -3,49 +3,19 @@ import { validateSync, type ValidationError } from 'class-validator';
 import { mayPublish } from '../event-catalog';
 import { isJsonObject } from '../formats';
 import type { Problem } from '../problems';
-import {
-  AscAssessmentCompletedV1,
-  AscReviewCompletedV1,
-  AscSafeguardingConcernRaisedV1,
-  AscServiceEndedV1,
-  AscServiceStartedV1,
-} from './adult-social-care.events';
+import { eventTypeDefinitions } from './definition';
 import { ENUM_ARRAY_CONSTRAINT } from './fields';
-import { NhsAmbulanceFallAttendedV1, NhsHospitalDischargeNotifiedV1 } from './nhs.events';
-import {
-  PhHealthCheckCompletedV1,
-  PhImmunisationAdministeredV1,
-  PhNotifiableDiseaseNotifiedV1,
-  PhSubstanceMisuseReferralV1,
-} from './public-health.events';
-import {
-  RbCouncilTaxDiscountChangedV1,
-  RbCouncilTaxReductionAwardedV1,
-  RbDiscretionaryHousingPaymentAwardedV1,
-  RbHousingBenefitAssessedV1,
-} from './revenues-benefits.events';
 import type { EventDataDto } from './subject.dto';
 
 export type EventDataClass = new () => EventDataDto;
 
-/** Event type → the class-validator class of its data. Same keys as `EVENT_TYPES` (a test checks). */
-export const EVENT_DATA_CLASSES: ReadonlyMap<string, EventDataClass> = new Map<string, EventDataClass>([
-  ['asc.assessment.completed.v1', AscAssessmentCompletedV1],
-  ['asc.service.started.v1', AscServiceStartedV1],
-  ['asc.service.ended.v1', AscServiceEndedV1],
-  ['asc.safeguarding.concern-raised.v1', AscSafeguardingConcernRaisedV1],
-  ['asc.review.completed.v1', AscReviewCompletedV1],
-  ['ph.immunisation.administered.v1', PhImmunisationAdministeredV1],
-  ['ph.health-check.completed.v1', PhHealthCheckCompletedV1],
-  ['ph.notifiable-disease.notified.v1', PhNotifiableDiseaseNotifiedV1],
-  ['ph.substance-misuse.referral.v1', PhSubstanceMisuseReferralV1],
-  ['rb.housing-benefit.assessed.v1', RbHousingBenefitAssessedV1],
-  ['rb.council-tax-reduction.awarded.v1', RbCouncilTaxReductionAwardedV1],
-  ['rb.discretionary-housing-payment.awarded.v1', RbDiscretionaryHousingPaymentAwardedV1],
-  ['rb.council-tax.discount-changed.v1', RbCouncilTaxDiscountChangedV1],
-  ['nhs.hospital-discharge.notified.v1', NhsHospitalDischargeNotifiedV1],
-  ['nhs.ambulance.fall-attended.v1', NhsAmbulanceFallAttendedV1],
-]);
+/** Event type → the class-validator class of its data: the classes `@EventType` registered (event-catalog.ts imports them all). */
+export const EVENT_DATA_CLASSES: ReadonlyMap<string, EventDataClass> = new Map(
+  eventTypeDefinitions().map((definition) => [definition.type, definition.dataClass as EventDataClass]),
+);
+
+/** The problem of a key the event type does not have. */
+export const NOT_A_FIELD = 'is not a field of this event type';
 
 export type EventDataValidation =
   | { ok: true; value: Record<string, unknown> }
@@ -74,15 +44,9 @@ export function classifyProblems(problems: readonly Problem[]): 'invalid-identif
  * Optional fields sent as null are treated as absent and left out of `value`.
  */
 export function validateEventData(eventType: string, data: unknown, options: ValidateEventDataOptions = {}): EventDataValidation {
-  const dataClass = EVENT_DATA_CLASSES.get(eventType);
-  if (!dataClass || (options.publisher !== undefined && !mayPublish(options.publisher, eventType))) {
-    const problem = dataClass ? 'the publisher may not publish this event type' : 'unknown event type';
-    return { ok: false, reason: 'unknown-event-type', problems: [{ path: 'type', problem }] };
-  }
-  if (!isJsonObject(data)) {
-    return { ok: false, reason: 'invalid-payload', problems: [{ path: '', problem: 'event data must be a JSON object' }] };
-  }
-  // class-transformer silently skips these keys, so whitelisting would never see them.
+  const refusal = refusalBeforeFields(eventType, data, options);
+  if (refusal) return refusal;
+  const dataClass = EVENT_DATA_CLASSES.get(eventType)!;
   const hiddenKeys = hiddenKeyPaths(data);
   const instance = plainToInstance(dataClass, data);
   const errors = validateSync(instance, {
@@ -93,10 +57,28 @@ export function validateEventData(eventType: string, data: unknown, options: Val
     validationError: { target: false, value: true },
   });
   if (errors.length > 0 || hiddenKeys.length > 0) {
-    const problems = [...flattenProblems(errors), ...hiddenKeys.map((path) => ({ path, problem: 'is not a field of this event type' }))];
+    const problems = [...flattenProblems(errors), ...hiddenKeys.map((path) => ({ path, problem: NOT_A_FIELD }))];
     return { ok: false, reason: classifyProblems(problems), problems };
   }
   return { ok: true, value: plainData(instance) as Record<string, unknown> };
+}
+
+export type EventDataRefusal = Extract<EventDataValidation, { ok: false }>;
+
+/**
+ * What every validator of event data refuses before looking at fields: an unknown type, a
+ * type the publisher may not publish (DOMAIN.md), data that is not a JSON object.
+ */
+export function refusalBeforeFields(eventType: string, data: unknown, options: ValidateEventDataOptions = {}): EventDataRefusal | undefined {
+  const known = EVENT_DATA_CLASSES.has(eventType);
+  if (!known || (options.publisher !== undefined && !mayPublish(options.publisher, eventType))) {
+    const problem = known ? 'the publisher may not publish this event type' : 'unknown event type';
+    return { ok: false, reason: 'unknown-event-type', problems: [{ path: 'type', problem }] };
+  }
+  if (!isJsonObject(data)) {
+    return { ok: false, reason: 'invalid-payload', problems: [{ path: '', problem: 'event data must be a JSON object' }] };
+  }
+  return undefined;
 }
 
 /** class-validator's nested errors as `{ path, problem }`, one per failed constraint. */
@@ -106,7 +88,7 @@ export function flattenProblems(errors: readonly ValidationError[], parent = '')
     const own = Object.entries(error.constraints ?? {}).flatMap(([constraint, problem]) => {
       if (constraint === ENUM_ARRAY_CONSTRAINT) return enumArrayProblems(error, path, problem);
       // class-validator's message quotes the unknown key, which the sender chose; the path already names it.
-      if (constraint === 'whitelistValidation') return [{ path, problem: 'is not a field of this event type' }];
+      if (constraint === 'whitelistValidation') return [{ path, problem: NOT_A_FIELD }];
       return [{ path, problem }];
     });
     return [...own, ...flattenProblems(error.children ?? [], path)];
@@ -125,9 +107,14 @@ function enumArrayProblems(error: ValidationError, path: string, wholeArrayProbl
   );
 }
 
-const HIDDEN_KEYS = new Set(['__proto__', 'constructor']);
+/**
+ * Keys class-transformer silently skips: every name the instance inherits from
+ * `Object.prototype` (`__proto__`, `constructor`, `toString`, `valueOf`...), so the whitelist
+ * never sees them. JSON.parse creates them as ordinary properties.
+ */
+const HIDDEN_KEYS: ReadonlySet<string> = new Set(Object.getOwnPropertyNames(Object.prototype));
 
-/** Paths of own `__proto__` / `constructor` keys (JSON.parse creates them as ordinary properties). */
+/** Paths of own keys named after `Object.prototype` members. */
 function hiddenKeyPaths(value: unknown, parent = ''): string[] {
   if (typeof value !== 'object' || value === null) return [];
   return Object.keys(value).flatMap((key) => {

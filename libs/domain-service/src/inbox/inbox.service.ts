@@ -6,7 +6,7 @@ import { validateSync } from 'class-validator';
 import type { KafkaMessage } from 'kafkajs';
 import { DataSource, Repository } from 'typeorm';
 import type { QueryDeepPartialEntity } from 'typeorm/query-builder/QueryPartialEntity';
-import { CONSENT_NOTICE_TYPE, decodeConsentNotice, decodeInboxRecord, inboxTopic, type ConsentNoticeRecord } from '@accord/contracts';
+import { CONSENT_NOTICE_TYPE, decodeConsentNotice, decodeInboxRecord, headerText, inboxTopic, type ConsentNoticeRecord } from '@accord/contracts';
 import { problemsFrom } from '@accord/platform';
 import { DOMAIN_SERVICE_OPTIONS, type DomainServiceOptions } from '../options';
 import { DEFAULT_PAGE_SIZE, pageOf, type Page, type PageQuery } from '../records/page';
@@ -79,7 +79,7 @@ export class InboxService {
 
   /** What one record becomes; undefined when its envelope is invalid. May throw on a defect: the caller contains it. */
   private decide(message: KafkaMessage): { received: Received; outcome: ReceiptOutcome; draft?: WorkItemDraft } | undefined {
-    if (headerText(message, 'ce_type') === CONSENT_NOTICE_TYPE) {
+    if (headerText(message.headers, 'ce_type') === CONSENT_NOTICE_TYPE) {
       const decoded = this.decodeNotice(message);
       if (decoded) return { received: decoded.received, outcome: 'consent-notice', draft: consentNoticeWork(decoded.notice) };
     }
@@ -90,7 +90,7 @@ export class InboxService {
   /** A receipt without a work item for a record that cannot be read, named by its headers (bounded) or where it was. */
   private async receiptOnly(participant: string, topic: string, partition: number, message: KafkaMessage, outcome: ReceiptOutcome): Promise<ReceiptOutcome> {
     const header = (name: string) => {
-      const value = headerText(message, name);
+      const value = headerText(message.headers, name) ?? '';
       return value.length > 0 && value.length <= 200 ? value : '';
     };
     const eventId = header('ce_id') || `${topic}/${partition}/${message.offset}`;
@@ -153,8 +153,8 @@ export class InboxService {
     const received: Received = {
       eventId: notice.noticeId,
       eventType: CONSENT_NOTICE_TYPE,
-      source: headerText(message, 'ce_source') || 'urn:accord:hub',
-      time: headerText(message, 'ce_time') || null,
+      source: headerText(message.headers, 'ce_source') || 'urn:accord:hub',
+      time: headerText(message.headers, 'ce_time') || null,
       agreement: [...new Set(notice.affected.map((entry) => entry.agreementId))].join(',') || 'none',
       purpose: [...new Set(notice.affected.map((entry) => entry.purpose))].join(',') || 'none',
       decisionId: notice.statementId,
@@ -229,11 +229,4 @@ function consentNoticeWork(notice: ConsentNoticeRecord): WorkItemDraft {
       (notice.truncated ? ' (the list is truncated; ask the hub for the rest)' : ''),
     details: { statementId: notice.statementId, kind: notice.kind, effectiveFrom: notice.effectiveFrom, affected: notice.affected, truncated: notice.truncated ?? false },
   };
-}
-
-function headerText(message: KafkaMessage, name: string): string {
-  const value = message.headers?.[name];
-  const first = Array.isArray(value) ? value[0] : value;
-  if (first === undefined) return '';
-  return Buffer.isBuffer(first) ? first.toString('utf8') : String(first);
 }

@@ -21,11 +21,10 @@ import {
   NormaliseNiNumber,
   PARTICIPANT_ID_PATTERN,
 } from '@accord/contracts';
-import { AGREEMENT_ID, CONSENT_KINDS, type ConsentKind } from '@accord/governance';
+import { AGREEMENT_ID, CONSENT_KINDS, isOptOutKind, type ConsentKind } from '@accord/governance';
 
 /* Validation messages name the rule, never the value: subjects are NHS and NI numbers. */
 
-export const OPT_OUT_KINDS: readonly ConsentKind[] = ['national-opt-out', 'national-opt-out-removed'];
 export const MAX_PURPOSE_LENGTH = 200;
 export const MAX_RECORDED_BY_LENGTH = 200;
 export const MAX_EVIDENCE_LENGTH = 2000;
@@ -73,7 +72,7 @@ function HasNoScopeForOptOut(options?: ValidationOptions): PropertyDecorator {
       validator: {
         validate: (value, args) => {
           const kind = (args?.object as { kind?: unknown }).kind;
-          if (!OPT_OUT_KINDS.includes(kind as ConsentKind) || typeof value !== 'object' || value === null) return true;
+          if (typeof kind !== 'string' || !isOptOutKind(kind) || typeof value !== 'object' || value === null) return true;
           return Object.values(value as Record<string, unknown>).every(isAbsent);
         },
         defaultMessage: () => 'national-opt-out and national-opt-out-removed statements have no scope: leave it out',
