@@ -1,12 +1,13 @@
-// The purity of libs/governance (and libs/audit-chain) is a checked fact: dependency-cruiser
-// runs the repository's .dependency-cruiser.js rules over the source. dependency-cruiser is
-// ESM-only and jest runs CommonJS, so the cruise runs in a child Node process.
+// The boundaries of STYLE.md §1 are checked facts: dependency-cruiser runs the repository's
+// .dependency-cruiser.js rules over the source (pure libs, imports pointing down, apps and
+// features apart, libs/testing for tests only). dependency-cruiser is ESM-only and jest runs
+// CommonJS, so the cruise runs in a child Node process.
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 
-const REPOSITORY = resolve(__dirname, '../../..');
+const REPOSITORY = resolve(__dirname, '..');
 const CONFIG = join(REPOSITORY, '.dependency-cruiser.js');
 
 const CRUISE = `
@@ -39,12 +40,12 @@ function cruise(root: string, targets: string[]): CruiseOutcome {
   return JSON.parse(output) as CruiseOutcome;
 }
 
-describe('the pure-library boundary', () => {
+describe('the boundaries between libs, apps and features', () => {
   jest.setTimeout(120_000);
 
-  it('holds for libs/governance: no Nest, TypeORM, kafkajs, pg or I/O built-ins', () => {
-    const outcome = cruise(REPOSITORY, ['libs/governance/src']);
-    expect(outcome.modules).toEqual(expect.arrayContaining(['libs/governance/src/evaluate.ts', 'libs/governance/src/index.ts']));
+  it('hold for the whole repository', () => {
+    const outcome = cruise(REPOSITORY, ['apps', 'libs', 'test']);
+    expect(outcome.modules).toEqual(expect.arrayContaining(['libs/governance/src/evaluate.ts', 'apps/hub-api/src/main.ts', 'libs/platform/src/index.ts']));
     expect(outcome.violations).toEqual([]);
   });
 
@@ -80,6 +81,43 @@ describe('the pure-library boundary', () => {
         expect.stringMatching(/^libs\/governance\/src\/leak\.ts -> .*node_modules\/kafkajs\/index\.js \(pure-libs-no-frameworks-or-io\)$/),
         'libs/governance/src/leak.ts -> fs (pure-libs-no-io-builtins)',
         'libs/governance/src/leak.ts -> libs/platform/src/index.ts (pure-libs-only-pure-neighbours)',
+      ]);
+    } finally {
+      rmSync(root, { recursive: true, force: true });
+    }
+  });
+
+  it('is enforced: a lib importing an app, an app another app, platform importing Kafka, a feature another feature\'s service, production code libs/testing', () => {
+    const root = mkdtempSync(join(tmpdir(), 'accord-boundary-'));
+    try {
+      const files: Record<string, string> = {
+        'libs/platform/src/index.ts': "import { Kafka } from 'kafkajs';\nimport { kafka } from '../../kafka/src';\nexport const platform = [Kafka, kafka];\n",
+        'libs/kafka/src/index.ts': "import { app } from '../../../apps/one/src/main';\nexport const kafka = app;\n",
+        'libs/testing/src/index.ts': 'export const testing = 1;\n',
+        'apps/one/src/main.ts': "import { two } from '../../two/src/main';\nimport { testing } from '../../../libs/testing/src';\nexport const app = [two, testing];\n",
+        'apps/two/src/main.ts': 'export const two = 2;\n',
+        'apps/one/src/orders/orders.service.ts': "import { Billing } from '../billing/billing.service';\nimport { BillingModule } from '../billing/billing.module';\nexport const orders = [Billing, BillingModule];\n",
+        'apps/one/src/billing/billing.service.ts': 'export class Billing {}\n',
+        'apps/one/src/billing/billing.module.ts': 'export class BillingModule {}\n',
+        // Tests may start another app and use libs/testing.
+        'apps/one/test/one.int-spec.ts': "import { two } from '../../two/src/main';\nimport { testing } from '../../../libs/testing/src';\nexport const ok = [two, testing];\n",
+      };
+      for (const [file, text] of Object.entries(files)) {
+        mkdirSync(join(root, file, '..'), { recursive: true });
+        writeFileSync(join(root, file), text);
+      }
+      symlinkSync(join(REPOSITORY, 'node_modules'), join(root, 'node_modules'), 'dir');
+      writeFileSync(join(root, 'tsconfig.json'), JSON.stringify({ compilerOptions: { baseUrl: '.' } }));
+
+      const outcome = cruise(root, ['apps', 'libs']);
+      const reported = outcome.violations.map(({ from, to, rule }) => `${from} -> ${to} (${rule})`).sort();
+      expect(reported).toEqual([
+        'apps/one/src/main.ts -> apps/two/src/main.ts (apps-not-other-apps)',
+        'apps/one/src/main.ts -> libs/testing/src/index.ts (only-tests-use-testing)',
+        'apps/one/src/orders/orders.service.ts -> apps/one/src/billing/billing.service.ts (features-not-other-features-internals)',
+        'libs/kafka/src/index.ts -> apps/one/src/main.ts (libs-not-apps)',
+        expect.stringMatching(/^libs\/platform\/src\/index\.ts -> .*node_modules\/kafkajs\/index\.js \(platform-no-persistence-or-kafka\)$/),
+        'libs/platform/src/index.ts -> libs/kafka/src/index.ts (platform-no-persistence-or-kafka)',
       ]);
     } finally {
       rmSync(root, { recursive: true, force: true });
