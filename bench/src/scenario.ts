@@ -2,18 +2,8 @@ import { createHash, randomUUID } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import YAML from 'yaml';
-import {
-  EVENT_TYPES,
-  encodeEvent,
-  eventsTopic,
-  exampleEventData,
-  fieldsOf,
-  inboxTopic,
-  mayPublish,
-  nhsNumberCheckDigit,
-  validateEventData,
-  type EncodedRecord,
-} from '@accord/contracts';
+import { EVENT_TYPES, encodeEvent, eventsTopic, fieldsOf, inboxTopic, mayPublish, nhsNumberCheckDigit, validateEventData, type EncodedRecord } from '@accord/contracts';
+import { exampleEventData } from '@accord/testing';
 import { createEventTypeCatalog, subjectKeys, validateAgreement, type Agreement } from '@accord/governance';
 import { REPOSITORY_ROOT } from './paths';
 

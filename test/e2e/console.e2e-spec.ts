@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client } from 'pg';
 import { chromium, type Browser, type Locator, type Page } from 'playwright-core';
-import { encodeEvent, eventsTopic, exampleEventData, isParticipantId, EVENT_TYPES, fieldsOf, mayPublish } from '@accord/contracts';
+import { encodeEvent, eventsTopic, isParticipantId, EVENT_TYPES, fieldsOf, mayPublish } from '@accord/contracts';
 import { createEventTypeCatalog, readAgreement } from '@accord/governance';
 import {
   createTestDatabase,
@@ -16,6 +16,7 @@ import {
   startTestApp,
   type RunningApp,
   type TestDatabase,
+  exampleEventData,
 } from '@accord/testing';
 import { AppModule as HubModule } from '../../apps/hub-api/src/app.module';
 import { HubApiEnvironment } from '../../apps/hub-api/src/environment';

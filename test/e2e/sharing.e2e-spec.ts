@@ -3,7 +3,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Client } from 'pg';
 import YAML from 'yaml';
-import { DLQ_TOPIC, encodeEvent, eventsTopic, exampleEventData, inboxTopic } from '@accord/contracts';
+import { DLQ_TOPIC, encodeEvent, eventsTopic, inboxTopic } from '@accord/contracts';
 import { ensureTopics } from '@accord/kafka';
 import {
   createTestDatabase,
@@ -18,6 +18,7 @@ import {
   type RecordedMessage,
   type RunningApp,
   type TestDatabase,
+  exampleEventData,
 } from '@accord/testing';
 import { AppModule as HubModule } from '../../apps/hub-api/src/app.module';
 import { HubApiEnvironment } from '../../apps/hub-api/src/environment';

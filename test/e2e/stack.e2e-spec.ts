@@ -3,8 +3,7 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
-import { exampleEventData } from '@accord/contracts';
-import { createTestDatabase, eventually, randomNhsNumber, REPOSITORY_ROOT, TEST_KAFKA_TLS_DIR, type TestDatabase } from '@accord/testing';
+import { createTestDatabase, eventually, randomNhsNumber, REPOSITORY_ROOT, TEST_KAFKA_TLS_DIR, type TestDatabase, exampleEventData } from '@accord/testing';
 
 // Ports away from a developer's running `npm start` (3000-3010), so both can coexist.
 const PORTS = { HUB_API_PORT: 3200, ASC_PORT: 3201, PH_PORT: 3202, RB_PORT: 3203, BROKER_PORT: 3210 };

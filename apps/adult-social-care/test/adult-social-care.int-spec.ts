@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { Client } from 'pg';
-import { encodeEvent, eventsTopic, exampleEventData, inboxTopic } from '@accord/contracts';
+import { encodeEvent, eventsTopic, inboxTopic } from '@accord/contracts';
 import { connectInbox } from '@accord/domain-service';
 import {
   createTestDatabase,
@@ -18,6 +18,7 @@ import {
   uniqueParticipant,
   type RunningApp,
   type TestDatabase,
+  exampleEventData,
 } from '@accord/testing';
 import { AppModule as HubModule } from '../../hub-api/src/app.module';
 import { HubApiEnvironment } from '../../hub-api/src/environment';

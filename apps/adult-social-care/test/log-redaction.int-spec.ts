@@ -1,6 +1,5 @@
 import { randomUUID } from 'node:crypto';
 import { Client } from 'pg';
-import { exampleEventData } from '@accord/contracts';
 import {
   createTestDatabase,
   hubAuthenticationEnvironment,
@@ -11,6 +10,7 @@ import {
   uniqueParticipant,
   type RunningApp,
   type TestDatabase,
+  exampleEventData,
 } from '@accord/testing';
 import { AppModule as HubModule } from '../../hub-api/src/app.module';
 import { HubApiEnvironment } from '../../hub-api/src/environment';

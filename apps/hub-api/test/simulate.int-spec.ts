@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { stringify as toYaml } from 'yaml';
-import { encodeEvent, eventsTopic, exampleEventData } from '@accord/contracts';
+import { encodeEvent, eventsTopic } from '@accord/contracts';
 import {
   createTestDatabase,
   produce,
@@ -10,6 +10,7 @@ import {
   uniqueParticipant,
   type RunningApp,
   type TestDatabase,
+  exampleEventData,
 } from '@accord/testing';
 import { AppModule } from '../src/app.module';
 import { HubApiEnvironment } from '../src/environment';

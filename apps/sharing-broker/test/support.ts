@@ -5,9 +5,9 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Admin, Message } from 'kafkajs';
 import type { Client } from 'pg';
-import { encodeEvent, EVENT_TYPES, eventsTopic, exampleEventData, fieldsOf, isParticipantId, mayPublish } from '@accord/contracts';
+import { encodeEvent, EVENT_TYPES, eventsTopic, fieldsOf, isParticipantId, mayPublish } from '@accord/contracts';
 import { createEventTypeCatalog, readAgreement, subjectKeys, type Agreement, type VersionedAgreement } from '@accord/governance';
-import { REPOSITORY_ROOT } from '@accord/testing';
+import { REPOSITORY_ROOT, exampleEventData } from '@accord/testing';
 
 export const catalog = createEventTypeCatalog({ eventTypes: EVENT_TYPES, fieldsOf, mayPublish });
 

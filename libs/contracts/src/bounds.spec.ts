@@ -1,7 +1,7 @@
 import type { IHeaders } from 'kafkajs';
 import { jsonNestingDepth, RECORD_LIMITS } from './bounds';
 import { decodeEvent, encodeEvent, type IncomingRecord } from './envelope';
-import { exampleEventData } from './examples';
+import { exampleEventData } from '@accord/testing';
 
 const TYPE = 'asc.service.started.v1';
 const NHS_NUMBER = '9434765919';

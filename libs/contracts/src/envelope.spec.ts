@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import type { IHeaders } from 'kafkajs';
 import { decodeEvent, decodeInboxRecord, encodeEvent, encodeInboxRecord, headerText, type EncodedRecord, type IncomingRecord } from './envelope';
 import { EVENT_TYPES } from './event-catalog';
-import { exampleEventData } from './examples';
+import { exampleEventData } from '@accord/testing';
 
 const ID = '0f8fad5b-d9cb-469f-a165-70867728950e';
 const TYPE = 'asc.service.started.v1';

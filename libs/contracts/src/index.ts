@@ -6,7 +6,6 @@ export * from './participants';
 export * from './event-catalog';
 export * from './events';
 export * from './schema';
-export * from './examples';
 export * from './bounds';
 export * from './envelope';
 export * from './dead-letter';

@@ -13,7 +13,6 @@ export { normaliseNhsNumber, normaliseNiNumber };
 export const CONSENT_KINDS = ['grant', 'withdraw', 'object', 'national-opt-out', 'national-opt-out-removed'] as const;
 export type ConsentKind = (typeof CONSENT_KINDS)[number];
 
-export type ScopedConsentKind = 'grant' | 'withdraw' | 'object';
 export type OptOutKind = 'national-opt-out' | 'national-opt-out-removed';
 
 /** The national data opt-out kinds: they concern every purpose and recipient, so they have no scope. */

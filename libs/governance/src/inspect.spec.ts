@@ -1,5 +1,6 @@
 import fc from 'fast-check';
-import { encodeEvent, eventsTopic, exampleEventData, type EventDataValidation, type IncomingRecord } from '@accord/contracts';
+import { encodeEvent, eventsTopic, type EventDataValidation, type IncomingRecord } from '@accord/contracts';
+import { exampleEventData } from '@accord/testing';
 import { inspectEventData, inspectRecord } from './inspect';
 
 const PROVIDER = 'southampton.adult-social-care';

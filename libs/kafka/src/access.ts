@@ -26,8 +26,6 @@ export const HUB_IDENTITIES = {
   sharingBroker: 'accord-sharing-broker',
 } as const;
 
-export type HubIdentity = (typeof HUB_IDENTITIES)[keyof typeof HUB_IDENTITIES];
-
 /** Consumer groups of a participant start with `<participant>.`; the hub's components have prefixes of their own. */
 export function participantGroupPrefix(participant: string): string {
   return `${participant}.`;

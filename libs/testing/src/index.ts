@@ -10,3 +10,4 @@ export * from './topic-recorder';
 export * from './openapi';
 export * from './decisions';
 export * from './tokens';
+export * from './examples';

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { encodeEvent, exampleEventData } from '@accord/contracts';
+import { encodeEvent } from '@accord/contracts';
+import { exampleEventData } from '@accord/testing';
 import { EVENT_CATALOG, type ConsentStatement, type VersionedAgreement } from '@accord/governance';
 import { readSubmittedAgreement } from './agreement-document';
 import { AgreementInvalid } from './agreements.errors';

@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { exampleEventData } from '../examples';
+import { exampleEventData } from '@accord/testing';
 import { todayUtc } from '../formats';
 import { classifyProblems, validateEventData } from './validate-event-data';
 

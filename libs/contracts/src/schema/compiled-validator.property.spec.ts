@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { EVENT_TYPES, mayPublish } from '../event-catalog';
-import { exampleEventData } from '../examples';
+import { exampleEventData } from '@accord/testing';
 import { todayUtc } from '../formats';
 import { nhsNumberCheckDigit } from '../identifiers';
 import { REFERENCE_PARTICIPANTS } from '../participants';

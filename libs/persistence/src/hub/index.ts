@@ -1,7 +1,5 @@
 import { AgreementVersionEntity } from './agreement-version.entity';
 import { ApiTokenEntity } from './api-token.entity';
-import { ConsentStatementEntity } from './consent-statement.entity';
-import { DecisionEntity } from './decision.entity';
 import { ParticipantEntity } from './participant.entity';
 import { Participants1764338400000 } from './migrations/1764338400000-participants';
 import { GovernanceAndAudit1764338500000 } from './migrations/1764338500000-governance-and-audit';
@@ -13,12 +11,12 @@ import { DecisionsByParticipantSeq1764339100000 } from './migrations/17643391000
 import { TokenLifecycle1764339200000 } from './migrations/1764339200000-token-lifecycle';
 import { ConsentHead1764339300000 } from './migrations/1764339300000-consent-head';
 
-export { AgreementVersionEntity, ApiTokenEntity, ConsentStatementEntity, DecisionEntity, ParticipantEntity };
-export type { ConsentKind } from './consent-statement.entity';
+export { AgreementVersionEntity, ApiTokenEntity, ParticipantEntity };
 
 /** The hub's shared schema: control plane (participants, agreements, consent) and the audit log. */
 export const HUB_SCHEMA = 'accord';
-export const HUB_ENTITIES = [ParticipantEntity, ApiTokenEntity, AgreementVersionEntity, ConsentStatementEntity, DecisionEntity];
+/** The tables services read through TypeORM entities; the others (decisions, consent statements, ...) only through store functions. */
+export const HUB_ENTITIES = [ParticipantEntity, ApiTokenEntity, AgreementVersionEntity];
 export const HUB_MIGRATIONS = [Participants1764338400000, GovernanceAndAudit1764338500000, AuditLog1764338600000, DeadLetterRedrives1764338700000, DropRedundantSubjectIndex1764338800000, ParticipantIdentity1764338900000, DecisionsByParticipantSeq1764339100000, TokenLifecycle1764339200000, ConsentHead1764339300000];
 export * from './decision-log';
 export * from './governance-state';

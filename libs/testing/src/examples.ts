@@ -1,4 +1,4 @@
-import { EVENT_TYPES, type PublisherSystem } from './event-catalog';
+import { EVENT_TYPES, type PublisherSystem } from '@accord/contracts';
 
 /*
  * One valid, realistic example of each event type's data, already normalised (so a
