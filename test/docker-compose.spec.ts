@@ -347,10 +347,10 @@ describe('docker-compose.yml', () => {
       expect(acls.restart).toBe('no');
     });
 
-    it('register-participants registers the reference participants through hub-api once it is healthy', () => {
+    it('register-participants registers the reference participants through hub-api once it is healthy, and succeeds once the bootstrap token is retired', () => {
       expect(register).toBeDefined();
       expect(typeof register.build === 'object' ? register.build.args?.APP : undefined).toBe('hub-api');
-      expect(register.command).toEqual(['node', 'scripts/apply-agreements.js', '--participants']);
+      expect(register.command).toEqual(['node', 'scripts/apply-agreements.js', '--participants', '--skip-when-retired']);
       expect(conditionOn(register, 'hub-api')).toBe('service_healthy');
       const env = environmentOf(register);
       expect(env.ACCORD_HUB_URL).toBe('http://hub-api:3000');
