@@ -10,6 +10,7 @@ import { AuditModule } from './audit/audit.module';
 import { AuthModule } from './auth/auth.module';
 import { CatalogModule } from './catalog/catalog.module';
 import { ConsoleModule } from './console/console.module';
+import { HubKafkaModule } from './hub-kafka';
 import { OpsModule } from './ops/ops.module';
 import { ParticipantsModule } from './participants/participants.module';
 import { TopicsModule } from './topics/topics.module';
@@ -26,6 +27,7 @@ export class AppModule {
           database: databaseModule('hub-api', { url: environment.DATABASE_URL, schema: HUB_SCHEMA, entities: HUB_ENTITIES, migrations: HUB_MIGRATIONS }),
           healthChecks: [PostgresHealthCheck, kafkaHealthCheck(environment, HUB_IDENTITIES.hubApi)],
         }),
+        HubKafkaModule,
         AuthModule,
         TopicsModule,
         ParticipantsModule.forRoot(environment),

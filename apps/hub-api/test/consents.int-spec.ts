@@ -21,8 +21,8 @@ import {
   type TestDatabase,
 } from '@accord/testing';
 import { AppModule } from '../src/app.module';
-import { CONSENTS_KAFKA } from '../src/consents/consent-outbox';
 import { HubApiEnvironment } from '../src/environment';
+import { HUB_KAFKA } from '../src/hub-kafka';
 
 const ADMIN_TOKEN = 'test-admin-token-consents-0123456789';
 const SECRET = 'consents-test-subject-key-secret-0123456789';
@@ -59,7 +59,11 @@ interface Hub {
   close(): Promise<void>;
 }
 
-/** The real hub-api, except that the consent outbox publishes through a Kafka client whose network the test can cut. */
+/**
+ * The real hub-api, except that its standard Kafka client, which the consent outbox publishes
+ * through, connects through a network the test can cut. Recording a statement uses no Kafka
+ * of its own, so while it is cut only the outbox's publishing waits.
+ */
 async function startHub(database: TestDatabase, network: NetworkSwitch): Promise<Hub> {
   const environment = loadEnvironment(HubApiEnvironment, {
     KAFKA_BROKERS: TEST_KAFKA_BROKERS.join(','),
@@ -69,7 +73,7 @@ async function startHub(database: TestDatabase, network: NetworkSwitch): Promise
     ACCORD_SUBJECT_KEY_SECRET: SECRET,
   });
   const moduleRef = await Test.createTestingModule({ imports: [AppModule.forRoot(environment)] })
-    .overrideProvider(CONSENTS_KAFKA)
+    .overrideProvider(HUB_KAFKA)
     .useValue(switchableKafka(network, HUB_IDENTITIES.hubApi))
     .compile();
   const app = moduleRef.createNestApplication({ bufferLogs: true, logger: false });

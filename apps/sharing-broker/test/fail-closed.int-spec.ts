@@ -1,24 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import type { Admin } from 'kafkajs';
 import { Client } from 'pg';
-import { DLQ_TOPIC, eventsTopic, inboxTopic } from '@accord/contracts';
-import { ensureTopics } from '@accord/kafka';
-import {
-  createTestDatabase,
-  eventually,
-  produce,
-  randomNhsNumber,
-  startTestApp,
-  TcpProxy,
-  testKafka,
-  TopicRecorder,
-  uniqueParticipant,
-  type RunningApp,
-  type TestDatabase,
-} from '@accord/testing';
-import { AppModule } from '../src/app.module';
-import { SharingBrokerEnvironment } from '../src/environment';
-import { eventRecord, insertAgreementVersion, insertConsent, PSEUDONYMISATION_SECRET, referenceAgreement, SUBJECT_KEY_SECRET, topicPatternFor } from './support';
+import { eventsTopic, inboxTopic } from '@accord/contracts';
+import { eventually, produce, randomNhsNumber, TcpProxy, TopicRecorder, uniqueParticipant, type RunningApp } from '@accord/testing';
+import { eventRecord, insertConsent, referenceAgreement, startTestBroker } from './support';
 
 /*
  * Guarantee 1 and 5 under a Postgres outage: the broker reaches Postgres through a proxy
@@ -32,53 +17,39 @@ describe('sharing broker: fails closed while Postgres is unreachable', () => {
   const GROUP = `accord-sharing-broker-fail-closed-${randomUUID()}`;
   const careHome = referenceAgreement('scc-asc-care-home-to-rb.yaml', { 'southampton.adult-social-care': ASC, 'southampton.revenues-benefits': RB });
 
-  let database: TestDatabase;
   let proxy: TcpProxy;
   let broker: RunningApp;
   let sql: Client;
   let admin: Admin;
+  let close: () => Promise<void>;
   let inbox: TopicRecorder;
 
   beforeAll(async () => {
-    admin = testKafka('sharing-broker-fail-closed-admin').admin();
-    await admin.connect();
-    await ensureTopics(admin, [
-      { topic: eventsTopic(ASC), numPartitions: 3 },
-      { topic: inboxTopic(RB), numPartitions: 3 },
-      { topic: DLQ_TOPIC, numPartitions: 3 },
-    ]);
-    database = await createTestDatabase('broker_fail_closed');
-    proxy = TcpProxy.forUrl(database.url, 5432);
-    await proxy.start();
-    broker = await startTestApp({
-      service: 'sharing-broker',
-      environmentClass: SharingBrokerEnvironment,
-      environment: {
-        DATABASE_URL: proxy.rewrite(database.url),
-        ACCORD_SUBJECT_KEY_SECRET: SUBJECT_KEY_SECRET,
-        ACCORD_PSEUDONYMISATION_SECRET: PSEUDONYMISATION_SECRET,
-        BROKER_GROUP_ID: GROUP,
-        BROKER_TOPIC_PATTERN: topicPatternFor([ASC]),
-        BROKER_MAX_WAIT_MS: '100',
-        BROKER_RETRY_MAX_MS: '500',
+    ({ broker, sql, admin, close } = await startTestBroker({
+      name: 'broker-fail-closed',
+      groupId: GROUP,
+      topics: [
+        { topic: eventsTopic(ASC), numPartitions: 3 },
+        { topic: inboxTopic(RB), numPartitions: 3 },
+      ],
+      consumes: [ASC],
+      agreements: [careHome],
+      // The broker reaches Postgres through a proxy this test cuts; the test's own connection does not.
+      databaseUrl: async (url) => {
+        proxy = TcpProxy.forUrl(url, 5432);
+        await proxy.start();
+        return proxy.rewrite(url);
       },
-      module: AppModule.forRoot,
-    });
-    sql = new Client({ connectionString: database.url });
-    await sql.connect();
-    await sql.query('SET search_path TO accord');
-    await insertAgreementVersion(sql, careHome);
+      environment: { BROKER_RETRY_MAX_MS: '500' },
+    }));
     inbox = await TopicRecorder.start([inboxTopic(RB)]);
   });
 
   afterAll(async () => {
     proxy?.restore();
     await inbox?.stop();
-    await broker?.close();
+    await close?.();
     await proxy?.close();
-    await sql?.end();
-    await database?.drop();
-    await admin?.disconnect();
   });
 
   const person = () => ({ localId: `person-${randomUUID()}`, nhsNumber: randomNhsNumber() });

@@ -3,21 +3,8 @@ import fc from 'fast-check';
 import type { Admin, IHeaders, Message, Producer } from 'kafkajs';
 import { Client } from 'pg';
 import { DEAD_LETTER_HEADERS, DLQ_TOPIC, eventsTopic, HEADERS, inboxTopic, readDeadLetter, REJECTION_REASONS } from '@accord/contracts';
-import { ensureTopics } from '@accord/kafka';
-import {
-  createTestDatabase,
-  eventually,
-  randomNhsNumber,
-  startTestApp,
-  testKafka,
-  TopicRecorder,
-  uniqueParticipant,
-  type RunningApp,
-  type TestDatabase,
-} from '@accord/testing';
-import { AppModule } from '../src/app.module';
-import { SharingBrokerEnvironment } from '../src/environment';
-import { committedPast, eventRecord, insertAgreementVersion, PSEUDONYMISATION_SECRET, referenceAgreement, SUBJECT_KEY_SECRET, topicPatternFor } from './support';
+import { eventually, randomNhsNumber, testKafka, TopicRecorder, uniqueParticipant, type RunningApp } from '@accord/testing';
+import { committedPast, eventRecord, referenceAgreement, startTestBroker } from './support';
 
 /*
  * Hostile input against the real broker, Kafka and Postgres (issue 17): every byte of a
@@ -32,10 +19,10 @@ describe('sharing broker: hostile records cost themselves, never the partition',
   const TYPE = 'asc.service.started.v1';
   const TOPIC = eventsTopic(ASC);
 
-  let database: TestDatabase;
   let broker: RunningApp;
   let sql: Client;
   let admin: Admin;
+  let close: () => Promise<void>;
   let producer: Producer;
   let inbox: TopicRecorder;
   let deadLetters: TopicRecorder;
@@ -43,37 +30,19 @@ describe('sharing broker: hostile records cost themselves, never the partition',
   const validIds = new Set<string>();
 
   beforeAll(async () => {
-    const kafka = testKafka('hostile-records-test');
-    admin = kafka.admin();
-    await admin.connect();
     // One partition: every record's offset is known from its send, and one stuck record would stop all behind it.
-    await ensureTopics(admin, [
-      { topic: TOPIC, numPartitions: 1 },
-      { topic: inboxTopic(RB), numPartitions: 3 },
-      { topic: DLQ_TOPIC, numPartitions: 3 },
-    ]);
-    producer = kafka.producer({ allowAutoTopicCreation: false });
+    ({ broker, sql, admin, close } = await startTestBroker({
+      name: 'hostile-records',
+      groupId: GROUP,
+      topics: [
+        { topic: TOPIC, numPartitions: 1 },
+        { topic: inboxTopic(RB), numPartitions: 3 },
+      ],
+      consumes: [ASC],
+      agreements: [careHome],
+    }));
+    producer = testKafka('hostile-records-test').producer({ allowAutoTopicCreation: false });
     await producer.connect();
-    database = await createTestDatabase('hostile_records');
-    broker = await startTestApp({
-      service: 'sharing-broker',
-      environmentClass: SharingBrokerEnvironment,
-      environment: {
-        DATABASE_URL: database.url,
-        ACCORD_SUBJECT_KEY_SECRET: SUBJECT_KEY_SECRET,
-        ACCORD_PSEUDONYMISATION_SECRET: PSEUDONYMISATION_SECRET,
-        BROKER_GROUP_ID: GROUP,
-        BROKER_TOPIC_PATTERN: topicPatternFor([ASC]),
-        BROKER_TOPIC_REFRESH_MS: '500',
-        BROKER_MAX_WAIT_MS: '100',
-        BROKER_RETRY_MAX_MS: '1000',
-      },
-      module: AppModule.forRoot,
-    });
-    sql = new Client({ connectionString: database.url });
-    await sql.connect();
-    await sql.query('SET search_path TO accord');
-    await insertAgreementVersion(sql, careHome);
     inbox = await TopicRecorder.start([inboxTopic(RB)]);
     deadLetters = await TopicRecorder.start([DLQ_TOPIC]);
   });
@@ -81,11 +50,8 @@ describe('sharing broker: hostile records cost themselves, never the partition',
   afterAll(async () => {
     await inbox?.stop();
     await deadLetters?.stop();
-    await broker?.close();
     await producer?.disconnect();
-    await sql?.end();
-    await database?.drop();
-    await admin?.disconnect();
+    await close?.();
   });
 
   /** Publishes one record and returns its offset. */

@@ -2,21 +2,8 @@ import { randomUUID } from 'node:crypto';
 import type { Admin, Message, Producer } from 'kafkajs';
 import { Client } from 'pg';
 import { DEAD_LETTER_HEADERS, DLQ_TOPIC, eventsTopic, inboxTopic, LOCAL_ID_MAX_LENGTH, readDeadLetter } from '@accord/contracts';
-import { ensureTopics } from '@accord/kafka';
-import {
-  createTestDatabase,
-  eventually,
-  randomNhsNumber,
-  startTestApp,
-  testKafka,
-  TopicRecorder,
-  uniqueParticipant,
-  type RunningApp,
-  type TestDatabase,
-} from '@accord/testing';
-import { AppModule } from '../src/app.module';
-import { SharingBrokerEnvironment } from '../src/environment';
-import { committedPast, eventRecord, insertAgreementVersion, PSEUDONYMISATION_SECRET, referenceAgreement, SUBJECT_KEY_SECRET, topicPatternFor } from './support';
+import { eventually, randomNhsNumber, testKafka, TopicRecorder, uniqueParticipant, type RunningApp } from '@accord/testing';
+import { committedPast, eventRecord, referenceAgreement, startTestBroker } from './support';
 
 /*
  * Issue 17, part 3, against the real broker, Kafka and Postgres: an agreement whose
@@ -41,45 +28,27 @@ describe('sharing broker: a runaway condition cannot freeze the broker', () => {
     ),
   );
 
-  let database: TestDatabase;
   let broker: RunningApp;
   let sql: Client;
   let admin: Admin;
+  let close: () => Promise<void>;
   let producer: Producer;
   let inbox: TopicRecorder;
   let deadLetters: TopicRecorder;
 
   beforeAll(async () => {
-    const kafka = testKafka('redos-test');
-    admin = kafka.admin();
-    await admin.connect();
-    await ensureTopics(admin, [
-      { topic: TOPIC, numPartitions: 3 },
-      { topic: inboxTopic(RB), numPartitions: 3 },
-      { topic: DLQ_TOPIC, numPartitions: 3 },
-    ]);
-    producer = kafka.producer({ allowAutoTopicCreation: false });
+    ({ broker, sql, admin, close } = await startTestBroker({
+      name: 'redos',
+      groupId: GROUP,
+      topics: [
+        { topic: TOPIC, numPartitions: 3 },
+        { topic: inboxTopic(RB), numPartitions: 3 },
+      ],
+      consumes: [ASC],
+      agreements: [careHome],
+    }));
+    producer = testKafka('redos-test').producer({ allowAutoTopicCreation: false });
     await producer.connect();
-    database = await createTestDatabase('redos');
-    broker = await startTestApp({
-      service: 'sharing-broker',
-      environmentClass: SharingBrokerEnvironment,
-      environment: {
-        DATABASE_URL: database.url,
-        ACCORD_SUBJECT_KEY_SECRET: SUBJECT_KEY_SECRET,
-        ACCORD_PSEUDONYMISATION_SECRET: PSEUDONYMISATION_SECRET,
-        BROKER_GROUP_ID: GROUP,
-        BROKER_TOPIC_PATTERN: topicPatternFor([ASC]),
-        BROKER_TOPIC_REFRESH_MS: '500',
-        BROKER_MAX_WAIT_MS: '100',
-        BROKER_RETRY_MAX_MS: '1000',
-      },
-      module: AppModule.forRoot,
-    });
-    sql = new Client({ connectionString: database.url });
-    await sql.connect();
-    await sql.query('SET search_path TO accord');
-    await insertAgreementVersion(sql, careHome);
     inbox = await TopicRecorder.start([inboxTopic(RB)]);
     deadLetters = await TopicRecorder.start([DLQ_TOPIC]);
   });
@@ -87,11 +56,8 @@ describe('sharing broker: a runaway condition cannot freeze the broker', () => {
   afterAll(async () => {
     await inbox?.stop();
     await deadLetters?.stop();
-    await broker?.close();
     await producer?.disconnect();
-    await sql?.end();
-    await database?.drop();
-    await admin?.disconnect();
+    await close?.();
   });
 
   interface Sent {

@@ -6,33 +6,10 @@ import { register } from 'prom-client';
 import { DLQ_TOPIC, eventsTopic, inboxTopic } from '@accord/contracts';
 import { payloadDigest, pseudonymise, pseudonymKey, subjectKey } from '@accord/governance';
 import { ensureTopics } from '@accord/kafka';
-import {
-  createTestDatabase,
-  eventually,
-  produce,
-  randomNhsNumber,
-  startTestApp,
-  testKafka,
-  TopicRecorder,
-  uniqueParticipant,
-  type RecordedMessage,
-  type RunningApp,
-  type TestDatabase,
-} from '@accord/testing';
-import { AppModule } from '../src/app.module';
-import { SharingBrokerEnvironment } from '../src/environment';
+import { eventually, produce, randomNhsNumber, TopicRecorder, uniqueParticipant, type RecordedMessage, type RunningApp } from '@accord/testing';
 import { AgreementCache } from '../src/routing/agreement-cache';
 import { RecordProducer } from '../src/routing/record-producer';
-import {
-  committedPast,
-  eventRecord,
-  insertAgreementVersion,
-  insertConsent,
-  PSEUDONYMISATION_SECRET,
-  referenceAgreement,
-  SUBJECT_KEY_SECRET,
-  topicPatternFor,
-} from './support';
+import { committedPast, eventRecord, insertAgreementVersion, insertConsent, PSEUDONYMISATION_SECRET, referenceAgreement, startTestBroker, SUBJECT_KEY_SECRET } from './support';
 
 /*
  * The broker in this process against the real Kafka and this file's own database. The
@@ -51,42 +28,24 @@ describe('sharing broker: decide, record and deliver against the real Kafka and 
   const healthChecks = referenceAgreement('hants-ph-health-checks-to-icb.yaml', { 'hampshire.public-health': PH, 'hiow-icb.analytics': ICB });
   const nhsNumbersUsed: string[] = [];
 
-  let database: TestDatabase;
   let broker: RunningApp;
   let sql: Client;
   let admin: Admin;
+  let close: () => Promise<void>;
   let inboxes: TopicRecorder;
   let deadLetters: TopicRecorder;
 
   beforeAll(async () => {
-    admin = testKafka('sharing-broker-test-admin').admin();
-    await admin.connect();
-    await ensureTopics(admin, [
-      ...[ASC, PH].map((participant) => ({ topic: eventsTopic(participant), numPartitions: 3 })),
-      ...[RB, ICB].map((participant) => ({ topic: inboxTopic(participant), numPartitions: 3 })),
-      { topic: DLQ_TOPIC, numPartitions: 3 },
-    ]);
-    database = await createTestDatabase('sharing_broker');
-    broker = await startTestApp({
-      service: 'sharing-broker',
-      environmentClass: SharingBrokerEnvironment,
-      environment: {
-        DATABASE_URL: database.url,
-        ACCORD_SUBJECT_KEY_SECRET: SUBJECT_KEY_SECRET,
-        ACCORD_PSEUDONYMISATION_SECRET: PSEUDONYMISATION_SECRET,
-        BROKER_GROUP_ID: GROUP,
-        BROKER_TOPIC_PATTERN: topicPatternFor([ASC, PH, LATER]),
-        BROKER_TOPIC_REFRESH_MS: '500',
-        BROKER_MAX_WAIT_MS: '100',
-        BROKER_RETRY_MAX_MS: '1000',
-      },
-      module: AppModule.forRoot,
-    });
-    sql = new Client({ connectionString: database.url });
-    await sql.connect();
-    await sql.query('SET search_path TO accord');
-    await insertAgreementVersion(sql, careHome);
-    await insertAgreementVersion(sql, healthChecks);
+    ({ broker, sql, admin, close } = await startTestBroker({
+      name: 'sharing-broker',
+      groupId: GROUP,
+      topics: [
+        ...[ASC, PH].map((participant) => ({ topic: eventsTopic(participant), numPartitions: 3 })),
+        ...[RB, ICB].map((participant) => ({ topic: inboxTopic(participant), numPartitions: 3 })),
+      ],
+      consumes: [ASC, PH, LATER],
+      agreements: [careHome, healthChecks],
+    }));
     inboxes = await TopicRecorder.start([inboxTopic(RB), inboxTopic(ICB)]);
     deadLetters = await TopicRecorder.start([DLQ_TOPIC]);
   });
@@ -94,10 +53,7 @@ describe('sharing broker: decide, record and deliver against the real Kafka and 
   afterAll(async () => {
     await inboxes?.stop();
     await deadLetters?.stop();
-    await broker?.close();
-    await sql?.end();
-    await database?.drop();
-    await admin?.disconnect();
+    await close?.();
   });
 
   function person(): { localId: string; nhsNumber: string } {

@@ -3,13 +3,17 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Admin, Message } from 'kafkajs';
-import type { Client } from 'pg';
-import { encodeEvent, EVENT_TYPES, eventsTopic, fieldsOf, isParticipantId, mayPublish } from '@accord/contracts';
-import { createEventTypeCatalog, readAgreement, subjectKeys, type Agreement, type VersionedAgreement } from '@accord/governance';
-import { REPOSITORY_ROOT, exampleEventData } from '@accord/testing';
+import type { Admin, ITopicConfig, Message } from 'kafkajs';
+import { Client as PgClient, type Client } from 'pg';
+import { DLQ_TOPIC, encodeEvent, eventsTopic, isParticipantId } from '@accord/contracts';
+import { EVENT_CATALOG, readAgreement, subjectKeys, type Agreement, type VersionedAgreement } from '@accord/governance';
+import { ensureTopics } from '@accord/kafka';
+import { createTestDatabase, exampleEventData, REPOSITORY_ROOT, startTestApp, testKafka, type RunningApp, type TestDatabase } from '@accord/testing';
+import { AppModule } from '../src/app.module';
+import { SharingBrokerEnvironment } from '../src/environment';
 
-export const catalog = createEventTypeCatalog({ eventTypes: EVENT_TYPES, fieldsOf, mayPublish });
+/** The engine's catalogue, as the broker uses it. */
+export const catalog = EVENT_CATALOG;
 
 export const SUBJECT_KEY_SECRET = 'sharing-broker-test-subject-key-secret-0123456789';
 export const PSEUDONYMISATION_SECRET = 'sharing-broker-test-pseudonymisation-secret-0123456789';
@@ -84,4 +88,68 @@ export async function committedPast(admin: Admin, groupId: string, topic: string
   const [committed] = await admin.fetchOffsets({ groupId, topics: [topic] });
   const entry = committed?.partitions.find((item) => item.partition === partition);
   return entry !== undefined && entry.offset !== '-1' && BigInt(entry.offset) > BigInt(offset);
+}
+
+export interface TestBroker {
+  /** The broker, in this process (its settings as below), started once the topics exist. */
+  broker: RunningApp;
+  database: TestDatabase;
+  /** This file's database, `search_path` set to the hub's schema. */
+  sql: Client;
+  /** An operator Kafka admin. */
+  admin: Admin;
+  close(): Promise<void>;
+}
+
+/**
+ * The broker as the integration tests run it: `topics` (and accord.dlq) created, this
+ * file's own database with `agreements` in force, a group of its own consuming only the
+ * events topics of `consumes`, quick topic refresh and retries. `databaseUrl` lets a test
+ * put a proxy between the broker and Postgres; `environment` adds or changes settings.
+ */
+export async function startTestBroker(options: {
+  name: string;
+  topics: ITopicConfig[];
+  consumes: readonly string[];
+  agreements: readonly Agreement[];
+  groupId?: string;
+  databaseUrl?: (url: string) => string | Promise<string>;
+  environment?: Record<string, string>;
+}): Promise<TestBroker> {
+  const admin = testKafka(`${options.name}-admin`).admin();
+  await admin.connect();
+  await ensureTopics(admin, [...options.topics, { topic: DLQ_TOPIC, numPartitions: 3 }]);
+  const database = await createTestDatabase(options.name.replace(/-/g, '_'));
+  const broker = await startTestApp({
+    service: 'sharing-broker',
+    environmentClass: SharingBrokerEnvironment,
+    environment: {
+      DATABASE_URL: options.databaseUrl ? await options.databaseUrl(database.url) : database.url,
+      ACCORD_SUBJECT_KEY_SECRET: SUBJECT_KEY_SECRET,
+      ACCORD_PSEUDONYMISATION_SECRET: PSEUDONYMISATION_SECRET,
+      BROKER_GROUP_ID: options.groupId ?? `accord-sharing-broker-test-${randomUUID()}`,
+      BROKER_TOPIC_PATTERN: topicPatternFor(options.consumes),
+      BROKER_TOPIC_REFRESH_MS: '500',
+      BROKER_MAX_WAIT_MS: '100',
+      BROKER_RETRY_MAX_MS: '1000',
+      ...options.environment,
+    },
+    module: AppModule.forRoot,
+  });
+  const sql = new PgClient({ connectionString: database.url });
+  await sql.connect();
+  await sql.query('SET search_path TO accord');
+  for (const agreement of options.agreements) await insertAgreementVersion(sql, agreement);
+  return {
+    broker,
+    database,
+    sql,
+    admin,
+    async close() {
+      await broker.close();
+      await sql.end();
+      await database.drop();
+      await admin.disconnect();
+    },
+  };
 }

@@ -1,5 +1,4 @@
 import { Global, Module, type DynamicModule, type Type } from '@nestjs/common';
-import { ConfigModule } from '@nestjs/config';
 import { BaseEnvironment } from './config';
 import { HealthModule, type HealthOptions } from './health';
 import { loggingModule } from './logging';
@@ -35,7 +34,6 @@ export class EnvironmentModule {
  */
 export function coreModules({ service, environment, database, healthChecks }: CoreModuleOptions): Array<DynamicModule | Promise<DynamicModule>> {
   return [
-    ConfigModule.forRoot({ isGlobal: true, ignoreEnvFile: true, load: [() => ({ ...environment })] }),
     EnvironmentModule.forRoot(environment),
     loggingModule(service, environment.LOG_LEVEL),
     database,

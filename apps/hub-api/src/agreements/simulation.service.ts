@@ -1,5 +1,4 @@
 import { HttpStatus, Inject, Injectable, Logger } from '@nestjs/common';
-import { ConfigService } from '@nestjs/config';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { Kafka } from 'kafkajs';
 import { DataSource } from 'typeorm';
@@ -7,14 +6,13 @@ import { eventsTopic } from '@accord/contracts';
 import { EVENT_CATALOG } from '@accord/governance';
 import { consentStatementsFor } from '@accord/persistence';
 import { AccordError } from '@accord/platform';
+import { HubApiEnvironment } from '../environment';
+import { HUB_KAFKA } from '../hub-kafka';
 import { readSubmittedAgreement } from './agreement-document';
 import { AgreementsService } from './agreements.service';
 import { DEFAULT_SIMULATION_EVENTS, type SimulateRequest, type SimulatedDecisionView, type SimulationView } from './dto/simulate.dto';
 import { compareDecisions, inspectSuppliedEvent, inspectTopicRecord, protectedCount, rejectedDecision, summarise, type InspectedEvent } from './simulation';
 import { readRecentRecords, type TopicWindow } from './topic-window';
-
-/** The Kafka client simulations read provider topics with (a provider, so tests may substitute one). */
-export const AGREEMENTS_KAFKA = Symbol('AGREEMENTS_KAFKA');
 
 /** How long a simulation may spend reading a topic window before answering with what it has. */
 const WINDOW_TIMEOUT_MS = 20_000;
@@ -31,8 +29,8 @@ export class SimulationService {
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly agreements: AgreementsService,
-    private readonly config: ConfigService,
-    @Inject(AGREEMENTS_KAFKA) private readonly kafka: Kafka,
+    private readonly environment: HubApiEnvironment,
+    @Inject(HUB_KAFKA) private readonly kafka: Kafka,
   ) {}
 
   async simulate(request: SimulateRequest): Promise<SimulationView> {
@@ -61,7 +59,7 @@ export class SimulationService {
     const statements = await consentStatementsFor(
       this.dataSource.manager,
       accepted.map((item) => item.subject),
-      this.config.getOrThrow<string>('ACCORD_SUBJECT_KEY_SECRET'),
+      this.environment.ACCORD_SUBJECT_KEY_SECRET,
     );
     const consentsOf = new Map(accepted.map((item, index) => [item, statements[index]!]));
 

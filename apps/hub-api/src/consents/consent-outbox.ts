@@ -1,14 +1,12 @@
 import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
-import { ConfigService } from '@nestjs/config';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { Kafka } from 'kafkajs';
 import { DataSource } from 'typeorm';
 import { OutboxRelay, outboxMigration } from '@accord/kafka';
 import { dataSourceOptions, HUB_SCHEMA, openDatabase } from '@accord/persistence';
 import { createLogger } from '@accord/platform';
-
-/** The Kafka client the consent outbox publishes with (a provider, so tests can cut its network). */
-export const CONSENTS_KAFKA = Symbol('CONSENTS_KAFKA');
+import { HubApiEnvironment } from '../environment';
+import { HUB_KAFKA } from '../hub-kafka';
 
 /** The outbox relay's advisory-lock namespace ("hub"), distinct from the domain services'. */
 const OUTBOX_LOCK_NAMESPACE = 0x687562;
@@ -32,15 +30,15 @@ export class ConsentOutbox implements OnModuleInit, OnApplicationBootstrap, OnAp
 
   constructor(
     @InjectDataSource() dataSource: DataSource,
-    @Inject(CONSENTS_KAFKA) kafka: Kafka,
-    private readonly config: ConfigService,
+    @Inject(HUB_KAFKA) kafka: Kafka,
+    private readonly environment: HubApiEnvironment,
   ) {
     this.relay = new OutboxRelay({
       dataSource,
       kafka,
       lockNamespace: OUTBOX_LOCK_NAMESPACE,
       pollIntervalMs: 500,
-      logger: createLogger('hub-api-outbox', config.get<string>('LOG_LEVEL') ?? 'info'),
+      logger: createLogger('hub-api-outbox', environment.LOG_LEVEL),
     });
   }
 
@@ -48,7 +46,7 @@ export class ConsentOutbox implements OnModuleInit, OnApplicationBootstrap, OnAp
   async onModuleInit(): Promise<void> {
     const migrator = await openDatabase({
       ...dataSourceOptions({
-        url: this.config.getOrThrow<string>('DATABASE_URL'),
+        url: this.environment.DATABASE_URL,
         schema: HUB_SCHEMA,
         entities: [],
         migrations: HUB_API_MIGRATIONS,

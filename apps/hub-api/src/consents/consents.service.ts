@@ -1,6 +1,5 @@
 import { randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
-import { ConfigService } from '@nestjs/config';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, type EntityManager } from 'typeorm';
 import { isRestrictiveConsentKind } from '@accord/contracts';
@@ -19,6 +18,7 @@ import {
 } from '@accord/governance';
 import { advanceConsentHead, consentStatementsFor, loadLatestAgreements } from '@accord/persistence';
 import type { Problem } from '@accord/platform';
+import { HubApiEnvironment } from '../environment';
 import {
   consentChangeMessage,
   consentNoticeMessage,
@@ -66,7 +66,7 @@ export class ConsentsService {
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly outbox: ConsentOutbox,
-    private readonly config: ConfigService,
+    private readonly environment: HubApiEnvironment,
   ) {}
 
   async record(request: RecordConsentRequest): Promise<RecordedConsentView> {
@@ -287,6 +287,6 @@ export class ConsentsService {
   }
 
   private secret(): string {
-    return this.config.getOrThrow<string>('ACCORD_SUBJECT_KEY_SECRET');
+    return this.environment.ACCORD_SUBJECT_KEY_SECRET;
   }
 }

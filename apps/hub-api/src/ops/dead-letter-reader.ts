@@ -3,7 +3,8 @@ import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnModuleD
 import { HubApiEnvironment } from '../environment';
 import type { Consumer, IHeaders, Kafka } from 'kafkajs';
 import { DLQ_TOPIC, readDeadLetter, type DeadLetter } from '@accord/contracts';
-import { DLQ_READER_GROUP_PREFIX, OpsAdmin, OPS_KAFKA } from './ops-kafka';
+import { HUB_KAFKA_FAIL_FAST } from '../hub-kafka';
+import { DLQ_READER_GROUP_PREFIX, OpsAdmin } from './ops-kafka';
 
 /** One record of accord.dlq as read: enough to list it and to re-publish it unchanged. */
 export interface HeldDeadLetter {
@@ -43,7 +44,7 @@ export class DeadLetterReader implements OnApplicationBootstrap, OnModuleDestroy
   private dropped = 0;
 
   constructor(
-    @Inject(OPS_KAFKA) private readonly kafka: Kafka,
+    @Inject(HUB_KAFKA_FAIL_FAST) private readonly kafka: Kafka,
     private readonly admin: OpsAdmin,
     environment: HubApiEnvironment,
   ) {

@@ -1,5 +1,4 @@
 import { HttpStatus, Inject, Injectable, Logger, type OnModuleDestroy } from '@nestjs/common';
-import { ConfigService } from '@nestjs/config';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { Partitioners, type Kafka, type Producer } from 'kafkajs';
 import { DataSource } from 'typeorm';
@@ -7,6 +6,8 @@ import { LazyClient } from '@accord/kafka';
 import { DEAD_LETTER_HEADERS, headerText, originalHeaders, participantFromEventsTopic } from '@accord/contracts';
 import { AccordError, InvalidRequest } from '@accord/platform';
 import { type Caller } from '../auth';
+import { HubApiEnvironment } from '../environment';
+import { HUB_KAFKA_FAIL_FAST } from '../hub-kafka';
 import { DeadLetterReader, type HeldDeadLetter } from './dead-letter-reader';
 import type {
   DeadLetterQuery,
@@ -18,7 +19,6 @@ import type {
   RedrivenRecord,
   RefusedRecord,
 } from './dto/dead-letter.dto';
-import { OPS_KAFKA } from './ops-kafka';
 import { OpsMetrics } from './ops.metrics';
 
 // Redrives take turns across hub-api instances, so one record is never re-published twice at once.
@@ -57,13 +57,13 @@ export class DeadLettersService implements OnModuleDestroy {
   private readonly producer: LazyClient<Producer>;
 
   constructor(
-    config: ConfigService,
+    environment: HubApiEnvironment,
     private readonly reader: DeadLetterReader,
     private readonly metrics: OpsMetrics,
-    @Inject(OPS_KAFKA) private readonly kafka: Kafka,
+    @Inject(HUB_KAFKA_FAIL_FAST) private readonly kafka: Kafka,
     @InjectDataSource() private readonly dataSource: DataSource,
   ) {
-    this.redriveLimit = config.getOrThrow<number>('OPS_REDRIVE_LIMIT');
+    this.redriveLimit = environment.OPS_REDRIVE_LIMIT;
     this.producer = new LazyClient(() =>
       kafka.producer({
         allowAutoTopicCreation: false,

@@ -1,27 +1,15 @@
 import { Inject, Injectable, Logger, type OnModuleDestroy } from '@nestjs/common';
-import { ConfigService } from '@nestjs/config';
 import type { Kafka } from 'kafkajs';
 import { HUB_API_GROUP_PREFIX, SharedAdmin } from '@accord/kafka';
-import { hubApiKafka } from '../hub-kafka';
+import { HUB_KAFKA_FAIL_FAST } from '../hub-kafka';
 
 /** Consumer groups the hub itself runs to read the DLQ: not shown to ops. */
 export const DLQ_READER_GROUP_PREFIX = `${HUB_API_GROUP_PREFIX}-dlq-reader-`;
 
-/** The Kafka client topic health and redrive use; a provider so a test can substitute one. */
-export const OPS_KAFKA = Symbol('OPS_KAFKA');
-
-export const opsKafkaProvider = {
-  provide: OPS_KAFKA,
-  inject: [ConfigService],
-  useFactory: (config: ConfigService): Kafka =>
-    // Ops answers about an unhealthy cluster too: fail fast rather than retry for half a minute.
-    hubApiKafka(config, 'accord-hub-ops', { connectionTimeout: 3000, requestTimeout: 10_000, retry: { retries: 2, initialRetryTime: 200, maxRetryTime: 2000 } }),
-};
-
 /** The ops module's admin connection (see SharedAdmin), closed with the module. */
 @Injectable()
 export class OpsAdmin extends SharedAdmin implements OnModuleDestroy {
-  constructor(@Inject(OPS_KAFKA) kafka: Kafka) {
+  constructor(@Inject(HUB_KAFKA_FAIL_FAST) kafka: Kafka) {
     const logger = new Logger(OpsAdmin.name);
     super(kafka, (error) => logger.debug({ err: error }, 'admin disconnect failed'));
   }

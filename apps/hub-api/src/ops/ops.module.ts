@@ -1,7 +1,7 @@
 import { Module } from '@nestjs/common';
 import { DeadLetterReader } from './dead-letter-reader';
 import { DeadLettersService } from './dead-letters.service';
-import { OpsAdmin, opsKafkaProvider } from './ops-kafka';
+import { OpsAdmin } from './ops-kafka';
 import { OpsController } from './ops.controller';
 import { OpsMetrics } from './ops.metrics';
 import { TopicHealthService } from './topic-health.service';
@@ -9,6 +9,6 @@ import { TopicHealthService } from './topic-health.service';
 /** Topic health, consumer lag and the dead-letter queue for ops teams (CONTRACT.md §7). */
 @Module({
   controllers: [OpsController],
-  providers: [opsKafkaProvider, OpsAdmin, OpsMetrics, TopicHealthService, DeadLetterReader, DeadLettersService],
+  providers: [OpsAdmin, OpsMetrics, TopicHealthService, DeadLetterReader, DeadLettersService],
 })
 export class OpsModule {}

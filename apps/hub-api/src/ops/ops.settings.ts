@@ -11,12 +11,3 @@ export function opsIntegerSetting(name: string, min: number, max: number) {
     Max(max, { message })(target, propertyKey);
   };
 }
-
-/** The ops settings as the ops module reads them from ConfigService. */
-export interface OpsSettings {
-  OPS_WINDOW_MS: number;
-  OPS_SAMPLE_INTERVAL_MS: number;
-  OPS_HISTORY_MINUTES: number;
-  OPS_REDRIVE_LIMIT: number;
-  OPS_DLQ_MAX_RECORDS: number;
-}

@@ -4,7 +4,6 @@ import { AssignerProtocol, type Admin } from 'kafkajs';
 import { AccordError } from '@accord/platform';
 import { DLQ_READER_GROUP_PREFIX, forEachLimited, OpsAdmin } from './ops-kafka';
 import { OpsMetrics } from './ops.metrics';
-import type { OpsSettings } from './ops.settings';
 import { groupHealth, inWindow, topicMessagesPerSecond, type GroupHealth, type GroupSample, type OffsetSample } from './topic-health';
 
 /** Most samples kept: beyond it, older samples are thinned (the chart and lag in seconds lose resolution, not range). */
@@ -49,7 +48,7 @@ export interface TimelinePoint {
 @Injectable()
 export class TopicHealthService implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly logger = new Logger(TopicHealthService.name);
-  private readonly settings: Pick<OpsSettings, 'OPS_WINDOW_MS' | 'OPS_SAMPLE_INTERVAL_MS' | 'OPS_HISTORY_MINUTES'>;
+  private readonly settings: Pick<HubApiEnvironment, 'OPS_WINDOW_MS' | 'OPS_SAMPLE_INTERVAL_MS' | 'OPS_HISTORY_MINUTES'>;
   private readonly history: OffsetSample[] = [];
   private timer: NodeJS.Timeout | undefined;
   private sampling: Promise<OffsetSample> | undefined;

@@ -1,7 +1,6 @@
-import { Injectable, Logger, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
-import { ConfigService } from '@nestjs/config';
+import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import type { Admin } from 'kafkajs';
+import type { Admin, Kafka } from 'kafkajs';
 import type { DataSource } from 'typeorm';
 import { eventsTopic, inboxTopic, parseParticipantId } from '@accord/contracts';
 import { ensureTopics, grant, participantAcls, provisionParticipant, revoke, SharedAdmin } from '@accord/kafka';
@@ -18,7 +17,7 @@ import {
   type CertificateRecord,
   type ParticipantRecord,
 } from '@accord/persistence';
-import { hubApiKafka } from '../hub-kafka';
+import { HUB_KAFKA_FAIL_FAST } from '../hub-kafka';
 import { CertificateNotFound, ParticipantAccessUnavailable, ParticipantNotFound, RevokedCertificatesStillValid } from './participants.errors';
 
 /** Partition count of a participant's topics when a reconciliation recreates them; provisionParticipant makes them alike. */
@@ -51,11 +50,10 @@ export class ParticipantAccess implements OnApplicationBootstrap, OnModuleDestro
   private readonly admin: SharedAdmin;
 
   constructor(
-    config: ConfigService,
+    // An admin waiting on Kafka holds the access lock: the fail-fast client.
+    @Inject(HUB_KAFKA_FAIL_FAST) kafka: Kafka,
     @InjectDataSource() private readonly dataSource: DataSource,
   ) {
-    // An admin waiting on Kafka holds the access lock: fail within seconds rather than retry for a minute.
-    const kafka = hubApiKafka(config, 'accord-hub-access', { connectionTimeout: 5000, requestTimeout: 15_000, retry: { retries: 3, initialRetryTime: 300, maxRetryTime: 3000 } });
     this.admin = new SharedAdmin(kafka, (error) => this.logger.debug({ err: error }, 'admin disconnect failed'));
   }
 

@@ -1,19 +1,18 @@
 import { Inject, Injectable, Logger, Module, type OnApplicationBootstrap } from '@nestjs/common';
-import { ConfigService } from '@nestjs/config';
+import type { Kafka } from 'kafkajs';
 import { CONSENT_CHANGES_TOPIC, DLQ_TOPIC } from '@accord/contracts';
 import { ensureTopics } from '@accord/kafka';
-import { hubApiKafka } from '../hub-kafka';
+import { HUB_KAFKA } from '../hub-kafka';
 
 /** The hub's own topics exist before any partner publishes: the dead-letter queue and consent changes. */
 @Injectable()
 export class HubTopics implements OnApplicationBootstrap {
   private readonly logger = new Logger(HubTopics.name);
 
-  constructor(@Inject(ConfigService) private readonly config: ConfigService) {}
+  constructor(@Inject(HUB_KAFKA) private readonly kafka: Kafka) {}
 
   async onApplicationBootstrap(): Promise<void> {
-    const kafka = hubApiKafka(this.config, 'accord-hub-api');
-    const admin = kafka.admin();
+    const admin = this.kafka.admin();
     await admin.connect();
     try {
       const created = await ensureTopics(admin, [

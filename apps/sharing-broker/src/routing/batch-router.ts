@@ -1,5 +1,4 @@
-import { Inject, Injectable, Logger } from '@nestjs/common';
-import { ConfigService } from '@nestjs/config';
+import { Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { KafkaMessage } from 'kafkajs';
 import { DataSource } from 'typeorm';
@@ -7,6 +6,7 @@ import { participantFromEventsTopic } from '@accord/contracts';
 import { EVENT_CATALOG, subjectKeys, type ConsentStatement, type RuleConditionFailure, type VersionedAgreement } from '@accord/governance';
 import { Coalescer, type BatchContext } from '@accord/kafka';
 import { ConsentChanged, consentStatementsForKeys, readConsentHead } from '@accord/persistence';
+import { SharingBrokerEnvironment } from '../environment';
 import { brokerMetrics, type BrokerMetrics } from '../metrics';
 import { AgreementCache, versionKey } from './agreement-cache';
 import { DecisionWriter } from './decision-writer';
@@ -70,15 +70,15 @@ export class BatchRouter {
 
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
-    @Inject(ConfigService) config: ConfigService,
+    environment: SharingBrokerEnvironment,
     private readonly agreements: AgreementCache,
     private readonly writer: DecisionWriter,
     private readonly producer: RecordProducer,
   ) {
     this.settings = {
       catalog: EVENT_CATALOG,
-      pseudonymMasterKey: config.getOrThrow<string>('ACCORD_PSEUDONYMISATION_SECRET'),
-      subjectKeySecret: config.getOrThrow<string>('ACCORD_SUBJECT_KEY_SECRET'),
+      pseudonymMasterKey: environment.ACCORD_PSEUDONYMISATION_SECRET,
+      subjectKeySecret: environment.ACCORD_SUBJECT_KEY_SECRET,
       onConditionFailure: (failure) => this.conditionFailed(failure),
     };
     this.governanceReads = new Coalescer((reads) => this.readGovernance(reads));

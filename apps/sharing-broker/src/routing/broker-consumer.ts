@@ -1,9 +1,9 @@
 import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
-import { ConfigService } from '@nestjs/config';
 import type { Kafka } from 'kafkajs';
 import { DLQ_TOPIC, EVENTS_TOPIC_PATTERN } from '@accord/contracts';
 import { BatchConsumer, ensureTopics, type BatchConsumerOptions } from '@accord/kafka';
 import { createLogger } from '@accord/platform';
+import { SharingBrokerEnvironment } from '../environment';
 import { brokerMetrics } from '../metrics';
 import { BatchRouter } from './batch-router';
 import { BROKER_KAFKA } from './record-producer';
@@ -30,37 +30,37 @@ export class BrokerConsumer implements OnApplicationBootstrap, OnModuleDestroy {
 
   constructor(
     @Inject(BROKER_KAFKA) private readonly kafka: Kafka,
-    @Inject(ConfigService) private readonly config: ConfigService,
+    private readonly environment: SharingBrokerEnvironment,
     private readonly router: BatchRouter,
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
     await this.ensureDeadLetterTopic();
-    const groupId = this.config.getOrThrow<string>('BROKER_GROUP_ID');
+    const groupId = this.environment.BROKER_GROUP_ID;
     const metrics = brokerMetrics();
-    const sessionTimeout = this.config.getOrThrow<number>('BROKER_SESSION_TIMEOUT_MS');
+    const sessionTimeout = this.environment.BROKER_SESSION_TIMEOUT_MS;
     const options: BatchConsumerOptions = {
       kafka: this.kafka,
       groupId,
-      topics: [subscriptionPattern(this.config.getOrThrow<string>('BROKER_TOPIC_PATTERN'))],
+      topics: [subscriptionPattern(this.environment.BROKER_TOPIC_PATTERN)],
       handler: this.router.handle,
-      logger: createLogger('sharing-broker', this.config.getOrThrow<string>('LOG_LEVEL')),
-      topicRefreshMs: this.config.getOrThrow<number>('BROKER_TOPIC_REFRESH_MS'),
-      retryMaxMs: this.config.getOrThrow<number>('BROKER_RETRY_MAX_MS'),
+      logger: createLogger('sharing-broker', this.environment.LOG_LEVEL),
+      topicRefreshMs: this.environment.BROKER_TOPIC_REFRESH_MS,
+      retryMaxMs: this.environment.BROKER_RETRY_MAX_MS,
       consumerConfig: {
-        maxBytesPerPartition: this.config.getOrThrow<number>('BROKER_MAX_BATCH_BYTES'),
-        maxBytes: this.config.getOrThrow<number>('BROKER_MAX_FETCH_BYTES'),
-        maxWaitTimeInMs: this.config.getOrThrow<number>('BROKER_MAX_WAIT_MS'),
-        minBytes: this.config.getOrThrow<number>('BROKER_MIN_FETCH_BYTES'),
+        maxBytesPerPartition: this.environment.BROKER_MAX_BATCH_BYTES,
+        maxBytes: this.environment.BROKER_MAX_FETCH_BYTES,
+        maxWaitTimeInMs: this.environment.BROKER_MAX_WAIT_MS,
+        minBytes: this.environment.BROKER_MIN_FETCH_BYTES,
         sessionTimeout,
         heartbeatInterval: Math.min(3000, Math.floor(sessionTimeout / 3)),
       },
-      partitionsConcurrently: this.config.getOrThrow<number>('BROKER_PARTITIONS_CONCURRENTLY'),
+      partitionsConcurrently: this.environment.BROKER_PARTITIONS_CONCURRENTLY,
       onFailure: () => metrics.batchFailures.inc(),
-      commitIntervalMs: this.config.getOrThrow<number>('BROKER_COMMIT_INTERVAL_MS'),
+      commitIntervalMs: this.environment.BROKER_COMMIT_INTERVAL_MS,
     };
     // Members of one group: Kafka gives each its own partitions, so per-partition order holds.
-    const count = this.config.getOrThrow<number>('BROKER_CONSUMERS');
+    const count = this.environment.BROKER_CONSUMERS;
     this.consumers = Array.from({ length: count }, () => new BatchConsumer(options));
     await Promise.all(this.consumers.map((consumer) => consumer.start()));
     this.logger.log({ groupId, consumers: count, topics: this.topics() }, 'consuming events topics');
