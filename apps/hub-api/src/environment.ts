@@ -1,7 +1,6 @@
 import { IsString } from 'class-validator';
-import { DEVELOPMENT_DEFAULTS, portSetting, secretSetting } from '@accord/platform';
+import { DEVELOPMENT_DEFAULTS, integerSetting, portSetting, secretSetting } from '@accord/platform';
 import { AuditEnvironment, ED25519_PRIVATE_KEY_FORMAT } from './audit/audit.environment';
-import { opsIntegerSetting } from './ops/ops.settings';
 import { optionalBrokerListSetting } from './participants/participants.settings';
 
 export const DEVELOPMENT_ADMIN_TOKEN = DEVELOPMENT_DEFAULTS.adminToken;
@@ -37,15 +36,15 @@ export class HubApiEnvironment extends AuditEnvironment {
   ACCORD_TOKEN_DEVELOPMENT_KEY_FILE: string = '.run/token-development-signing-key.pem';
 
   /** Topic health: the sliding window rates and consumer group statuses are computed over (CONTRACT.md §7). */
-  @opsIntegerSetting('OPS_WINDOW_MS', 2000, 3_600_000)
+  @integerSetting('OPS_WINDOW_MS', 2000, 3_600_000)
   OPS_WINDOW_MS: number = 60_000;
 
   /** How often the hub samples end offsets and committed offsets (also sampled on demand). */
-  @opsIntegerSetting('OPS_SAMPLE_INTERVAL_MS', 200, 60_000)
+  @integerSetting('OPS_SAMPLE_INTERVAL_MS', 200, 60_000)
   OPS_SAMPLE_INTERVAL_MS: number = 5000;
 
   /** How far back the console's throughput and lag chart (and lag in seconds) can look. */
-  @opsIntegerSetting('OPS_HISTORY_MINUTES', 1, 240)
+  @integerSetting('OPS_HISTORY_MINUTES', 1, 240)
   OPS_HISTORY_MINUTES: number = 15;
 
   /**
@@ -72,10 +71,10 @@ export class HubApiEnvironment extends AuditEnvironment {
   KAFKA_PUBLIC_BROKERS: string = '';
 
   /** A dead letter redriven this many times is not redriven again. */
-  @opsIntegerSetting('OPS_REDRIVE_LIMIT', 1, 100)
+  @integerSetting('OPS_REDRIVE_LIMIT', 1, 100)
   OPS_REDRIVE_LIMIT: number = 3;
 
   /** Most DLQ records the hub keeps in memory to list and redrive (the oldest beyond it are counted, not listed). */
-  @opsIntegerSetting('OPS_DLQ_MAX_RECORDS', 100, 1_000_000)
+  @integerSetting('OPS_DLQ_MAX_RECORDS', 100, 1_000_000)
   OPS_DLQ_MAX_RECORDS: number = 20_000;
 }

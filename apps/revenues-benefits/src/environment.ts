@@ -1,5 +1,4 @@
-import { Matches } from 'class-validator';
-import { portSetting } from '@accord/platform';
+import { participantSetting, portSetting } from '@accord/platform';
 import { DomainServiceEnvironment } from '@accord/domain-service';
 
 export class RevenuesBenefitsEnvironment extends DomainServiceEnvironment {
@@ -7,6 +6,6 @@ export class RevenuesBenefitsEnvironment extends DomainServiceEnvironment {
   RB_PORT: number = 3003;
 
   /** The controllers (councils) this service writes records for and publishes as; callers name theirs. */
-  @Matches(/^[a-z0-9-]+\.[a-z0-9-]+(,[a-z0-9-]+\.[a-z0-9-]+)*$/, { message: 'RB_PARTICIPANTS must be a comma-separated list of participant ids <org>.<system>' })
+  @participantSetting('RB_PARTICIPANTS', { list: true })
   RB_PARTICIPANTS: string = 'southampton.revenues-benefits,dorset.revenues-benefits';
 }

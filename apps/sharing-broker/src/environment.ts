@@ -1,18 +1,6 @@
-import { Type } from 'class-transformer';
-import { IsInt, Matches, Max, Min, ValidateBy } from 'class-validator';
+import { Matches, ValidateBy } from 'class-validator';
 import { EVENTS_TOPIC_PATTERN } from '@accord/contracts';
-import { BaseEnvironment, DEVELOPMENT_DEFAULTS, portSetting, secretSetting } from '@accord/platform';
-
-/** An integer setting within bounds (environment values are strings). */
-function integerSetting(name: string, min: number, max: number) {
-  const message = `${name} must be an integer from ${min} to ${max}`;
-  return function (target: object, propertyKey: string): void {
-    Type(() => Number)(target, propertyKey);
-    IsInt({ message })(target, propertyKey);
-    Min(min, { message })(target, propertyKey);
-    Max(max, { message })(target, propertyKey);
-  };
-}
+import { BaseEnvironment, DEVELOPMENT_DEFAULTS, integerSetting, portSetting, secretSetting } from '@accord/platform';
 
 /** A JavaScript regular expression source that compiles. */
 function regularExpressionSetting(name: string) {

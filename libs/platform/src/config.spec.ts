@@ -1,6 +1,6 @@
 import { resolve } from 'node:path';
 import { ConfigurationError, loadEnvironment } from './config';
-import { BaseEnvironment, DEVELOPMENT_SUBJECT_KEY_SECRET, portSetting, productionDefault, secretSetting } from './config';
+import { BaseEnvironment, DEVELOPMENT_SUBJECT_KEY_SECRET, integerSetting, participantSetting, portSetting, productionDefault, secretSetting } from './config';
 import DEVELOPMENT_DEFAULTS from './development-defaults.json';
 
 class ExampleEnvironment extends BaseEnvironment {
@@ -117,6 +117,42 @@ describe('loadEnvironment', () => {
     }
     expect(loadEnvironment(Inheriting, {})).toMatchObject({ EXAMPLE_MODE: 'loud', ACCORD_API_DOCS: 'on' });
     expect(loadEnvironment(Inheriting, { ...PRODUCTION })).toMatchObject({ EXAMPLE_MODE: 'quiet', ACCORD_API_DOCS: 'off' });
+  });
+});
+
+class BoundedEnvironment extends BaseEnvironment {
+  @integerSetting('EXAMPLE_LIMIT', 1, 100)
+  EXAMPLE_LIMIT: number = 10;
+
+  @participantSetting('EXAMPLE_PARTICIPANT')
+  EXAMPLE_PARTICIPANT: string = 'southampton.adult-social-care';
+
+  @participantSetting('EXAMPLE_PARTICIPANTS', { list: true })
+  EXAMPLE_PARTICIPANTS: string = 'southampton.revenues-benefits,dorset.revenues-benefits';
+}
+
+describe('integerSetting and participantSetting', () => {
+  it('accept whole numbers within bounds and participant ids (one, or a comma-separated list)', () => {
+    expect(loadEnvironment(BoundedEnvironment, { EXAMPLE_LIMIT: '100', EXAMPLE_PARTICIPANT: 'hiow-icb.analytics', EXAMPLE_PARTICIPANTS: 'a.b,c-d.e' })).toMatchObject({
+      EXAMPLE_LIMIT: 100,
+      EXAMPLE_PARTICIPANT: 'hiow-icb.analytics',
+      EXAMPLE_PARTICIPANTS: 'a.b,c-d.e',
+    });
+  });
+
+  it('refuse the rest, naming each setting and never its value', () => {
+    const error = (() => {
+      try {
+        loadEnvironment(BoundedEnvironment, { EXAMPLE_LIMIT: '1.5', EXAMPLE_PARTICIPANT: 'Southampton.ASC', EXAMPLE_PARTICIPANTS: 'a.b,,c.d' });
+      } catch (thrown) {
+        return thrown as ConfigurationError;
+      }
+      throw new Error('expected a ConfigurationError');
+    })();
+    expect(error.message).toContain('EXAMPLE_LIMIT must be a whole number from 1 to 100');
+    expect(error.message).toContain('EXAMPLE_PARTICIPANT must be a participant id <org>.<system>');
+    expect(error.message).toContain('EXAMPLE_PARTICIPANTS must be a comma-separated list of participant ids <org>.<system>');
+    expect(error.message).not.toContain('Southampton.ASC');
   });
 });
 

@@ -3,6 +3,7 @@ import { isIP } from 'node:net';
 import { resolve } from 'node:path';
 import { plainToInstance, Type } from 'class-transformer';
 import { IsIn, IsInt, Matches, Max, Min, registerDecorator, validateSync, ValidateBy, ValidationError } from 'class-validator';
+import { isParticipantId } from '@accord/contracts';
 import DEVELOPMENT_DEFAULTS from './development-defaults.json';
 
 /** Development defaults let `npm start` work out of the box; production refuses them (secretSetting). */
@@ -247,5 +248,26 @@ export function portSetting(name: string) {
   };
 }
 
-/** A participant id `<org>.<system>`. */
-export const PARTICIPANT_SETTING = /^[a-z0-9-]+\.[a-z0-9-]+$/;
+/** A whole-number setting within bounds (environment values are strings). */
+export function integerSetting(name: string, min: number, max: number) {
+  const message = `${name} must be a whole number from ${min} to ${max}`;
+  return function (target: object, propertyKey: string): void {
+    Type(() => Number)(target, propertyKey);
+    IsInt({ message })(target, propertyKey);
+    Min(min, { message })(target, propertyKey);
+    Max(max, { message })(target, propertyKey);
+  };
+}
+
+/** A participant id `<org>.<system>` (`isParticipantId`), or with `list`, a comma-separated list of them. */
+export function participantSetting(name: string, options: { list?: boolean } = {}) {
+  return ValidateBy({
+    name: 'isParticipantSetting',
+    validator: {
+      validate: (value: unknown) =>
+        typeof value === 'string' && (options.list ? value.split(',').every((item) => isParticipantId(item)) : isParticipantId(value)),
+      defaultMessage: () =>
+        options.list ? `${name} must be a comma-separated list of participant ids <org>.<system>` : `${name} must be a participant id <org>.<system>`,
+    },
+  });
+}

@@ -1,11 +1,12 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { ArrayNotEmpty, ArrayUnique, IsArray, IsIn, IsISO8601, IsOptional, IsString, Matches, MaxLength } from 'class-validator';
+import { PARTICIPANT_ID_PATTERN } from '@accord/contracts';
 import { ROLES, type Role } from '../roles';
 
 export class IssueTokenRequest {
   @ApiPropertyOptional({ description: 'The participant the token acts for; the domain services accept only a token bound to a participant they serve', example: 'southampton.adult-social-care' })
   @IsOptional()
-  @Matches(/^[a-z0-9-]+\.[a-z0-9-]+$/, { message: 'participant must be a participant id <org>.<system>' })
+  @Matches(PARTICIPANT_ID_PATTERN, { message: 'participant must be a participant id <org>.<system>' })
   participant?: string;
 
   @ApiProperty({ enum: ROLES, isArray: true, description: 'publisher writes and reader reads records on the domain services; the others are hub-api roles' })
