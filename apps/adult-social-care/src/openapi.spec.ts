@@ -1,3 +1,4 @@
+import { LOCAL_ID_MAX_LENGTH, UPRN_PATTERN } from '@accord/contracts';
 import { InboxController } from '@accord/domain-service';
 import { documentedAccess, domainRoleFor, openApiDocumentOf } from '@accord/testing';
 import { AssessmentsController } from './assessments/assessments.controller';
@@ -18,6 +19,22 @@ describe('adult-social-care OpenAPI', () => {
     expect(schemas.AssessmentRequest).toMatchObject({ required: expect.arrayContaining(['subject', 'assessmentType', 'completedAt']) });
     expect(schemas.StartServiceRequest).toMatchObject({ properties: { serviceType: { enum: expect.arrayContaining(['long-term-residential']) } } });
     expect(schemas.SubjectDocument).toMatchObject({ required: ['localId'] });
+  });
+
+  it('states the generated schema of each field: lengths, patterns, formats, and null allowed for optional fields', async () => {
+    const schemas = (await openApiDocumentOf(CONTROLLERS)).components?.schemas ?? {};
+    expect(schemas.SubjectDocument).toMatchObject({
+      properties: {
+        localId: { type: 'string', minLength: 1, maxLength: LOCAL_ID_MAX_LENGTH },
+        uprn: { type: 'string', pattern: UPRN_PATTERN.source, nullable: true },
+        dateOfBirth: { type: 'string', format: 'date', nullable: true },
+        name: { nullable: true, allOf: [{ $ref: '#/components/schemas/PersonNameDocument' }] },
+      },
+    });
+    expect(schemas.SafeguardingConcernRequest).toMatchObject({
+      properties: { typesOfRisk: { type: 'array', minItems: 1, items: { type: 'string', enum: expect.arrayContaining(['neglect']) }, 'x-accord-special-category': true } },
+    });
+    expect(schemas.StartServiceRequest).toMatchObject({ properties: { providerCqcLocationId: { type: 'string', maxLength: 64, nullable: true } } });
   });
 
   it('says every operation needs a bearer token with its role (publisher writes, reader reads); Accord-Participant only narrows', async () => {

@@ -8,6 +8,7 @@ export * from './auth/domain-auth.guard';
 export * from './auth/hub-tokens';
 export * from './outbox/outbox-publisher';
 export * from './records/record.entity';
+export * from './records/record-columns';
 export * from './records/page';
 export * from './records/record-writer';
 export * from './records/record.service';

@@ -1,60 +1,83 @@
 import { ApiProperty } from '@nestjs/swagger';
-import { EVENT_TYPES, SUBJECT_FIELDS, type FieldSpec } from '@accord/contracts';
+import { eventTypeDefinitions, objectSchemaOf, SHARED_SCHEMA_CLASSES, type FieldHolder, type JsonSchema } from '@accord/contracts';
+
+/*
+ * The request schemas of `/docs`, written from the generated JSON Schema of each event type
+ * (libs/contracts `objectSchemaOf`), so the OpenAPI document states the same patterns,
+ * lengths, bounds and formats the validator applies. Nest's OpenAPI is 3.0: a nullable
+ * field is `nullable: true` rather than a type array or an `anyOf` with null, and a nested
+ * class is a named component. Accord's own keywords (`x-accord-*`) stay as extensions.
+ */
 
 type ApiPropertyOptions = Parameters<typeof ApiProperty>[0] & object;
 
-function schemaOf(field: FieldSpec): ApiPropertyOptions {
-  const base: ApiPropertyOptions = { required: field.required };
-  if (field.min !== undefined) Object.assign(base, { minimum: field.min });
-  if (field.max !== undefined) Object.assign(base, { maximum: field.max });
-  const note = field.specialCategory ? 'Special category data (UK GDPR Art. 9).' : undefined;
-  if (note) Object.assign(base, { description: note });
-  switch (field.kind) {
-    case 'string':
-      return { ...base, type: String };
-    case 'number':
-      return { ...base, type: Number };
-    case 'integer':
-      return { ...base, type: 'integer' };
-    case 'boolean':
-      return { ...base, type: Boolean };
-    case 'date':
-      return { ...base, type: String, format: 'date', example: '2026-11-28' };
-    case 'datetime':
-      return { ...base, type: String, format: 'date-time', example: '2026-11-28T10:00:00Z' };
-    case 'enum':
-      return { ...base, enum: [...(field.values ?? [])] };
-    case 'enum[]':
-      return { ...base, enum: [...(field.values ?? [])], isArray: true };
-    case 'object':
-      return { ...base, type: Object };
-  }
+/** One named component per nested class (`SubjectDocument`, `PersonNameDocument`), documented once. */
+const documents = new Map<FieldHolder, Function>();
+
+function componentName(holder: FieldHolder): string {
+  for (const [name, shared] of SHARED_SCHEMA_CLASSES) if (shared === holder) return `${name}Document`;
+  return `${holder.name}Document`;
 }
 
-function document(target: new () => object, fields: readonly FieldSpec[]): void {
-  for (const field of fields) {
-    if (field.path.includes('.')) continue;
-    ApiProperty(schemaOf(field))(target.prototype, field.path);
-  }
+function documentOf(holder: FieldHolder): Function {
+  const existing = documents.get(holder);
+  if (existing) return existing;
+  const document = { [componentName(holder)]: class {} }[componentName(holder)]!;
+  documents.set(holder, document);
+  describeProperties(document, objectSchemaOf(holder, referenceTo));
+  return document;
 }
 
-/** The person the record is about (CONTRACT.md §2), documented from the catalogue. */
-export class SubjectDocument {}
-document(SubjectDocument, SUBJECT_FIELDS.filter((field) => field.path.startsWith('subject.') && field.path.split('.').length === 2).map((field) => ({ ...field, path: field.path.slice('subject.'.length) })));
-ApiProperty({ required: false, type: Object, example: { given: 'Ada', family: 'Lovelace' } })(SubjectDocument.prototype, 'name');
-ApiProperty({ required: false, type: String, example: '943 476 5919', description: 'NHS number (Modulus 11); spaces accepted, stored without' })(SubjectDocument.prototype, 'nhsNumber');
-ApiProperty({ required: false, type: String, example: 'QQ123456C', description: 'National Insurance number' })(SubjectDocument.prototype, 'niNumber');
-ApiProperty({ required: true, type: String, example: 'person-1234', description: "The source system's own opaque reference: the Kafka key, never an NHS number" })(SubjectDocument.prototype, 'localId');
+/** Nested classes are written as references, which `openApiOf` turns into their component. */
+const REFERENCE_PREFIX = 'accord-class:';
+const referenced = new Map<string, FieldHolder>();
+
+function referenceTo(holder: FieldHolder): string {
+  const reference = `${REFERENCE_PREFIX}${componentName(holder)}`;
+  referenced.set(reference, holder);
+  return reference;
+}
+
+/** A JSON Schema 2020-12 property as an OpenAPI 3.0 schema Nest accepts. */
+function openApiOf(schema: JsonSchema): ApiPropertyOptions {
+  if (typeof schema.$ref === 'string') {
+    const { $ref, ...annotations } = schema;
+    return { ...annotations, type: () => documentOf(referenced.get($ref)!) } as ApiPropertyOptions;
+  }
+  if (Array.isArray(schema.anyOf)) {
+    const { anyOf, ...annotations } = schema;
+    const branches = (anyOf as JsonSchema[]).filter((branch) => branch.type !== 'null');
+    if (branches.length !== 1) throw new Error('an anyOf other than a nullable value has no OpenAPI 3.0 form here');
+    return { ...openApiOf({ ...annotations, ...branches[0] }), nullable: true };
+  }
+  if (Array.isArray(schema.type)) {
+    const types = (schema.type as string[]).filter((type) => type !== 'null');
+    if (types.length !== 1) throw new Error('a union of types has no OpenAPI 3.0 form here');
+    const enumeration = Array.isArray(schema.enum) ? { enum: schema.enum.filter((value) => value !== null) } : {};
+    return { ...openApiOf({ ...schema, type: types[0], ...enumeration }), nullable: true };
+  }
+  if (schema.type === 'array') {
+    const { items, ...array } = schema;
+    return { ...array, type: 'array', items: openApiOf(items as JsonSchema) } as ApiPropertyOptions;
+  }
+  return schema as ApiPropertyOptions;
+}
+
+function describeProperties(target: Function, schema: JsonSchema, only?: readonly string[]): void {
+  const required = new Set((schema.required as string[] | undefined) ?? []);
+  for (const [name, property] of Object.entries(schema.properties as Record<string, JsonSchema>)) {
+    if (only && !only.includes(name)) continue;
+    ApiProperty({ ...openApiOf(property), required: required.has(name) } as ApiPropertyOptions)(target.prototype, name);
+  }
+}
 
 /**
- * Documents a request class (a contracts class-validator class) for OpenAPI from the event
- * catalogue, so `/docs` stays in step with DOMAIN.md without a second list of fields.
- * `only` restricts it to the fields the request carries (e.g. ending a service).
+ * Documents a request class (a contracts data class, or a pick of one) for OpenAPI from the
+ * event type's generated schema. `only` restricts it to the fields the request carries
+ * (e.g. ending a service).
  */
-export function documentEventRequest(target: new () => object, eventType: string, options: { only?: string[]; withSubject?: boolean } = {}): void {
-  const spec = EVENT_TYPES.get(eventType);
-  if (!spec) throw new Error(`unknown event type ${eventType}`);
-  const fields = options.only ? spec.fields.filter((field) => options.only!.includes(field.path)) : spec.fields;
-  document(target, fields);
-  if (options.withSubject !== false) ApiProperty({ type: () => SubjectDocument, required: true })(target.prototype, 'subject');
+export function documentEventRequest(target: new () => object, eventType: string, options: { only?: readonly string[] } = {}): void {
+  const definition = eventTypeDefinitions().find((candidate) => candidate.type === eventType);
+  if (!definition) throw new Error(`unknown event type ${eventType}`);
+  describeProperties(target, objectSchemaOf(definition.dataClass, referenceTo), options.only);
 }

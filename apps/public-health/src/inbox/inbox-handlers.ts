@@ -1,26 +1,19 @@
-import { IsBoolean, IsIn, IsISO8601, IsOptional } from 'class-validator';
-import { InboxSubjectField, type InboxHandler, type InboxSubject } from '@accord/domain-service';
+import { NhsAmbulanceFallAttendedV1 } from '@accord/contracts';
+import { inboxHandler, type InboxHandler } from '@accord/domain-service';
 
-/** What an ambulance fall attendance must carry to start a falls-prevention referral. */
-export class FallAttendedShape {
-  @InboxSubjectField() subject: InboxSubject;
-  @IsISO8601({ strict: true }) attendedAt: string;
-  @IsOptional() @IsIn(['none', 'minor', 'serious']) injury?: string;
-  @IsOptional() @IsBoolean() conveyed?: boolean;
-  @IsOptional() @IsBoolean() livesAlone?: boolean;
-}
+/** The facts of a fall attendance a falls-prevention worker needs, whichever were released. */
+const FALL_DETAILS = ['attendedAt', 'injury', 'conveyed', 'livesAlone'] as const;
 
 /** DOMAIN.md "Shared records become work", public health's row. */
 export const PUBLIC_HEALTH_INBOX: InboxHandler[] = [
-  {
-    eventType: 'nhs.ambulance.fall-attended.v1',
-    shape: FallAttendedShape,
-    workItem: (record: FallAttendedShape) => ({
+  // An ambulance fall attendance starts a falls-prevention referral when it says when the fall was attended.
+  inboxHandler({
+    event: NhsAmbulanceFallAttendedV1,
+    needs: ['attendedAt'],
+    workItem: (record) => ({
       kind: 'falls-prevention-referral',
       summary: `Falls-prevention referral: fall attended by ambulance at ${record.attendedAt}`,
-      details: Object.fromEntries(
-        (['attendedAt', 'injury', 'conveyed', 'livesAlone'] as const).filter((field) => record[field] !== undefined).map((field) => [field, record[field]]),
-      ),
+      details: Object.fromEntries(FALL_DETAILS.filter((field) => record[field] !== undefined).map((field) => [field, record[field]])),
     }),
-  },
+  }),
 ];

@@ -1,22 +1,15 @@
-import { IsIn, IsISO8601 } from 'class-validator';
-import { SERVICE_TYPES } from '@accord/contracts';
-import { InboxSubjectField, type InboxHandler, type InboxSubject } from '@accord/domain-service';
+import { AscServiceStartedV1, type SERVICE_TYPES } from '@accord/contracts';
+import { inboxHandler, type InboxHandler } from '@accord/domain-service';
 
 /** Entering a care home is a change of circumstances for council tax and housing benefit. */
-const CARE_HOME_SERVICES: readonly string[] = ['long-term-residential', 'long-term-nursing'];
-
-export class ServiceStartedShape {
-  @InboxSubjectField() subject: InboxSubject;
-  @IsIn([...SERVICE_TYPES]) serviceType: string;
-  @IsISO8601({ strict: true, strictSeparator: true }) startDate: string;
-}
+const CARE_HOME_SERVICES: readonly (typeof SERVICE_TYPES)[number][] = ['long-term-residential', 'long-term-nursing'];
 
 /** DOMAIN.md "Shared records become work", revenues and benefits' row. */
 export const REVENUES_BENEFITS_INBOX: InboxHandler[] = [
-  {
-    eventType: 'asc.service.started.v1',
-    shape: ServiceStartedShape,
-    workItem: (record: ServiceStartedShape) =>
+  inboxHandler({
+    event: AscServiceStartedV1,
+    needs: ['serviceType', 'startDate'],
+    workItem: (record) =>
       CARE_HOME_SERVICES.includes(record.serviceType)
         ? {
             kind: 'change-of-circumstances',
@@ -24,5 +17,5 @@ export const REVENUES_BENEFITS_INBOX: InboxHandler[] = [
             details: { serviceType: record.serviceType, startDate: record.startDate },
           }
         : null,
-  },
+  }),
 ];

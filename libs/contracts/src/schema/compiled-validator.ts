@@ -24,7 +24,8 @@ import { ACCORD_KEYWORDS, eventDataSchema } from './event-data-schema';
 
 export type EventDataValidator = (eventType: string, data: unknown, options?: ValidateEventDataOptions) => EventDataValidation;
 
-function createAjv(): Ajv2020 {
+/** ajv with Accord's formats and keywords: every schema generated from the event definitions compiles in it. */
+export function createEventDataAjv(): Ajv2020 {
   const ajv = new Ajv2020({
     allErrors: true,
     strict: true,
@@ -68,7 +69,7 @@ const MESSAGES: Record<string, string> = {
 };
 
 /** ajv's messages name the rule (a type, a bound, a pattern, a format), never the value. */
-function problemOf(error: ErrorObject): Problem {
+export function problemOfSchemaError(error: ErrorObject): Problem {
   if (error.keyword === 'required') return { path: pathOf(error.instancePath, (error.params as { missingProperty: string }).missingProperty), problem: 'is missing' };
   if (error.keyword === 'additionalProperties') {
     return { path: pathOf(error.instancePath, (error.params as { additionalProperty: string }).additionalProperty), problem: NOT_A_FIELD };
@@ -93,7 +94,7 @@ function normalised(holder: Function, data: Record<string, unknown>, fieldsOf: F
 
 /** Compiles every type's schema once; the returned function answers as validateEventData does. */
 export function compileEventDataValidator(): EventDataValidator {
-  const ajv = createAjv();
+  const ajv = createEventDataAjv();
   // Classes are complete once declared; their fields are read once per class.
   const fields = new Map<Function, readonly FieldDefinition[]>();
   const fieldsOf: FieldsOf = (holder) => fields.get(holder) ?? fields.set(holder, fieldDefinitionsOf(holder)).get(holder)!;
@@ -105,7 +106,7 @@ export function compileEventDataValidator(): EventDataValidator {
     if (refusal) return refusal;
     const { validate, dataClass } = compiled.get(eventType)!;
     if (validate(data)) return { ok: true, value: normalised(dataClass, data as Record<string, unknown>, fieldsOf) };
-    const problems = (validate.errors ?? []).map(problemOf);
+    const problems = (validate.errors ?? []).map(problemOfSchemaError);
     return { ok: false, reason: classifyProblems(problems), problems };
   };
 }

@@ -1,16 +1,22 @@
 import { randomUUID } from 'node:crypto';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource, InjectRepository } from '@nestjs/typeorm';
-import { plainToInstance } from 'class-transformer';
-import { validateSync } from 'class-validator';
 import type { KafkaMessage } from 'kafkajs';
 import { DataSource, Repository } from 'typeorm';
 import type { QueryDeepPartialEntity } from 'typeorm/query-builder/QueryPartialEntity';
-import { CONSENT_NOTICE_TYPE, decodeConsentNotice, decodeInboxRecord, headerText, inboxTopic, type ConsentNoticeRecord } from '@accord/contracts';
-import { problemsFrom } from '@accord/platform';
+import {
+  compileReleasedRecordValidator,
+  CONSENT_NOTICE_TYPE,
+  decodeConsentNotice,
+  decodeInboxRecord,
+  headerText,
+  inboxTopic,
+  type ConsentNoticeRecord,
+  type ReleasedRecordValidator,
+} from '@accord/contracts';
 import { DOMAIN_SERVICE_OPTIONS, type DomainServiceOptions } from '../options';
 import { DEFAULT_PAGE_SIZE, pageOf, type Page, type PageQuery } from '../records/page';
-import type { InboxHandler, WorkItemDraft } from './inbox-handler';
+import { INBOX_RECORD_NEEDS, type InboxHandler, type WorkItemDraft } from './inbox-handler';
 import { WorkItemEntity } from './work-item.entity';
 
 export type ReceiptOutcome = 'work-item' | 'consent-notice' | 'no-work' | 'unexpected-type' | 'invalid-shape' | 'invalid-envelope' | 'unprocessable';
@@ -38,7 +44,7 @@ interface Received {
 @Injectable()
 export class InboxService {
   private readonly logger = new Logger('inbox');
-  private readonly handlers: Map<string, InboxHandler>;
+  private readonly handlers: Map<string, { handler: InboxHandler; validate: ReleasedRecordValidator }>;
   private readonly participantsByTopic: Map<string, string>;
 
   constructor(
@@ -46,7 +52,12 @@ export class InboxService {
     @InjectDataSource() private readonly dataSource: DataSource,
     @InjectRepository(WorkItemEntity) private readonly workItems: Repository<WorkItemEntity>,
   ) {
-    this.handlers = new Map(options.inboxHandlers.map((handler) => [handler.eventType, handler]));
+    this.handlers = new Map(
+      options.inboxHandlers.map((handler) => [
+        handler.eventType,
+        { handler, validate: compileReleasedRecordValidator(handler.eventType, [...INBOX_RECORD_NEEDS, ...handler.needs]) },
+      ]),
+    );
     this.participantsByTopic = new Map(options.participants.map((participant) => [inboxTopic(participant), participant]));
   }
 
@@ -164,20 +175,19 @@ export class InboxService {
   }
 
   private interpret(received: Received): { outcome: ReceiptOutcome; draft?: WorkItemDraft } {
-    const handler = this.handlers.get(received.eventType);
-    if (!handler) {
+    const entry = this.handlers.get(received.eventType);
+    if (!entry) {
       this.logger.warn({ eventId: received.eventId, eventType: received.eventType }, 'inbox record of an unexpected type; receipted, no work item');
       return { outcome: 'unexpected-type' };
     }
-    const shaped = plainToInstance(handler.shape, received.data);
-    const errors = validateSync(shaped, { validationError: { target: false, value: false } });
-    if (errors.length > 0) {
-      // Paths and reasons only: the values are personal data.
-      const problems = problemsFrom(errors).map(({ path, problem }) => `${path}: ${problem}`);
+    const checked = entry.validate(received.data);
+    if (!checked.ok) {
+      // Paths and rules only: the values are personal data.
+      const problems = checked.problems.map(({ path, problem }) => `${path}: ${problem}`);
       this.logger.warn({ eventId: received.eventId, eventType: received.eventType, problems }, 'inbox record of an invalid shape; receipted, no work item');
       return { outcome: 'invalid-shape' };
     }
-    const draft = handler.workItem(shaped);
+    const draft = entry.handler.workItem(checked.value);
     return draft ? { outcome: 'work-item', draft } : { outcome: 'no-work' };
   }
 

@@ -8,4 +8,4 @@ documentEventRequest(StartServiceRequest, 'asc.service.started.v1');
 
 /** `POST /v1/services/{id}/end`: the rest of `asc.service.ended.v1` comes from the stored service. */
 export class EndServiceRequest extends PickType(AscServiceEndedV1, ['endDate', 'endReason'] as const) {}
-documentEventRequest(EndServiceRequest, 'asc.service.ended.v1', { only: ['endDate', 'endReason'], withSubject: false });
+documentEventRequest(EndServiceRequest, 'asc.service.ended.v1', { only: ['endDate', 'endReason'] });
