@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import type { Admin, Message, Producer } from 'kafkajs';
 import { Client } from 'pg';
 import { DEAD_LETTER_HEADERS, DLQ_TOPIC, eventsTopic, inboxTopic, LOCAL_ID_MAX_LENGTH, readDeadLetter } from '@accord/contracts';
@@ -107,7 +108,11 @@ describe('sharing broker: a runaway condition cannot freeze the broker', () => {
     return { worstMs, polls, statuses };
   }
 
-  it('decides hostile and ordinary events on every partition while /health keeps answering within a second', async () => {
+  it('decides hostile and ordinary events on every partition while the event loop never stalls for a second and /health keeps answering', async () => {
+    // The broker runs in this process: its event loop is this one. A backtracking engine on
+    // these inputs would hold it for seconds to years; what is left is GC and a loaded machine.
+    const loop = monitorEventLoopDelay({ resolution: 10 });
+    loop.enable();
     const person = () => ({ localId: `person-${randomUUID()}` });
     const family = (text: string) => ({ name: { given: 'Ada', family: text } });
     const events = (async () => {
@@ -148,6 +153,8 @@ describe('sharing broker: a runaway condition cannot freeze the broker', () => {
     });
 
     const [health, { sent, decisions }] = await Promise.all([watchHealth(decided), decided]);
+    loop.disable();
+    const worstStallMs = loop.max / 1e6;
 
     expect(decisions.hostileLocalId).toEqual({ outcome: 'withheld', reasons: ['condition-not-met'] });
     expect(decisions.hostileName).toEqual({ outcome: 'withheld', reasons: ['condition-not-met'] });
@@ -172,7 +179,9 @@ describe('sharing broker: a runaway condition cannot freeze the broker', () => {
     expect(health.statuses).toEqual(new Set([200]));
     expect(health.polls).toBeGreaterThan(1);
     // eslint-disable-next-line no-console
-    console.log(`/health worst delay while the hostile events were decided: ${health.worstMs.toFixed(0)} ms over ${health.polls} polls`);
-    expect(health.worstMs).toBeLessThan(1000);
+    console.log(
+      `while the hostile events were decided: the event loop's longest stall ${worstStallMs.toFixed(0)} ms; /health worst ${health.worstMs.toFixed(0)} ms over ${health.polls} polls (it connects to Kafka and Postgres each time)`,
+    );
+    expect(worstStallMs).toBeLessThan(1000);
   });
 });

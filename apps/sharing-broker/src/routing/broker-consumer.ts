@@ -1,6 +1,6 @@
 import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
 import type { Kafka } from 'kafkajs';
-import { DLQ_TOPIC, EVENTS_TOPIC_PATTERN } from '@accord/contracts';
+import { DLQ_TOPIC, EVENTS_TOPIC_PATTERN, sharedEventDataValidator } from '@accord/contracts';
 import { BatchConsumer, ensureTopics, type BatchConsumerOptions } from '@accord/kafka';
 import { createLogger } from '@accord/platform';
 import { SharingBrokerEnvironment } from '../environment';
@@ -36,6 +36,8 @@ export class BrokerConsumer implements OnApplicationBootstrap, OnModuleDestroy {
 
   async onApplicationBootstrap(): Promise<void> {
     await this.ensureDeadLetterTopic();
+    // Compiled before the first fetch, not by the first record of a batch.
+    sharedEventDataValidator();
     const groupId = this.environment.BROKER_GROUP_ID;
     const metrics = brokerMetrics();
     const sessionTimeout = this.environment.BROKER_SESSION_TIMEOUT_MS;
