@@ -1,5 +1,5 @@
 import { ApiProperty } from '@nestjs/swagger';
-import { eventTypeDefinitions, objectSchemaOf, SHARED_SCHEMA_CLASSES, type FieldHolder, type JsonSchema } from '@accord/contracts';
+import { eventTypeDefinition, objectSchemaOf, SHARED_SCHEMA_CLASSES, type FieldHolder, type JsonSchema } from '@accord/contracts';
 
 /*
  * The request schemas of `/docs`, written from the generated JSON Schema of each event type
@@ -77,7 +77,7 @@ function describeProperties(target: Function, schema: JsonSchema, only?: readonl
  * (e.g. ending a service).
  */
 export function documentEventRequest(target: new () => object, eventType: string, options: { only?: readonly string[] } = {}): void {
-  const definition = eventTypeDefinitions().find((candidate) => candidate.type === eventType);
+  const definition = eventTypeDefinition(eventType);
   if (!definition) throw new Error(`unknown event type ${eventType}`);
   describeProperties(target, objectSchemaOf(definition.dataClass, referenceTo), options.only);
 }

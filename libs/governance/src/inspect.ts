@@ -91,15 +91,10 @@ export function inspectRecord(topic: string, message: IncomingRecord, validate: 
       { path: HEADERS.source, problem: 'must name the participant whose events topic the record is on' },
     ]);
   }
-  const validated = validate(envelope.type, envelope.data, envelope.participant);
-  if (!validated.ok) return rejectRecord(topic, message, validated.reason, validated.problems, envelope.data);
-  const data = validated.value as JsonObject;
-  return {
-    kind: 'accepted',
-    envelope,
-    event: { id: envelope.id, type: envelope.type, source: envelope.participant, time: envelope.time, data },
-    subject: subjectOf(data),
-  };
+  const attributes = { id: envelope.id, type: envelope.type, source: envelope.participant, time: envelope.time };
+  const inspected = inspectEventData(attributes, envelope.data, validate);
+  if (inspected.kind === 'rejected') return rejectRecord(topic, message, inspected.reason, inspected.problems, envelope.data);
+  return { ...inspected, envelope };
 }
 
 /** The attributes of an event whose envelope was checked some other way (e.g. supplied in a request). */

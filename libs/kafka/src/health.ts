@@ -1,6 +1,6 @@
 import type { FactoryProvider } from '@nestjs/common';
 import { HealthIndicatorService } from '@nestjs/terminus';
-import type { DependencyCheck } from '@accord/platform';
+import { HEALTH_TIMEOUT_MS, type DependencyCheck } from '@accord/platform';
 import { Kafka, logLevel } from 'kafkajs';
 import { brokersFrom, kafkaSsl, readKafkaIdentity } from './client';
 
@@ -49,7 +49,7 @@ export class KafkaHealthCheck implements DependencyCheck {
 export function kafkaHealthCheck(
   settings: { readonly KAFKA_BROKERS: string; readonly KAFKA_TLS_DIR: string },
   identity: string,
-  timeoutMs = 2000,
+  timeoutMs = HEALTH_TIMEOUT_MS,
 ): FactoryProvider<KafkaHealthCheck> & { provide: typeof KafkaHealthCheck } {
   return {
     provide: KafkaHealthCheck,

@@ -37,7 +37,7 @@ export function coreModules({ service, environment, database, healthChecks }: Co
     EnvironmentModule.forRoot(environment),
     loggingModule(service, environment.LOG_LEVEL),
     database,
-    HealthModule.forRoot({ checks: healthChecks, timeoutMs: 2000 }),
+    HealthModule.forRoot({ checks: healthChecks }),
     MetricsModule.forRoot(),
   ];
 }

@@ -12,8 +12,11 @@ export interface DependencyCheck {
   check(timeoutMs: number): Promise<HealthIndicatorResult>;
 }
 
+/** How long `/health` gives each dependency to answer, unless HealthModule is told otherwise. */
+export const HEALTH_TIMEOUT_MS = 2000;
+
 const DEPENDENCY_CHECKS = Symbol('DEPENDENCY_CHECKS');
-const HEALTH_TIMEOUT_MS = Symbol('HEALTH_TIMEOUT_MS');
+const TIMEOUT_MS = Symbol('TIMEOUT_MS');
 
 export interface HealthOptions {
   /** Each check's class (or a provider of it), asked in this order. */
@@ -28,7 +31,7 @@ export class HealthController {
   constructor(
     private readonly health: HealthCheckService,
     @Inject(DEPENDENCY_CHECKS) private readonly checks: DependencyCheck[],
-    @Inject(HEALTH_TIMEOUT_MS) private readonly timeoutMs: number,
+    @Inject(TIMEOUT_MS) private readonly timeoutMs: number,
   ) {}
 
   @Get()
@@ -57,7 +60,7 @@ export class HealthModule {
       providers: [
         ...(options.checks as Provider[]),
         { provide: DEPENDENCY_CHECKS, useFactory: (...checks: DependencyCheck[]) => checks, inject: tokens },
-        { provide: HEALTH_TIMEOUT_MS, useValue: options.timeoutMs ?? 3000 },
+        { provide: TIMEOUT_MS, useValue: options.timeoutMs ?? HEALTH_TIMEOUT_MS },
       ],
     };
   }

@@ -163,6 +163,11 @@ export function eventTypeDefinitions(): readonly EventTypeDefinition[] {
   return PUBLISHER_SYSTEMS.flatMap((system) => all.filter((definition) => definition.publisherSystem === system));
 }
 
+/** The definition of `eventType`, or undefined when no class defines it. */
+export function eventTypeDefinition(eventType: string): EventTypeDefinition | undefined {
+  return EVENT_TYPE_DEFINITIONS.get(eventType);
+}
+
 /** The catalogue's view of a class's fields, nested ones flattened to dotted paths after their parent. */
 export function fieldSpecsOf(holder: Function, prefix = ''): FieldSpec[] {
   return fieldDefinitionsOf(holder).flatMap((field) => {

@@ -1,5 +1,5 @@
 import { EVENT_TYPES } from '../event-catalog';
-import { eventTypeDefinitions, fieldDefinitionsOf, type FieldDefinition, type FieldHolder } from '../events/definition';
+import { eventTypeDefinition, fieldDefinitionsOf, type FieldDefinition, type FieldHolder } from '../events/definition';
 import { PersonNameDto, SubjectDto } from '../events/subject.dto';
 
 /*
@@ -120,7 +120,7 @@ export const SHARED_SCHEMA_CLASSES: ReadonlyMap<string, FieldHolder> = new Map<s
 
 /** The data schema of a type without `$schema` / `$id`, shared classes written through `reference`. */
 export function eventDataSchemaBody(eventType: string, reference: NestedSchemaReference = inline): JsonSchema {
-  const definition = eventTypeDefinitions().find((candidate) => candidate.type === eventType);
+  const definition = eventTypeDefinition(eventType);
   if (!definition) throw new Error(`unknown event type ${eventType}`);
   return {
     title: eventType,
