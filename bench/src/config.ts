@@ -17,11 +17,15 @@ export interface BenchConfig {
   audit: { rows: number; database: string; queries: number; reuse: boolean };
   freshness: { people: number; rate: number; seconds: number };
   /** Delete this run's topics and consumer groups at the end (default yes). */
+  /** Broker processes (members of one consumer group) the throughput, latency and freshness phases run. */
+  brokerInstances: number;
+  /** The in-process data path (no Kafka, no Postgres): events per round, rounds (the first warms up). */
+  hotPath: { events: number; rounds: number };
   cleanup: boolean;
   resultsFile: string | undefined;
 }
 
-export const PHASES = ['throughput', 'latency', 'audit', 'freshness'] as const;
+export const PHASES = ['hotpath', 'throughput', 'latency', 'audit', 'freshness'] as const;
 export type Phase = (typeof PHASES)[number];
 export const SYSTEMS = ['passthrough', 'broker'] as const;
 export type System = (typeof SYSTEMS)[number];
@@ -76,6 +80,11 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env): BenchC
       rate: atLeast(1, number(environment, 'BENCH_LATENCY_RATE', 1000)),
       seconds: atLeast(1, number(environment, 'BENCH_LATENCY_SECONDS', Math.max(5, 60 * scale))),
       warmUpSeconds: atLeast(0, number(environment, 'BENCH_LATENCY_WARMUP_SECONDS', Math.max(1, Math.round(10 * scale)))),
+    },
+    brokerInstances: atLeast(1, number(environment, 'BENCH_BROKER_INSTANCES', 1)),
+    hotPath: {
+      events: atLeast(100, number(environment, 'BENCH_HOTPATH_EVENTS', 20_000 * scale)),
+      rounds: atLeast(2, number(environment, 'BENCH_HOTPATH_ROUNDS', 4)),
     },
     audit: {
       rows: auditRows,

@@ -2,6 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { createWriteStream, mkdirSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
+import { processCpuSeconds } from './cpu';
 import { REPOSITORY_ROOT } from './paths';
 import { progress, sleep } from './progress';
 
@@ -125,16 +126,9 @@ export class ChildApp {
     }
   }
 
-  /** CPU time (user + system) the process has used so far, in seconds (from /proc/<pid>/stat; clock ticks of 1/100 s). */
+  /** CPU time (user + system) the process has used so far, in seconds. */
   cpuSeconds(): number {
-    try {
-      const stat = readFileSync(`/proc/${this.pid}/stat`, 'utf8');
-      // Fields after the parenthesised command name: state is field 3, utime 14, stime 15.
-      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      return (Number(fields[11]) + Number(fields[12])) / 100;
-    } catch {
-      return Number.NaN;
-    }
+    return processCpuSeconds(this.pid);
   }
 
   kill(): void {
@@ -151,6 +145,45 @@ export class ChildApp {
       this.child.kill('SIGKILL');
       while (!this.exited) await sleep(50);
     }
+  }
+}
+
+/**
+ * The processes of one system under test (the broker may run as several instances of one
+ * consumer group), read as one: CPU summed, the first failure reported, memory per
+ * process and summed.
+ */
+export class ProcessSet {
+  constructor(readonly processes: readonly ChildApp[]) {
+    if (processes.length === 0) throw new Error('a process set needs at least one process');
+  }
+
+  get pids(): number[] {
+    return this.processes.map((app) => app.pid);
+  }
+
+  assertRunning(): void {
+    for (const app of this.processes) app.assertRunning();
+  }
+
+  cpuSeconds(): number {
+    return this.processes.reduce((sum, app) => sum + app.cpuSeconds(), 0);
+  }
+
+  tail(lines = 20): string {
+    return this.processes.map((app) => `${app.name}:\n${app.tail(lines)}`).join('\n');
+  }
+
+  /** The largest process's figures, and with more than one, each process's and their sum (`totalPeakRssMb`, an upper bound of the set's peak). */
+  memory(): Memory & { instances: number; totalPeakRssMb: number; perProcess?: Memory[] } {
+    const each = this.processes.map((app) => app.memory());
+    const largest = each.reduce((max, memory) => (memory.peakRssMb > max.peakRssMb ? memory : max));
+    const totalPeakRssMb = Math.round(each.reduce((sum, memory) => sum + memory.peakRssMb, 0) * 10) / 10;
+    return { ...largest, instances: each.length, totalPeakRssMb, ...(each.length > 1 ? { perProcess: each } : {}) };
+  }
+
+  async stop(): Promise<void> {
+    await Promise.all(this.processes.map((app) => app.stop()));
   }
 }
 

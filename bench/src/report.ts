@@ -27,19 +27,33 @@ export function markdownReport(results: BenchResults): string {
   }
   const w = results.workload;
   const batch = results.settings.batch;
-  const batchText = `maxBytesPerPartition ${batch.consumer.maxBytesPerPartition}, maxBytes ${batch.consumer.maxBytes}, maxWaitTimeInMs ${batch.consumer.maxWaitTimeInMs}, minBytes ${batch.consumer.minBytes}, ${batch.consumers} consumers × partitionsConsumedConcurrently ${batch.partitionsConsumedConcurrently}, producer idempotent acks=-1`;
+  const batchText = `maxBytesPerPartition ${batch.consumer.maxBytesPerPartition}, maxBytes ${batch.consumer.maxBytes}, maxWaitTimeInMs ${batch.consumer.maxWaitTimeInMs}, minBytes ${batch.consumer.minBytes}, ${batch.consumers} consumers × partitionsConsumedConcurrently ${batch.partitionsConsumedConcurrently}, ${batch.maxBytesInFlight} bytes in flight per process, producer idempotent acks=-1`;
   lines.push('| # | Figure | Result | Target (goal) | | Conditions |');
   lines.push('|---|---|---|---|---|---|');
 
+  const h = results.hotPath;
+  if (h) {
+    const stages = Object.entries(h.microsecondsPerEvent)
+      .filter(([stage]) => stage !== 'total')
+      .map(([stage, us]) => `${stage} ${number(us, 1)}`)
+      .join(', ');
+    lines.push(`| 0 | Data path CPU per event, in process | ${number(h.microsecondsPerEvent.total, 1)} µs | — | | the broker's own functions on ${number(h.events)} workload events (${number(h.decisions)} decisions, ${number(h.inboxRecords)} inbox records), batches of 500, one thread, mean of ${h.rounds} rounds after a warm-up; no Kafka, no Postgres, no GC of other work; µs per event: ${stages} |`);
+  }
   const t = results.throughput;
   if (t && w) {
     const events = t.broker?.events ?? t.passthrough?.events;
     const conditions = `${number(events)} events (mean ${w.meanRecordBytes} B), ${w.sourceTopics.length} topics × ${w.partitionsPerTopic} partitions, ${number(w.peopleWithConsentStatements)} of ${number(w.people)} people with consent statements; pre-loaded backlog, rate between first and last observed commit; ${batchText}`;
     const window = (drain: NonNullable<typeof t.passthrough>) =>
       `measured over ${number(drain.measuredEvents)} records in ${number(drain.measuredSeconds, 1)} s${drain.measuredSeconds < 10 ? ' (too short a window to mean much: raise BENCH_EVENTS)' : ''}; ${number(drain.eventsPerSecondWithStartup)} events/s including ${number(drain.startupSeconds, 1)} s start-up; ${number(drain.eventsPerCpuSecond)} events per CPU second of its process`;
+    const perEvent = (drain: NonNullable<typeof t.passthrough>) => {
+      const { microsecondsPerEvent: us, cores } = drain.machineCpu;
+      return `${number(us.machine, 1)} µs | — | | machine CPU (all but idle and I/O wait) per event in the measured window; of it ${number(us.system, 1)} µs this process, ${number(us.postgres, 1)} Postgres, ${number(us.kafka, 1)} Kafka, ${number(us.harness, 1)} the harness; cores busy: machine ${number(cores.machine, 2)}, process ${number(cores.system, 2)}, Postgres ${number(cores.postgres, 2)}, Kafka ${number(cores.kafka, 2)}`;
+    };
     if (t.passthrough) lines.push(`| 1 | Passthrough throughput (kafkajs consume→produce) | ${number(t.passthrough.eventsPerSecond)} events/s | — | | ${conditions}; ${window(t.passthrough)} |`);
     if (t.broker) lines.push(`| 1 | Broker throughput (routed, decisions written) | ${number(t.broker.eventsPerSecond)} events/s (${number(t.broker.decisionsWritten)} decisions, ${number(t.broker.inboxRecords)} inbox records) | — | | ${t.passthrough ? 'same backlog, same settings' : conditions}; ${window(t.broker)} |`);
     if (t.passthroughAfter) lines.push(`| 1 | Passthrough throughput, again after the broker | ${number(t.passthroughAfter.eventsPerSecond)} events/s | — | | same backlog, new consumer group; ${window(t.passthroughAfter)} |`);
+    if (t.passthrough) lines.push(`| 1 | Passthrough machine CPU per event | ${perEvent(t.passthrough)} |`);
+    if (t.broker) lines.push(`| 1 | Broker machine CPU per event | ${perEvent(t.broker)} |`);
     if (t.ratio !== undefined) {
       const against = t.passthroughAfter ? 'broker rate / mean of the two passthrough rates' : 'broker rate / passthrough rate';
       lines.push(`| 1 | Throughput ratio broker / passthrough | ${number(t.ratio, 3)} | ≥ ${t.target} (${t.goal}) | ${verdict(t.ratio, t.target, t.goal, 'higher')} | ${against} |`);
@@ -71,7 +85,8 @@ export function markdownReport(results: BenchResults): string {
   }
   const mem = results.memory;
   if (mem?.broker) {
-    lines.push(`| 4 | Broker peak RSS | ${mem.broker.peakRssMb} MB | ≤ ${mem.targetMb} MB | ${verdict(mem.broker.peakRssMb, mem.targetMb, undefined, 'lower')} | VmHWM of the broker process, ${mem.broker.measuredDuring}; sampled peak VmRSS ${mem.broker.sampledPeakRssMb} MB |`);
+    const instances = mem.broker.instances > 1 ? ` (the largest of ${mem.broker.instances} instances; ${mem.broker.totalPeakRssMb} MB together)` : '';
+    lines.push(`| 4 | Broker peak RSS | ${mem.broker.peakRssMb} MB${instances} | ≤ ${mem.targetMb} MB | ${verdict(mem.broker.peakRssMb, mem.targetMb, undefined, 'lower')} | VmHWM of the broker process, ${mem.broker.measuredDuring}; sampled peak VmRSS ${mem.broker.sampledPeakRssMb} MB |`);
   }
   if (mem?.passthrough) lines.push(`| 4 | (passthrough peak RSS) | ${mem.passthrough.peakRssMb} MB | — | | VmHWM, ${mem.passthrough.measuredDuring} |`);
   const f = results.freshness;

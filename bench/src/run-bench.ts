@@ -5,6 +5,7 @@ import type { Producer } from 'kafkajs';
 import type { DataSource } from 'typeorm';
 import { subjectKeys } from '@accord/governance';
 import { ensureAuditDataset } from './audit-data';
+import { measureHotPath, type HotPathResult } from './hot-path';
 import { measureAudit, type AuditResult } from './audit-bench';
 import { batchSettings, type BatchSettings } from './batch-settings';
 import type { BenchConfig } from './config';
@@ -14,7 +15,7 @@ import { benchKafka, createTopics, deleteGroups, deleteTopics, endOffsets, produ
 import { measureLatency, type LatencyResult } from './latency';
 import { describeMachine, type MachineInfo } from './machine';
 import { REPOSITORY_ROOT } from './paths';
-import { onInterrupt, type Memory } from './processes';
+import { onInterrupt, type Memory, type ProcessSet } from './processes';
 import { progress, sleep } from './progress';
 import {
   assertValid,
@@ -55,6 +56,7 @@ export interface BenchResults {
     eventMix: typeof EVENT_MIX;
     agreements: string[];
   };
+  hotPath?: HotPathResult;
   throughput?: {
     passthrough?: DrainResult;
     /** The passthrough's second drain of the same backlog, after the broker's: the ratio is taken against the mean of both. */
@@ -65,7 +67,7 @@ export interface BenchResults {
     goal: number;
   };
   latency?: { passthrough?: LatencyResult; broker?: LatencyResult; addedP99Ms?: number; target: number; goal: number };
-  memory?: { broker?: Memory & { measuredDuring: string }; passthrough?: Memory & { measuredDuring: string }; targetMb: number };
+  memory?: { broker?: ReturnType<ProcessSet['memory']> & { measuredDuring: string }; passthrough?: Memory & { measuredDuring: string }; targetMb: number };
   audit?: AuditResult & { targets: { subjectQueryP95Ms: number; subjectReportP95Ms: number; exportRowsPerSecond: number; verifyRowsPerSecond: number } };
   freshness?: FreshnessResult & { target: number };
   errors: Array<{ phase: string; message: string }>;
@@ -86,11 +88,15 @@ export async function runBench(config: BenchConfig): Promise<BenchResults> {
     phases: [...config.phases],
     settings: {
       batch,
-      brokerProcess: 'node bench/run.js apps/sharing-broker/src/main.ts (own process; LOG_LEVEL=warn)',
+      brokerProcess: `node bench/run.js apps/sharing-broker/src/main.ts (own process${config.brokerInstances > 1 ? `, ${config.brokerInstances} instances in one consumer group` : ''}; LOG_LEVEL=warn)`,
       passthroughProcess: 'node bench/run.js bench/src/passthrough-main.ts (own process)',
     },
     errors: [],
   };
+  if (config.phases.has('hotpath')) {
+    progress(`hot path: ${config.hotPath.events.toLocaleString('en-GB')} events × ${config.hotPath.rounds} rounds in this process (no Kafka, no Postgres)`);
+    results.hotPath = measureHotPath(config.hotPath);
+  }
   const kafka = benchKafka(config.kafkaBrokers, `accord-bench-${config.runId}`);
   const admin = kafka.admin();
   await admin.connect();
@@ -185,6 +191,7 @@ export async function runBench(config: BenchConfig): Promise<BenchResults> {
         topicPattern: `^accord\\.events\\.${config.runId}-`,
         inboxTopics: scenario.inboxTopics,
         settings,
+        instances: config.brokerInstances,
       };
       const passthroughOptions = {
         runId: config.runId,

@@ -1,13 +1,13 @@
 import { randomBytes } from 'node:crypto';
 import { generateDevelopmentKeyPair } from '@accord/audit-chain';
-import { ChildApp, freePort, waitForHttp } from './processes';
+import { ChildApp, freePort, ProcessSet, waitForHttp } from './processes';
 import type { BatchSettings } from './batch-settings';
 import { BENCH_PSEUDONYMISATION_SECRET, BENCH_SUBJECT_KEY_SECRET } from './scenario';
 
 /** A consume→produce process under measurement: the real broker, or the passthrough baseline. */
 export interface SystemUnderTest {
   kind: 'broker' | 'passthrough';
-  app: ChildApp;
+  app: ProcessSet;
   groupId: string;
   /** Where its output records land. */
   outputTopics: string[];
@@ -23,26 +23,43 @@ export interface BrokerOptions {
   topicPattern: string;
   inboxTopics: string[];
   settings: BatchSettings;
+  /** Broker processes in the consumer group (BENCH_BROKER_INSTANCES; 1 by default). */
+  instances?: number;
 }
 
-/** The sharing broker as it runs in production (its own Node process, Nest app, health on BROKER_PORT). */
+/** The sharing broker as it runs in production (its own Node process, Nest app, health on BROKER_PORT), as many instances as asked: members of one consumer group. */
 export async function startBroker(options: BrokerOptions): Promise<SystemUnderTest> {
-  const port = await freePort();
-  const app = ChildApp.start(`${options.runId}-broker`, 'apps/sharing-broker/src/main.ts', {
-    DATABASE_URL: options.databaseUrl,
-    KAFKA_BROKERS: options.kafkaBrokers.join(','),
-    BROKER_GROUP_ID: options.groupId,
-    BROKER_PORT: String(port),
-    BROKER_TOPIC_PATTERN: options.topicPattern,
-    BROKER_TOPIC_REFRESH_MS: '1000',
-    LOG_LEVEL: process.env.BENCH_CHILD_LOG_LEVEL ?? 'warn',
-    ACCORD_SUBJECT_KEY_SECRET: BENCH_SUBJECT_KEY_SECRET,
-    ACCORD_PSEUDONYMISATION_SECRET: BENCH_PSEUDONYMISATION_SECRET,
-    ...options.settings.brokerEnvironment,
-    ...(process.env.BENCH_BROKER_NODE_OPTIONS ? { NODE_OPTIONS: process.env.BENCH_BROKER_NODE_OPTIONS } : {}),
-  }, (process.env.BENCH_BROKER_NODE_ARGS ?? '').split(/\s+/).filter(Boolean));
-  await waitForHttp(app, `http://127.0.0.1:${port}/health`);
-  return { kind: 'broker', app, groupId: options.groupId, outputTopics: options.inboxTopics, stop: () => app.stop() };
+  const count = options.instances ?? 1;
+  // Started together, so that they join the group at about the same moment rather than one draining alone first.
+  const apps: ChildApp[] = [];
+  const ports: number[] = [];
+  for (let instance = 0; instance < count; instance++) {
+    const port = await freePort();
+    ports.push(port);
+    apps.push(
+      ChildApp.start(`${options.runId}-broker${count > 1 ? `-${instance + 1}` : ''}`, 'apps/sharing-broker/src/main.ts', {
+        DATABASE_URL: options.databaseUrl,
+        KAFKA_BROKERS: options.kafkaBrokers.join(','),
+        BROKER_GROUP_ID: options.groupId,
+        BROKER_PORT: String(port),
+        BROKER_TOPIC_PATTERN: options.topicPattern,
+        BROKER_TOPIC_REFRESH_MS: '1000',
+        LOG_LEVEL: process.env.BENCH_CHILD_LOG_LEVEL ?? 'warn',
+        ACCORD_SUBJECT_KEY_SECRET: BENCH_SUBJECT_KEY_SECRET,
+        ACCORD_PSEUDONYMISATION_SECRET: BENCH_PSEUDONYMISATION_SECRET,
+        ...options.settings.brokerEnvironment,
+        ...(process.env.BENCH_BROKER_NODE_OPTIONS ? { NODE_OPTIONS: process.env.BENCH_BROKER_NODE_OPTIONS } : {}),
+      }, (process.env.BENCH_BROKER_NODE_ARGS ?? '').split(/\s+/).filter(Boolean)),
+    );
+  }
+  try {
+    await Promise.all(apps.map((app, index) => waitForHttp(app, `http://127.0.0.1:${ports[index]}/health`)));
+  } catch (error) {
+    await Promise.all(apps.map((app) => app.stop()));
+    throw error;
+  }
+  const set = new ProcessSet(apps);
+  return { kind: 'broker', app: set, groupId: options.groupId, outputTopics: options.inboxTopics, stop: () => set.stop() };
 }
 
 export interface PassthroughProcessOptions {
@@ -62,7 +79,7 @@ export async function startPassthroughProcess(options: PassthroughProcessOptions
     PASSTHROUGH_OUTPUT_TOPIC: options.outputTopic,
     PASSTHROUGH_SETTINGS: JSON.stringify(options.settings),
   });
-  return { kind: 'passthrough', app, groupId: options.groupId, outputTopics: [options.outputTopic], stop: () => app.stop() };
+  return { kind: 'passthrough', app: new ProcessSet([app]), groupId: options.groupId, outputTopics: [options.outputTopic], stop: () => app.stop() };
 }
 
 export interface HubApi {

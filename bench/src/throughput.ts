@@ -1,4 +1,5 @@
 import type { Admin } from 'kafkajs';
+import { cpuUse, readCpu, type CpuReading, type CpuUse } from './cpu';
 import { committedOffsets } from './kafka';
 import { progress, sleep, throttled } from './progress';
 import type { SystemUnderTest } from './systems';
@@ -16,6 +17,8 @@ export interface DrainResult {
   /** CPU seconds the process used in the measured window, and records per CPU second: less sensitive to other load on the machine. */
   cpuSeconds: number;
   eventsPerCpuSecond: number;
+  /** What the whole machine and each part of it (this system, Postgres, Kafka, the harness) spent in the window, per event too. */
+  machineCpu: CpuUse;
 }
 
 /**
@@ -37,7 +40,7 @@ export async function measureDrain(
   const pollMs = options.pollMs ?? 200;
   const deadline = Date.now() + (options.timeoutMs ?? 60 * 60 * 1000);
   const report = throttled(3000);
-  let first: { time: number; committed: number; cpu: number } | undefined;
+  let first: { time: number; committed: number; cpu: number; machine: CpuReading } | undefined;
   let last = { time: Date.now(), committed: 0 };
   let stalledSince = Date.now();
   for (;;) {
@@ -45,7 +48,7 @@ export async function measureDrain(
     const committed = await committedOffsets(admin, system.groupId, sourceTopics);
     const time = Date.now();
     if (committed > last.committed) stalledSince = time;
-    if (committed > 0 && !first) first = { time, committed, cpu: system.app.cpuSeconds() };
+    if (committed > 0 && !first) first = { time, committed, cpu: system.app.cpuSeconds(), machine: readCpu(system.app.pids) };
     last = { time, committed };
     report(() => {
       const rate = first && time > first.time ? Math.round((committed - first.committed) / ((time - first.time) / 1000)) : 0;
@@ -59,6 +62,7 @@ export async function measureDrain(
   const cpuSeconds = Number((system.app.cpuSeconds() - first!.cpu).toFixed(2));
   const measuredEvents = last.committed - first!.committed;
   const measuredSeconds = (last.time - first!.time) / 1000;
+  const machineCpu = cpuUse(first!.machine, readCpu(system.app.pids), measuredEvents, measuredSeconds);
   const result: DrainResult = {
     events: last.committed,
     // A backlog drained within one poll interval has no window: fall back to the whole run.
@@ -69,6 +73,7 @@ export async function measureDrain(
     startupSeconds: (first!.time - startedAt) / 1000,
     cpuSeconds,
     eventsPerCpuSecond: cpuSeconds > 0 ? Math.round(measuredEvents / cpuSeconds) : Number.NaN,
+    machineCpu,
   };
   progress(`${system.kind}: drained ${result.events.toLocaleString('en-GB')} records at ${Math.round(result.eventsPerSecond).toLocaleString('en-GB')}/s`);
   return result;
