@@ -10,6 +10,7 @@ import { ParticipantIdentity1764338900000 } from './migrations/1764338900000-par
 import { DecisionsByParticipantSeq1764339100000 } from './migrations/1764339100000-decisions-by-participant-seq';
 import { TokenLifecycle1764339200000 } from './migrations/1764339200000-token-lifecycle';
 import { ConsentHead1764339300000 } from './migrations/1764339300000-consent-head';
+import { DecisionsCheaperIndexes1764339400000 } from './migrations/1764339400000-decisions-cheaper-indexes';
 
 export { AgreementVersionEntity, ApiTokenEntity, ParticipantEntity };
 
@@ -17,7 +18,7 @@ export { AgreementVersionEntity, ApiTokenEntity, ParticipantEntity };
 export const HUB_SCHEMA = 'accord';
 /** The tables services read through TypeORM entities; the others (decisions, consent statements, ...) only through store functions. */
 export const HUB_ENTITIES = [ParticipantEntity, ApiTokenEntity, AgreementVersionEntity];
-export const HUB_MIGRATIONS = [Participants1764338400000, GovernanceAndAudit1764338500000, AuditLog1764338600000, DeadLetterRedrives1764338700000, DropRedundantSubjectIndex1764338800000, ParticipantIdentity1764338900000, DecisionsByParticipantSeq1764339100000, TokenLifecycle1764339200000, ConsentHead1764339300000];
+export const HUB_MIGRATIONS = [Participants1764338400000, GovernanceAndAudit1764338500000, AuditLog1764338600000, DeadLetterRedrives1764338700000, DropRedundantSubjectIndex1764338800000, ParticipantIdentity1764338900000, DecisionsByParticipantSeq1764339100000, TokenLifecycle1764339200000, ConsentHead1764339300000, DecisionsCheaperIndexes1764339400000];
 export * from './decision-log';
 export * from './governance-state';
 export * from './consent-head';
