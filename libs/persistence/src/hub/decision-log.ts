@@ -23,33 +23,130 @@ export async function lockChainHead(manager: EntityManager): Promise<ChainHead> 
   return { seq: Number(head.seq), hash: head.hash };
 }
 
-/** The chained rows ($1, one JSON document) as decision rows (JSON.stringify is native; pg's escaping of 23 parameter arrays cost twice as much per row; Postgres unpacks them by name). */
+/**
+ * The chained rows ($1–$25 from `rowParameters`), inserted in seq order. Each column comes
+ * as one array, unnested row by row: Postgres parses an array of scalars for a fraction of
+ * what json_to_recordset costs it per row (it parses every object into a hash table, and
+ * each text[] and the jsonb through JSON again), and the append is the hub's busiest
+ * statement. The unnests run side by side in the select list, which yields the rows in
+ * order without first copying each array into a tuplestore as `FROM unnest(…)` does. The
+ * four lists and the lawful basis repeat across the rows of an agreement rule, so each
+ * distinct one is sent once ($24, $25) and a row holds its subscript.
+ */
 const INSERT_ROWS = `INSERT INTO decisions (seq, decision_id, event_id, event_type, source, recipient, agreement_id, agreement_version,
     purpose, lawful_basis, outcome, reasons, fields_released, fields_withheld, consent_refs, subject_key,
     payload_digest, topic, kafka_partition, kafka_offset, decided_at, prev_hash, hash)
-  SELECT seq, "decisionId", "eventId", "eventType", source, recipient, "agreementId", "agreementVersion",
-    purpose, "lawfulBasis", outcome, reasons, "fieldsReleased", "fieldsWithheld", "consentRefs", "subjectKey",
-    "payloadDigest", topic, partition, "offset", "decidedAt", "prevHash", hash
-  FROM json_to_recordset($1::json) AS input(seq bigint, "decisionId" uuid, "eventId" text, "eventType" text,
-    source text, recipient text, "agreementId" text, "agreementVersion" int, purpose text, "lawfulBasis" jsonb,
-    outcome text, reasons text[], "fieldsReleased" text[], "fieldsWithheld" text[], "consentRefs" text[],
-    "subjectKey" text, "payloadDigest" text, topic text, partition int, "offset" text, "decidedAt" timestamptz,
-    "prevHash" text, hash text)`;
+  SELECT seq, decision_id, event_id, event_type, source, recipient, agreement_id, agreement_version,
+    purpose, ($25::text[])[lawful_basis]::jsonb, outcome, ($24::text[])[reasons]::text[], ($24::text[])[fields_released]::text[],
+    ($24::text[])[fields_withheld]::text[], ($24::text[])[consent_refs]::text[], subject_key,
+    payload_digest, topic, kafka_partition, kafka_offset, decided_at, prev_hash, hash
+  FROM (
+    SELECT unnest($1::bigint[]) AS seq, unnest($2::uuid[]) AS decision_id, unnest($3::text[]) AS event_id,
+      unnest($4::text[]) AS event_type, unnest($5::text[]) AS source, unnest($6::text[]) AS recipient,
+      unnest($7::text[]) AS agreement_id, unnest($8::int[]) AS agreement_version, unnest($9::text[]) AS purpose,
+      unnest($10::int[]) AS lawful_basis, unnest($11::text[]) AS outcome, unnest($12::int[]) AS reasons,
+      unnest($13::int[]) AS fields_released, unnest($14::int[]) AS fields_withheld, unnest($15::int[]) AS consent_refs,
+      unnest($16::text[]) AS subject_key, unnest($17::text[]) AS payload_digest, unnest($18::text[]) AS topic,
+      unnest($19::int[]) AS kafka_partition, unnest($20::text[]) AS kafka_offset, unnest($21::timestamptz[]) AS decided_at,
+      unnest($22::text[]) AS prev_hash, unnest($23::text[]) AS hash
+  ) input`;
 
-/** The NHS/NI key pairs ($4–$6) to remember. */
-const INSERT_LINKS = `INSERT INTO subject_key_links (nhs_key, ni_key, first_seen_seq) SELECT * FROM unnest($4::text[], $5::text[], $6::bigint[])`;
+/** The NHS/NI key pairs ($28–$30) to remember. */
+const INSERT_LINKS = `INSERT INTO subject_key_links (nhs_key, ni_key, first_seen_seq) SELECT * FROM unnest($28::text[], $29::text[], $30::bigint[])`;
 
-/** $1–$6 of INSERT_ROWS, the new head and INSERT_LINKS. */
+/** $1–$25 of INSERT_ROWS, the new head ($26, $27) and INSERT_LINKS' $28–$30. */
 function appendParameters(chained: readonly ChainedDecision[], links: ReturnType<typeof subjectKeyLinks>): unknown[] {
   const last = chained[chained.length - 1];
   return [
-    JSON.stringify(chained),
+    ...rowParameters(chained),
     last.seq,
     last.hash,
     links.map((link) => link.nhsKey),
     links.map((link) => link.niKey),
     links.map((link) => link.seq),
   ];
+}
+
+/**
+ * INSERT_ROWS' parameters: $1–$23 one array literal per column, in the table's column
+ * order, with the subscript into $24 (each distinct list, as a text[] literal) for the
+ * four lists and into $25 (each distinct lawful basis, as JSON) for the basis. The
+ * literals are written here rather than by pg, whose escaping of arrays costs twice a
+ * JSON.stringify per row.
+ */
+function rowParameters(rows: readonly ChainedDecision[]): string[] {
+  const lists = new Numbering();
+  const bases = new Numbering();
+  const list = (items: readonly string[]) => lists.numberOf(JSON.stringify(items), () => arrayLiteral(items));
+  const basis = (row: ChainedDecision) => {
+    if (row.lawfulBasis === null || row.lawfulBasis === undefined) return null;
+    const json = JSON.stringify(row.lawfulBasis);
+    return bases.numberOf(json, () => json);
+  };
+  const column = (value: (row: ChainedDecision) => string | number | null) => arrayLiteral(rows.map(value));
+  const columns = [
+    column((row) => row.seq),
+    column((row) => row.decisionId),
+    column((row) => row.eventId),
+    column((row) => row.eventType),
+    column((row) => row.source),
+    column((row) => row.recipient),
+    column((row) => row.agreementId),
+    column((row) => row.agreementVersion),
+    column((row) => row.purpose),
+    column(basis),
+    column((row) => row.outcome),
+    column((row) => list(row.reasons)),
+    column((row) => list(row.fieldsReleased)),
+    column((row) => list(row.fieldsWithheld)),
+    column((row) => list(row.consentRefs)),
+    column((row) => row.subjectKey),
+    column((row) => row.payloadDigest),
+    column((row) => row.topic),
+    column((row) => row.partition),
+    column((row) => row.offset),
+    column((row) => row.decidedAt),
+    column((row) => row.prevHash),
+    column((row) => row.hash),
+  ];
+  return [...columns, arrayLiteral(lists.values), arrayLiteral(bases.values)];
+}
+
+/** Distinct values numbered from 1 (a Postgres array's first subscript) in order of first use. */
+class Numbering {
+  readonly values: string[] = [];
+  private readonly numbers = new Map<string, number>();
+
+  numberOf(key: string, value: () => string): number {
+    let number = this.numbers.get(key);
+    if (number === undefined) {
+      number = this.values.push(value());
+      this.numbers.set(key, number);
+    }
+    return number;
+  }
+}
+
+const QUOTE_BACKSLASH_OR_SURROGATE = /["\\\ud800-\udfff]/;
+const QUOTES_AND_BACKSLASHES = /["\\]/g;
+const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
+
+/**
+ * A Postgres array literal. Every string is quoted, so that none reads as NULL or splits
+ * at a comma or brace; numbers (safe integers, as `chain` checks) are written bare.
+ */
+function arrayLiteral(values: ReadonlyArray<string | number | null | undefined>): string {
+  return `{${values.map(arrayElement).join(',')}}`;
+}
+
+function arrayElement(value: string | number | null | undefined): string {
+  if (value === null || value === undefined) return 'NULL';
+  if (typeof value === 'number') return String(value);
+  if (!QUOTE_BACKSLASH_OR_SURROGATE.test(value)) return `"${value}"`;
+  // Sent as UTF-8, a lone surrogate would be stored as U+FFFD, which its hash does not
+  // cover: refuse it, as Postgres refuses \u0000 and a lone surrogate escaped in JSON.
+  if (LONE_SURROGATE.test(value)) throw new Error('a decision holds a lone UTF-16 surrogate, which Postgres text cannot store');
+  return `"${value.replace(QUOTES_AND_BACKSLASHES, '\\$&')}"`;
 }
 
 /**
@@ -82,7 +179,7 @@ export async function appendDecisions(
   const links = subjectKeyLinks(decisions, chained);
   await manager.query(
     `WITH appended AS (${INSERT_ROWS}), head AS (
-       UPDATE audit_chain_head SET seq = $2, hash = $3 WHERE id = 1
+       UPDATE audit_chain_head SET seq = $26, hash = $27 WHERE id = 1
      )
      -- Written under the head lock, so two writers never wait on each other's uncommitted link (no deadlock).
      ${INSERT_LINKS} ON CONFLICT (nhs_key, ni_key) DO NOTHING`,
@@ -192,13 +289,13 @@ export async function appendDecisionsIfHead(
   const links = subjectKeyLinks(decisions, chained);
   // `consent` share-locks the consent head until this statement commits (see consent-head.ts).
   const [result] = await manager.query(
-    `WITH recorded AS (${recordedQuery('$7', '$8', '1')} LIMIT 1
+    `WITH recorded AS (${recordedQuery('$31', '$32', '1')} LIMIT 1
      ), consent AS (
        SELECT seq FROM consent_head WHERE id = 1 FOR SHARE
      ), head AS (
-       UPDATE audit_chain_head SET seq = $2, hash = $3
-        WHERE id = 1 AND seq = $9 AND hash = $10 AND NOT EXISTS (SELECT 1 FROM recorded)
-          AND ($11::bigint IS NULL OR (SELECT seq FROM consent) = $11::bigint)
+       UPDATE audit_chain_head SET seq = $26, hash = $27
+        WHERE id = 1 AND seq = $33 AND hash = $34 AND NOT EXISTS (SELECT 1 FROM recorded)
+          AND ($35::bigint IS NULL OR (SELECT seq FROM consent) = $35::bigint)
        RETURNING seq
      ), appended AS (
        ${INSERT_ROWS} WHERE EXISTS (SELECT 1 FROM head)
