@@ -1,5 +1,5 @@
 import type { IHeaders } from 'kafkajs';
-import { jsonNestingDepth, RECORD_LIMITS } from './bounds';
+import { RECORD_LIMITS } from './bounds';
 import { decodeEvent, encodeEvent, type IncomingRecord } from './envelope';
 import { exampleEventData } from '@accord/testing';
 
@@ -29,7 +29,7 @@ describe('record bounds (hostile input, CONTRACT.md §2)', () => {
     expect(decodeEvent(record()).ok).toBe(true);
   });
 
-  it('refuses arrays nested 50,000 deep (100 KB) from the text, quickly and without overflowing the stack', () => {
+  it('refuses arrays nested 50,000 deep (100 KB), quickly and without overflowing the stack', () => {
     const value = Buffer.from(`{"subject":{"localId":"x"},"deep":${'['.repeat(50_000)}${']'.repeat(50_000)}}`);
     const started = performance.now();
     const found = problems({ ...record(), value });
@@ -37,8 +37,15 @@ describe('record bounds (hostile input, CONTRACT.md §2)', () => {
     expect(found).toContainEqual({ path: 'value', problem: `must nest objects and arrays at most ${RECORD_LIMITS.maxDepth} deep` });
   });
 
-  it('counts nesting outside strings only, escaped quotes included', () => {
-    expect(jsonNestingDepth('{"a":"[[[[\\"[[[","b":[{}]}')).toBe(3);
+  it('counts nesting of objects and arrays only, not brackets inside strings', () => {
+    const nested = (depth: number) => `${'['.repeat(depth - 2)}{}${']'.repeat(depth - 2)}`;
+    const brackets = '[{'.repeat(100);
+    // Refused (its key is not this localId), but not for its nesting: exactly the limit, brackets in a string not counted.
+    const exactly = problems({ ...record(), value: Buffer.from(`{"subject":{"localId":"x"},"a":"${brackets}","deep":${nested(RECORD_LIMITS.maxDepth)}}`) });
+    expect(exactly).not.toContainEqual(expect.objectContaining({ problem: expect.stringContaining('nest') }));
+    expect(problems({ ...record(), value: Buffer.from(`{"subject":{"localId":"x"},"deep":${nested(RECORD_LIMITS.maxDepth + 1)}}`) })).toEqual([
+      { path: 'value', problem: `must nest objects and arrays at most ${RECORD_LIMITS.maxDepth} deep` },
+    ]);
   });
 
   it('refuses a 1 MB value and a string or key over the limit, naming where and never quoting it', () => {

@@ -44,45 +44,17 @@ export function boundedText(value: Buffer | string, path: string, maxBytes: numb
 }
 
 /**
- * The deepest nesting of `[` and `{` in JSON text, outside strings: a linear scan with no
- * recursion, so it is safe to run on text that would overflow a recursive parser or walker.
- * Stops counting once `limit` is passed.
- */
-export function jsonNestingDepth(text: string, limit: number = RECORD_LIMITS.maxDepth): number {
-  let depth = 0;
-  let deepest = 0;
-  let inString = false;
-  for (let index = 0; index < text.length; index++) {
-    const code = text.charCodeAt(index);
-    if (inString) {
-      if (code === 0x5c /* \ */) index++;
-      else if (code === 0x22 /* " */) inString = false;
-    } else if (code === 0x22) {
-      inString = true;
-    } else if (code === 0x7b /* { */ || code === 0x5b /* [ */) {
-      depth++;
-      if (depth > deepest && (deepest = depth) > limit) return deepest;
-    } else if (code === 0x7d /* } */ || code === 0x5d /* ] */) {
-      depth--;
-    }
-  }
-  return deepest;
-}
-
-/**
  * The value parsed as JSON when it is within every record bound, checked in an order that
- * never lets the parser or a walker meet input beyond them: size and UTF-8, then nesting
- * on the text, then parse, then strings and node count. Otherwise undefined, with the
- * problems (never quoting the value).
+ * never lets anything meet input beyond them: size and UTF-8 first, then parse, then one
+ * walk for nesting, strings and node count. V8's JSON.parse is iterative (no recursion,
+ * whatever the nesting: a 1 MB array nested 500,000 deep parses), and its work is bounded
+ * by the size checked before it; every walker after this one may recurse, as the nesting
+ * is bounded by then. Otherwise undefined, with the problems (never quoting the value).
  */
 export function boundedJson(value: Buffer | string, problems: Problem[], path = 'value'): unknown {
   const before = problems.length;
   const text = boundedText(value, path, RECORD_LIMITS.maxValueBytes, problems);
   if (text === undefined) return undefined;
-  if (jsonNestingDepth(text) > RECORD_LIMITS.maxDepth) {
-    problems.push({ path, problem: `must nest objects and arrays at most ${RECORD_LIMITS.maxDepth} deep` });
-    return undefined;
-  }
   let parsed: unknown;
   try {
     parsed = JSON.parse(text);
@@ -91,41 +63,80 @@ export function boundedJson(value: Buffer | string, problems: Problem[], path = 
     problems.push({ path, problem: 'is not valid JSON' });
     return undefined;
   }
-  checkJsonBounds(parsed, problems);
+  checkJsonBounds(parsed, problems, '', path);
   return problems.length > before ? undefined : parsed;
 }
 
 /**
- * Checks a parsed value against the string and node limits without recursion (the depth
- * was checked on the text). Adds at most one problem per limit, naming the first path.
+ * Checks a parsed value against the nesting, string and node limits without recursion.
+ * Nesting too deep is the only problem then (`depthPath` names it: nothing under it is
+ * looked at); otherwise at most one problem per limit, naming the first path. Values
+ * within every bound — nearly all — take one walk that builds no path.
  */
-export function checkJsonBounds(value: unknown, problems: Problem[], base = ''): void {
-  const stack: Array<{ value: unknown; path: string }> = [{ value, path: base }];
+export function checkJsonBounds(value: unknown, problems: Problem[], base = '', depthPath = base || 'value'): void {
+  if (withinJsonBounds(value)) return;
+  const stack: Array<{ value: unknown; path: string; depth: number }> = [{ value, path: base, depth: 1 }];
   let nodes = 0;
   let longString: string | undefined;
   while (stack.length > 0) {
-    const { value: current, path } = stack.pop()!;
+    const { value: current, path, depth } = stack.pop()!;
     if (++nodes > RECORD_LIMITS.maxNodes) {
       problems.push({ path: base || 'value', problem: `must hold at most ${RECORD_LIMITS.maxNodes} values` });
       break;
     }
     if (typeof current === 'string') {
       if (current.length > RECORD_LIMITS.maxStringLength && longString === undefined) longString = path;
-    } else if (Array.isArray(current)) {
-      for (let index = current.length - 1; index >= 0; index--) stack.push({ value: current[index], path: join(path, String(index)) });
     } else if (typeof current === 'object' && current !== null) {
-      const keys = Object.keys(current);
-      for (let index = keys.length - 1; index >= 0; index--) {
-        const key = keys[index]!;
-        // A key is named by its position: a long key may itself be the personal data.
-        if (key.length > RECORD_LIMITS.maxStringLength && longString === undefined) longString = join(path, `<key ${index}>`);
-        stack.push({ value: (current as Record<string, unknown>)[key], path: join(path, NAME_LIKE.test(key) ? key : `<key ${index}>`) });
+      if (depth > RECORD_LIMITS.maxDepth) {
+        problems.push({ path: depthPath, problem: `must nest objects and arrays at most ${RECORD_LIMITS.maxDepth} deep` });
+        return;
+      }
+      if (Array.isArray(current)) {
+        for (let index = current.length - 1; index >= 0; index--) stack.push({ value: current[index], path: join(path, String(index)), depth: depth + 1 });
+      } else {
+        const keys = Object.keys(current);
+        for (let index = keys.length - 1; index >= 0; index--) {
+          const key = keys[index]!;
+          // A key is named by its position: a long key may itself be the personal data.
+          if (key.length > RECORD_LIMITS.maxStringLength && longString === undefined) longString = join(path, `<key ${index}>`);
+          stack.push({ value: (current as Record<string, unknown>)[key], path: join(path, NAME_LIKE.test(key) ? key : `<key ${index}>`), depth: depth + 1 });
+        }
       }
     }
   }
   if (longString !== undefined) {
     problems.push({ path: longString || 'value', problem: `strings must be at most ${RECORD_LIMITS.maxStringLength} characters` });
   }
+}
+
+/** True when `value` is within the nesting, string and node limits: the same walk as checkJsonBounds, naming nothing. */
+function withinJsonBounds(value: unknown): boolean {
+  const values: unknown[] = [value];
+  const depths: number[] = [1];
+  let nodes = 0;
+  while (values.length > 0) {
+    const current = values.pop();
+    const depth = depths.pop()!;
+    if (++nodes > RECORD_LIMITS.maxNodes) return false;
+    if (typeof current === 'string') {
+      if (current.length > RECORD_LIMITS.maxStringLength) return false;
+    } else if (typeof current === 'object' && current !== null) {
+      if (depth > RECORD_LIMITS.maxDepth) return false;
+      if (Array.isArray(current)) {
+        for (let index = 0; index < current.length; index++) {
+          values.push(current[index]);
+          depths.push(depth + 1);
+        }
+      } else {
+        for (const key of Object.keys(current)) {
+          if (key.length > RECORD_LIMITS.maxStringLength) return false;
+          values.push((current as Record<string, unknown>)[key]);
+          depths.push(depth + 1);
+        }
+      }
+    }
+  }
+  return true;
 }
 
 /** A key that reads like a field name may appear in a problem's path; any other is named by its position. */
