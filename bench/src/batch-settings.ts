@@ -10,7 +10,8 @@ import { SharingBrokerEnvironment } from '../../apps/sharing-broker/src/environm
  *   BROKER_CONSUMERS members of the group in one process, each with `eachBatch`,
  *   `autoCommit: false`, `partitionsConsumedConcurrently` = BROKER_PARTITIONS_CONCURRENTLY,
  *   offsets committed after the batch is handled, behind the consumer, at most one commit
- *   per BROKER_COMMIT_INTERVAL_MS (the passthrough runs the same BatchConsumer);
+ *   per BROKER_COMMIT_INTERVAL_MS (the passthrough runs the same BatchConsumer), all the
+ *   members of the process sharing one budget of BROKER_MAX_BYTES_IN_FLIGHT bytes under way;
  * - producer (RecordProducer): idempotent, `maxInFlightRequests: 1`, murmur2 partitioner,
  *   one `sendBatch` with `acks: -1` per consumed batch.
  * The values come from the broker's own environment defaults unless those variables are
@@ -24,6 +25,8 @@ export interface BatchSettings {
   consumers: number;
   /** Least time between two offset commits of one member (BROKER_COMMIT_INTERVAL_MS). */
   commitIntervalMs: number;
+  /** Bytes of consumed records under way in the process, all members together (BROKER_MAX_BYTES_IN_FLIGHT). */
+  maxBytesInFlight: number;
   acks: -1;
   /** The broker environment that yields the same settings. */
   brokerEnvironment: Record<string, string>;
@@ -38,12 +41,14 @@ export function batchSettings(environment: NodeJS.ProcessEnv = process.env): Bat
   const consumers = Number(environment.BROKER_CONSUMERS || defaults.BROKER_CONSUMERS);
   const partitionsConsumedConcurrently = Number(environment.BROKER_PARTITIONS_CONCURRENTLY || defaults.BROKER_PARTITIONS_CONCURRENTLY);
   const commitIntervalMs = Number(environment.BROKER_COMMIT_INTERVAL_MS || defaults.BROKER_COMMIT_INTERVAL_MS);
+  const maxBytesInFlight = Number(environment.BROKER_MAX_BYTES_IN_FLIGHT || defaults.BROKER_MAX_BYTES_IN_FLIGHT);
   return {
     consumer: { maxBytesPerPartition, maxBytes, maxWaitTimeInMs, minBytes },
     producer: { idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false },
     partitionsConsumedConcurrently,
     consumers,
     commitIntervalMs,
+    maxBytesInFlight,
     acks: -1,
     brokerEnvironment: {
       BROKER_MAX_BATCH_BYTES: String(maxBytesPerPartition),
@@ -53,6 +58,7 @@ export function batchSettings(environment: NodeJS.ProcessEnv = process.env): Bat
       BROKER_CONSUMERS: String(consumers),
       BROKER_PARTITIONS_CONCURRENTLY: String(partitionsConsumedConcurrently),
       BROKER_COMMIT_INTERVAL_MS: String(commitIntervalMs),
+      BROKER_MAX_BYTES_IN_FLIGHT: String(maxBytesInFlight),
     },
   };
 }

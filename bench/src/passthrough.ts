@@ -1,5 +1,5 @@
 import { Partitioners, type Kafka, type Message, type Producer } from 'kafkajs';
-import { BatchConsumer, Coalescer } from '@accord/kafka';
+import { BatchConsumer, Coalescer, InFlightBudget } from '@accord/kafka';
 import { MAX_SEND_RECORDS } from '../../apps/sharing-broker/src/routing/record-producer';
 import type { BatchSettings } from './batch-settings';
 
@@ -27,7 +27,8 @@ export async function startPassthrough(options: PassthroughOptions): Promise<{ s
     await producer.send({ topic: options.outputTopic, acks: settings.acks, messages: groups.flat() });
     return groups.map(() => undefined);
   }, { maxSize: MAX_SEND_RECORDS, sizeOf: (messages) => messages.length });
-  // As many group members as the broker runs (BROKER_CONSUMERS), each with its own partitions.
+  // As many group members as the broker runs (BROKER_CONSUMERS), each with its own partitions, sharing one budget as the broker's do.
+  const budget = new InFlightBudget(settings.maxBytesInFlight);
   const consumers = Array.from(
     { length: settings.consumers },
     () =>
@@ -38,6 +39,7 @@ export async function startPassthrough(options: PassthroughOptions): Promise<{ s
         consumerConfig: settings.consumer,
         partitionsConcurrently: settings.partitionsConsumedConcurrently,
         commitIntervalMs: settings.commitIntervalMs,
+        budget,
         handler: async (messages) => {
           if (messages.length === 0) return;
           await sends.submit(messages.map((message) => ({ key: message.key, value: message.value, headers: message.headers })));

@@ -90,6 +90,17 @@ export class SharingBrokerEnvironment extends BaseEnvironment {
   BROKER_MAX_FETCH_BYTES: number = 2 * 1024 * 1024;
 
   /**
+   * The bytes of consumed records (keys, values, headers, as they arrive) this process has
+   * under way at once, all its consumers together: decoded, decided, waiting for the
+   * decision write or the produce. A batch that would go over it waits, and its consumer
+   * fetches nothing more meanwhile, so memory stays bounded whatever the backlog; a batch
+   * larger than the whole budget still goes, alone. The decoded form of a record takes
+   * several times its bytes, which this bound covers along with the fetch bounds above.
+   */
+  @integerSetting('BROKER_MAX_BYTES_IN_FLIGHT', 64 * 1024, 1024 * 1024 * 1024)
+  BROKER_MAX_BYTES_IN_FLIGHT: number = 4 * 1024 * 1024;
+
+  /**
    * The least data a fetch returns with unless BROKER_MAX_WAIT_MS passes first (kafkajs
    * minBytes, Kafka fetch.min.bytes). Above 1, a trickle of events is handled in fewer,
    * larger batches — each batch has a fixed cost in Postgres and Kafka round trips — at

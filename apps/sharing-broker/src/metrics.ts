@@ -1,4 +1,4 @@
-import { Counter, Histogram, register, type Metric } from 'prom-client';
+import { Counter, Gauge, Histogram, register, type Metric } from 'prom-client';
 
 /*
  * The broker's Prometheus metrics, on the default registry that `/metrics` serves. Get or
@@ -19,6 +19,8 @@ export interface BrokerMetrics {
   batchFailures: Counter<string>;
   chainWrites: Counter<'path'>;
   conditionFailures: Counter<'agreement' | 'kind'>;
+  bytesInFlight: Gauge<string>;
+  batchesWaiting: Gauge<string>;
 }
 
 export function brokerMetrics(): BrokerMetrics {
@@ -74,6 +76,22 @@ export function brokerMetrics(): BrokerMetrics {
           name: 'accord_broker_condition_failures_total',
           help: 'Rule conditions that counted as not holding because they failed, by agreement and kind: "error" (the evaluation failed or gave no boolean) or "over-budget" (too much data or cost)',
           labelNames: ['agreement', 'kind'],
+        }),
+    ),
+    bytesInFlight: getOrCreate(
+      'accord_broker_bytes_in_flight',
+      () =>
+        new Gauge({
+          name: 'accord_broker_bytes_in_flight',
+          help: 'Bytes of consumed records under way in this process (BROKER_MAX_BYTES_IN_FLIGHT bounds it)',
+        }),
+    ),
+    batchesWaiting: getOrCreate(
+      'accord_broker_batches_waiting',
+      () =>
+        new Gauge({
+          name: 'accord_broker_batches_waiting',
+          help: 'Consumed batches waiting for room under BROKER_MAX_BYTES_IN_FLIGHT (their consumers fetch nothing more meanwhile)',
         }),
     ),
   };

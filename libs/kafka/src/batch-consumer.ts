@@ -1,5 +1,6 @@
 import { PartitionAssigners, type Admin, type Batch, type Consumer, type ConsumerConfig, type Kafka, type KafkaMessage, type TopicPartitionOffset } from 'kafkajs';
 import { subscriptionAwareAssigner } from './assigner';
+import { recordBytes, type InFlightBudget } from './in-flight-budget';
 import { OffsetCommitter } from './offset-committer';
 import type { Logger } from 'pino';
 
@@ -40,6 +41,11 @@ export interface BatchConsumerOptions {
    * one is answered). Commits run behind the consumer; see OffsetCommitter.
    */
   commitIntervalMs?: number;
+  /**
+   * The bytes of records this process may have under way, shared by all its consumers: a
+   * batch that does not fit waits (heartbeating), which pauses its consumer's fetching.
+   */
+  budget?: InFlightBudget;
 }
 
 /** One kafkajs consumer and what its batches left to commit, from start to disconnect. */
@@ -195,7 +201,12 @@ export class BatchConsumer {
         };
         // Handled and reported to the committer in one step, which stopConsumer waits for.
         const handling = (async () => {
-          await this.handleWithRetry(batch, context);
+          const release = this.options.budget ? await admitted(batch, context, this.options.budget) : undefined;
+          try {
+            await this.handleWithRetry(batch, context);
+          } finally {
+            release?.();
+          }
           resolveOffset(batch.lastOffset());
           running.committer.handled({ topic: batch.topic, partition: batch.partition, offset: (BigInt(batch.lastOffset()) + 1n).toString() });
         })();
@@ -260,6 +271,26 @@ export class BatchConsumer {
     } finally {
       this.restarting = undefined;
     }
+  }
+}
+
+/**
+ * Waits for room in the budget for the batch's bytes, heartbeating each second meanwhile;
+ * a batch whose partition is lost (or whose consumer stops) while it waits is abandoned
+ * uncommitted, like one that fails then.
+ */
+async function admitted(batch: Batch, context: BatchContext, budget: InFlightBudget): Promise<() => void> {
+  let bytes = 0;
+  for (const message of batch.messages) bytes += recordBytes(message);
+  const withdraw = new AbortController();
+  const timer = setInterval(() => {
+    if (!context.isActive()) withdraw.abort(new StaleBatch());
+    else void context.heartbeat().catch(() => undefined);
+  }, 1000);
+  try {
+    return await budget.acquire(bytes, withdraw.signal);
+  } finally {
+    clearInterval(timer);
   }
 }
 

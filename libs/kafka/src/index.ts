@@ -9,4 +9,5 @@ export * from './assigner';
 export * from './batch-consumer';
 export * from './coalescer';
 export * from './offset-committer';
+export * from './in-flight-budget';
 export * from './health';

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { AclOperationTypes as Operation, AclPermissionTypes, AclResourceTypes as Resource, ResourcePatternTypes as Pattern, type KafkaMessage } from 'kafkajs';
-import { BatchConsumer, ensureTopics, grant, HUB_IDENTITIES, revoke } from '@accord/kafka';
+import { BatchConsumer, ensureTopics, grant, HUB_IDENTITIES, InFlightBudget, recordBytes, revoke } from '@accord/kafka';
 import { eventually, testKafka } from '@accord/testing';
 
 describe('BatchConsumer against the real Kafka broker', () => {
@@ -137,6 +137,48 @@ describe('BatchConsumer against the real Kafka broker', () => {
     }
     expect(await committed()).toBe('4');
     expect(seen).toEqual(['c1', 'c2', 'c3', 'c4']);
+  });
+
+  it('consumers sharing a budget of bytes in flight never hold more than it at once, and still consume everything', async () => {
+    const topic = `${prefix}budget.adult-social-care`;
+    await ensureTopics(admin, [{ topic, numPartitions: 4 }]);
+    // 400 records of ~1 KB over 4 partitions; each batch is far over the 8 KB budget's share.
+    const values = Array.from({ length: 400 }, (_, index) => `${index}:${'x'.repeat(1000)}`);
+    await producer.send({ topic, messages: values.map((value, index) => ({ key: `k${index}`, value })) });
+    const budget = new InFlightBudget(8 * 1024);
+    const groupId = `bc-${randomUUID()}`;
+    let inHandlers = 0;
+    let most = 0;
+    let largestBatch = 0;
+    const seen = new Set<string>();
+    const member = () =>
+      new BatchConsumer({
+        kafka,
+        groupId,
+        topics: [topic],
+        budget,
+        partitionsConcurrently: 4,
+        consumerConfig: { maxBytesPerPartition: 4 * 1024 },
+        handler: async (messages: KafkaMessage[]) => {
+          const bytes = messages.reduce((sum, message) => sum + recordBytes(message), 0);
+          largestBatch = Math.max(largestBatch, bytes);
+          inHandlers += bytes;
+          most = Math.max(most, inHandlers);
+          await new Promise((resolve) => setTimeout(resolve, 20)); // a write and a produce
+          for (const message of messages) seen.add(message.value!.toString());
+          inHandlers -= bytes;
+        },
+      });
+    const consumers = [member(), member()];
+    await Promise.all(consumers.map((consumer) => consumer.start()));
+    try {
+      await eventually(async () => (seen.size === values.length ? true : undefined), 60_000);
+    } finally {
+      await Promise.all(consumers.map((consumer) => consumer.stop()));
+    }
+    expect(most).toBeLessThanOrEqual(Math.max(budget.maxBytes, largestBatch));
+    expect(most).toBeGreaterThan(0);
+    expect(budget.bytesInFlight).toBe(0);
   });
 
   it('when a member joins, commits what was handled before the group rebalances, so nothing is consumed twice', async () => {

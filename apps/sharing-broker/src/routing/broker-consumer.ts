@@ -1,7 +1,7 @@
 import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
 import type { Kafka } from 'kafkajs';
 import { DLQ_TOPIC, EVENTS_TOPIC_PATTERN, sharedEventDataValidator } from '@accord/contracts';
-import { BatchConsumer, ensureTopics, type BatchConsumerOptions } from '@accord/kafka';
+import { BatchConsumer, ensureTopics, InFlightBudget, type BatchConsumerOptions } from '@accord/kafka';
 import { createLogger } from '@accord/platform';
 import { SharingBrokerEnvironment } from '../environment';
 import { brokerMetrics } from '../metrics';
@@ -41,6 +41,11 @@ export class BrokerConsumer implements OnApplicationBootstrap, OnModuleDestroy {
     const groupId = this.environment.BROKER_GROUP_ID;
     const metrics = brokerMetrics();
     const sessionTimeout = this.environment.BROKER_SESSION_TIMEOUT_MS;
+    // One budget for every consumer of the process: memory is the process's, not a consumer's.
+    const budget = new InFlightBudget(this.environment.BROKER_MAX_BYTES_IN_FLIGHT, (bytes, waiting) => {
+      metrics.bytesInFlight.set(bytes);
+      metrics.batchesWaiting.set(waiting);
+    });
     const options: BatchConsumerOptions = {
       kafka: this.kafka,
       groupId,
@@ -60,6 +65,7 @@ export class BrokerConsumer implements OnApplicationBootstrap, OnModuleDestroy {
       partitionsConcurrently: this.environment.BROKER_PARTITIONS_CONCURRENTLY,
       onFailure: () => metrics.batchFailures.inc(),
       commitIntervalMs: this.environment.BROKER_COMMIT_INTERVAL_MS,
+      budget,
     };
     // Members of one group: Kafka gives each its own partitions, so per-partition order holds.
     const count = this.environment.BROKER_CONSUMERS;
