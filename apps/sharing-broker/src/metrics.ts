@@ -65,7 +65,7 @@ export function brokerMetrics(): BrokerMetrics {
       () =>
         new Counter({
           name: 'accord_broker_chain_writes_total',
-          help: 'Group writes to the audit chain, by path: "fast" (one statement onto the head this instance last wrote) or "locking" (lock, read what is recorded, append: at start, after a failure, when an event was recorded before, or when another instance appended)',
+          help: 'Group writes to the audit chain, by path: "fast" (one statement onto the head this instance last wrote), "locking" (lock, read what is recorded, append: at start, after a failure, when an event was recorded before, or while another instance appends too) and "fast-missed" (a fast attempt that found the head moved or the events recorded, before the locking path)',
           labelNames: ['path'],
         }),
     ),

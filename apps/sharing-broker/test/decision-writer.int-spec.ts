@@ -128,7 +128,7 @@ describe('the broker decision writer: batches that wait for the audit chain are 
 });
 
 /** accord_broker_chain_writes_total{path} as exported. */
-async function chainWrites(path: 'fast' | 'locking'): Promise<number> {
+async function chainWrites(path: 'fast' | 'locking' | 'fast-missed'): Promise<number> {
   const text = await register.getSingleMetricAsString('accord_broker_chain_writes_total');
   const line = text.split('\n').find((candidate) => candidate.startsWith(`accord_broker_chain_writes_total{path="${path}"}`));
   return line ? Number(line.split(' ').pop()) : 0;
@@ -179,6 +179,30 @@ describe('the broker decision writer: several broker instances append to one cha
     // Both paths were taken: the fast one while a writer's head was current, the locking one when it was not.
     expect(await chainWrites('fast')).toBeGreaterThan(before.fast);
     expect(await chainWrites('locking')).toBeGreaterThan(before.locking + writers.length);
+  });
+
+  it('while another instance appends too, goes to the locking path first instead of missing on the fast one each time, and back once it is alone', async () => {
+    const [a, b] = [new DecisionWriter(dataSources[0]!), new DecisionWriter(dataSources[1]!)];
+    const write = (writer: DecisionWriter) => writer.write([accepted(randomUUID(), 'uhs.emergency-department')], null, async () => undefined);
+    await write(a);
+    await write(b);
+    const before = { fast: await chainWrites('fast'), missed: await chainWrites('fast-missed'), locking: await chainWrites('locking') };
+    // Taking turns: each finds the head moved once, then stops trying the fast path.
+    for (let round = 0; round < 5; round++) {
+      await write(a);
+      await write(b);
+    }
+    expect((await chainWrites('fast-missed')) - before.missed).toBeLessThanOrEqual(2);
+    expect((await chainWrites('locking')) - before.locking).toBe(10);
+    // Alone again: one locked write finds the head where it left it, and the next goes fast.
+    await write(a);
+    await write(a);
+    const fast = await chainWrites('fast');
+    await write(a);
+    expect(await chainWrites('fast')).toBe(fast + 1);
+    expect(fast).toBe(before.fast);
+    const { head } = await readChainHead(dataSources[0]!.manager);
+    expect(verifyChain(await readDecisionsAfter(dataSources[0]!.manager, 0, head.seq, 1_000_000)).ok).toBe(true);
   });
 
   it('appends on the fast path once it knows the head, and an event already recorded is delivered as recorded, not decided again', async () => {
