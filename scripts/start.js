@@ -18,14 +18,28 @@ const KAFKA_TLS_DIR = path.resolve(process.env.KAFKA_TLS_DIR || path.join(RUN_DI
 const DEVELOPMENT_ADMIN_TOKEN = require('../libs/platform/src/development-defaults.json').adminToken;
 const ADMIN_TOKEN = process.env.ACCORD_ADMIN_TOKEN || DEVELOPMENT_ADMIN_TOKEN;
 
+/** Sharing-broker processes, members of one consumer group (stack.DEFAULT_BROKER_INSTANCES); instance n listens on BROKER_PORT + n − 1. */
+const BROKER_INSTANCES = Number(process.env.BROKER_INSTANCES || stack.DEFAULT_BROKER_INSTANCES);
+if (!Number.isInteger(BROKER_INSTANCES) || BROKER_INSTANCES < 1 || BROKER_INSTANCES > 8) {
+  process.stderr.write('npm start: BROKER_INSTANCES must be an integer from 1 to 8\n');
+  process.exit(1);
+}
+const BROKER_PORT = Number(process.env.BROKER_PORT || 3010);
+
+// `app`: the directory under dist/apps (the name, unless an app runs as several instances).
 // `domainService`: checks bearer tokens against hub-api's keys and revocation list (ACCORD_HUB_URL).
 const APPS = [
   { name: 'hub-api', portVariable: 'HUB_API_PORT', port: 3000 },
-  { name: 'sharing-broker', portVariable: 'BROKER_PORT', port: 3010 },
+  ...Array.from({ length: BROKER_INSTANCES }, (_, index) => ({
+    name: index === 0 ? 'sharing-broker' : `sharing-broker-${index + 1}`,
+    app: 'sharing-broker',
+    portVariable: 'BROKER_PORT',
+    port: BROKER_PORT + index,
+  })),
   { name: 'adult-social-care', portVariable: 'ASC_PORT', port: 3001, domainService: true },
   { name: 'public-health', portVariable: 'PH_PORT', port: 3002, domainService: true },
   { name: 'revenues-benefits', portVariable: 'RB_PORT', port: 3003, domainService: true },
-].map((app) => ({ ...app, port: Number(process.env[app.portVariable] || app.port) }));
+].map((app) => ({ app: app.name, ...app, port: app.app === 'sharing-broker' ? app.port : Number(process.env[app.portVariable] || app.port) }));
 
 const children = new Map();
 let startedKafka = false;
@@ -84,7 +98,7 @@ function relay(app, stream) {
 function startApp(app) {
   fs.mkdirSync(LOG_DIR, { recursive: true });
   const log = fs.createWriteStream(path.join(LOG_DIR, `${app.name}.log`), { flags: 'a' });
-  const child = spawn(process.execPath, ['--enable-source-maps', path.join(ROOT, 'dist/apps', app.name, 'src/main.js')], {
+  const child = spawn(process.execPath, ['--enable-source-maps', path.join(ROOT, 'dist/apps', app.app, 'src/main.js')], {
     cwd: ROOT,
     env: {
       ...process.env,

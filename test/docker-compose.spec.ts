@@ -10,6 +10,8 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parse } from 'yaml';
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const { DEFAULT_BROKER_INSTANCES } = require('../scripts/lib/stack') as { DEFAULT_BROKER_INSTANCES: number };
 
 type Environment = Record<string, string | number | boolean | null>;
 interface Service {
@@ -449,6 +451,14 @@ describe('docker-compose.yml', () => {
       for (const node of [...KAFKA_NODES, 'postgres']) expect(deps).toContain(node);
       const conditions = service.depends_on as Record<string, { condition?: string }>;
       expect(conditions.postgres.condition).toBe('service_healthy');
+    });
+
+    it('runs the sharing broker as npm start does, two instances of one consumer group, each with a host port of its own', () => {
+      const broker = services['sharing-broker']! as Service & { deploy?: { replicas?: number } };
+      // As many as npm start runs.
+      expect(broker.deploy?.replicas).toBe(DEFAULT_BROKER_INSTANCES);
+      expect(broker.ports).toEqual(['3010-3011:3010']);
+      expect(environmentOf(broker).BROKER_GROUP_ID).toBe('${BROKER_GROUP_ID:-accord-sharing-broker}');
     });
 
     it('publishes no host port twice', () => {

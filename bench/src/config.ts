@@ -25,6 +25,10 @@ export interface BenchConfig {
   resultsFile: string | undefined;
 }
 
+// The number npm start and docker-compose.yml run (scripts/lib/stack.js).
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const { DEFAULT_BROKER_INSTANCES } = require('../../scripts/lib/stack') as { DEFAULT_BROKER_INSTANCES: number };
+
 export const PHASES = ['hotpath', 'throughput', 'latency', 'audit', 'freshness'] as const;
 export type Phase = (typeof PHASES)[number];
 export const SYSTEMS = ['passthrough', 'broker'] as const;
@@ -81,7 +85,8 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env): BenchC
       seconds: atLeast(1, number(environment, 'BENCH_LATENCY_SECONDS', Math.max(5, 60 * scale))),
       warmUpSeconds: atLeast(0, number(environment, 'BENCH_LATENCY_WARMUP_SECONDS', Math.max(1, Math.round(10 * scale)))),
     },
-    brokerInstances: atLeast(1, number(environment, 'BENCH_BROKER_INSTANCES', 1)),
+    // As npm start runs the broker, unless told otherwise.
+    brokerInstances: atLeast(1, number(environment, 'BENCH_BROKER_INSTANCES', Number(environment.BROKER_INSTANCES || DEFAULT_BROKER_INSTANCES))),
     hotPath: {
       events: atLeast(100, number(environment, 'BENCH_HOTPATH_EVENTS', 20_000 * scale)),
       rounds: atLeast(2, number(environment, 'BENCH_HOTPATH_ROUNDS', 4)),

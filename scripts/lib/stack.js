@@ -6,6 +6,14 @@ const fs = require('node:fs');
 const path = require('node:path');
 
 const ROOT = path.resolve(__dirname, '../..');
+
+/**
+ * Sharing-broker processes the hub runs by default (npm start; docker-compose.yml's
+ * replicas and the benchmark use the same number): one Node process routes on one core,
+ * and Kafka shares the partitions of one consumer group out, so a second instance puts a
+ * second core to work (bench/README.md, issue 19). BROKER_INSTANCES changes it.
+ */
+const DEFAULT_BROKER_INSTANCES = 2;
 const KAFKA_SCRIPT = path.join(ROOT, 'infra/kafka/kafka.sh');
 
 function step(message) {
@@ -105,4 +113,4 @@ function ensureChromium() {
   }
 }
 
-module.exports = { ROOT, CHROMIUM, step, ensureInstalled, ensurePostgres, ensureKafka, stopKafka, ensureChromium, databaseUrl };
+module.exports = { ROOT, DEFAULT_BROKER_INSTANCES, CHROMIUM, step, ensureInstalled, ensurePostgres, ensureKafka, stopKafka, ensureChromium, databaseUrl };

@@ -7,6 +7,8 @@ import { createTestDatabase, eventually, randomNhsNumber, REPOSITORY_ROOT, TEST_
 
 // Ports away from a developer's running `npm start` (3000-3010), so both can coexist.
 const PORTS = { HUB_API_PORT: 3200, ASC_PORT: 3201, PH_PORT: 3202, RB_PORT: 3203, BROKER_PORT: 3210 };
+/** The broker runs as two instances of one consumer group by default, the second on BROKER_PORT + 1. */
+const HEALTH_PORTS = [...Object.values(PORTS), PORTS.BROKER_PORT + 1];
 
 interface HealthBody {
   status: string;
@@ -36,7 +38,7 @@ describe('npm start', () => {
     await database.drop();
   });
 
-  it('brings up all five apps, each healthy with Kafka and Postgres, then stops them all on Ctrl-C', async () => {
+  it('brings up all five apps (the broker as two instances), each healthy with Kafka and Postgres, then stops them all on Ctrl-C', async () => {
     const runDirectory = mkdtempSync(join(tmpdir(), 'accord-start-'));
     /** The end of every app's log, for a failure message: which app stopped, and why. */
     const appLogs = () => {
@@ -66,7 +68,7 @@ describe('npm start', () => {
       throw new Error(`${error.message}\n--- npm start output ---\n${output}`);
     });
 
-    for (const port of Object.values(PORTS)) {
+    for (const port of HEALTH_PORTS) {
       // Healthy within 30 s of "Accord is running." — one slow answer on a loaded CI machine
       // (the test suites run alongside) is not a failure; an app that never answers is.
       const result = await eventually(async () => {
@@ -140,7 +142,7 @@ describe('npm start', () => {
     const exited = new Promise<number | null>((resolve) => stack.once('exit', (code) => resolve(code)));
     stack.kill('SIGINT');
     expect(await exited).toBe(0);
-    for (const port of Object.values(PORTS)) expect(await health(port)).toBeUndefined();
+    for (const port of HEALTH_PORTS) expect(await health(port)).toBeUndefined();
   }, 300_000);
 
   it('refuses to start an app with a malformed setting, in one clear line naming it', () => {
