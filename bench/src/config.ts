@@ -1,4 +1,6 @@
 import { randomBytes } from 'node:crypto';
+import { join } from 'node:path';
+import { REPOSITORY_ROOT } from './paths';
 
 /** What to run and at what size. Every figure in the report repeats the settings it was measured with. */
 export interface BenchConfig {
@@ -25,9 +27,9 @@ export interface BenchConfig {
   resultsFile: string | undefined;
 }
 
-// The number npm start and docker-compose.yml run (scripts/lib/stack.js).
+// The number npm start and docker-compose.yml run (scripts/lib/stack.js; by path, as bench/run.js runs this file from bench/.build).
 // eslint-disable-next-line @typescript-eslint/no-require-imports
-const { DEFAULT_BROKER_INSTANCES } = require('../../scripts/lib/stack') as { DEFAULT_BROKER_INSTANCES: number };
+const { DEFAULT_BROKER_INSTANCES } = require(join(REPOSITORY_ROOT, 'scripts/lib/stack.js')) as { DEFAULT_BROKER_INSTANCES: number };
 
 export const PHASES = ['hotpath', 'throughput', 'latency', 'audit', 'freshness'] as const;
 export type Phase = (typeof PHASES)[number];

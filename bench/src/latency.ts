@@ -4,6 +4,7 @@ import { committedOffsets, endOffsets } from './kafka';
 import { summarise, rounded, type Summary } from './percentiles';
 import { progress, sleep, throttled } from './progress';
 import type { GeneratedEvent } from './scenario';
+import { readStageHistograms, stagesBetween, type StageSummary } from './stages';
 import type { SystemUnderTest } from './systems';
 
 export interface LatencyResult {
@@ -27,6 +28,8 @@ export interface LatencyResult {
   eventsWithoutOutput: number;
   /** How far the publisher fell behind its schedule at worst, ms (a large value means the harness, not the system, was the limit). */
   maxScheduleLagMs: number;
+  /** The broker's batches in the measured seconds, stage by stage (its accord_broker_batch_stage_seconds); absent for the passthrough. */
+  stages?: Record<string, StageSummary>;
 }
 
 const TICK_MS = 1;
@@ -104,10 +107,14 @@ export async function measureLatency(options: {
   const start = performance.now();
   let sent = 0;
   let maxScheduleLagMs = 0;
+  let stagesBefore: Awaited<ReturnType<typeof readStageHistograms>> | undefined;
+  const readStages = () => (system.metricsUrls ? readStageHistograms(system.metricsUrls) : Promise.resolve(undefined));
   progress(`${system.kind} latency: publishing ${total.toLocaleString('en-GB')} events at ${rate}/s for ${warmUpSeconds} s of warm-up and ${seconds} s measured`);
   while (sent < total) {
     const now = performance.now();
     const due = Math.min(total, Math.floor(((now - start) / 1000) * rate) + 1);
+    // The measured seconds begin: the broker's stage histograms from here on (a batch of the warm-up finishing now counts; a guide).
+    if (sent < warmUpCount && due >= warmUpCount) stagesBefore = await readStages();
     if (due > sent) {
       maxScheduleLagMs = Math.max(maxScheduleLagMs, now - (start + (sent / rate) * 1000));
       const byTopic = new Map<string, Message[]>();
@@ -142,6 +149,7 @@ export async function measureLatency(options: {
     await sleep(1000);
   }
   await consumer.disconnect();
+  const stagesAfter = await readStages();
   const result: LatencyResult = {
     rate,
     seconds,
@@ -153,6 +161,7 @@ export async function measureLatency(options: {
     sentToReadMs: rounded(summarise(sentToRead)),
     eventsWithoutOutput: total - warmUpCount - received.size,
     maxScheduleLagMs: Math.round(maxScheduleLagMs),
+    ...(stagesAfter ? { stages: stagesBetween(stagesBefore ?? new Map(), stagesAfter) } : {}),
   };
   progress(`${system.kind} latency: p50 ${result.latencyMs.p50} ms, p95 ${result.latencyMs.p95} ms, p99 ${result.latencyMs.p99} ms over ${result.latencyMs.count} records` +
     ` (until sent by the ${system.kind}: p50 ${result.untilSentMs.p50}, p99 ${result.untilSentMs.p99} ms; sent → read: p50 ${result.sentToReadMs.p50}, p99 ${result.sentToReadMs.p99} ms)`);

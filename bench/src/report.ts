@@ -64,6 +64,12 @@ export function markdownReport(results: BenchResults): string {
     const conditions = (r: NonNullable<typeof l.broker>) => `${number(r.rate)} events/s for ${r.seconds} s after ${r.warmUpSeconds} s of warm-up at the same rate (its p99 ${r.warmUpMs.p99} ms, not counted); ${number(r.latencyMs.count)} output records; publish (scheduled time) → arrival in output topic; max publisher lag ${r.maxScheduleLagMs} ms; split at the output record's timestamp: publish → sent p50 / p99 ${r.untilSentMs.p50} / ${r.untilSentMs.p99} ms, sent → read ${r.sentToReadMs.p50} / ${r.sentToReadMs.p99} ms`;
     if (l.passthrough) lines.push(`| 2 | Passthrough latency p50 / p95 / p99 | ${l.passthrough.latencyMs.p50} / ${l.passthrough.latencyMs.p95} / ${l.passthrough.latencyMs.p99} ms | — | | ${conditions(l.passthrough)} |`);
     if (l.broker) lines.push(`| 2 | Broker latency p50 / p95 / p99 | ${l.broker.latencyMs.p50} / ${l.broker.latencyMs.p95} / ${l.broker.latencyMs.p99} ms | — | | ${conditions(l.broker)}; ${number(l.broker.eventsWithoutOutput)} events withheld or without candidates (no inbox record) |`);
+    if (l.broker?.stages) {
+      const stages = Object.entries(l.broker.stages)
+        .map(([stage, summary]) => `${stage} ${summary.meanMs} / ≤ ${summary.p50AtMostMs} / ≤ ${summary.p99AtMostMs}`)
+        .join('; ');
+      lines.push(`| 2 | Where the broker's batches spend their time, mean / p50 / p99 ms | ${stages} | — | | its accord_broker_batch_stage_seconds over the measured seconds, all instances (p50 and p99 as the upper bound of their histogram bucket); wait = the batch's first record from its publisher's timestamp to the batch starting (fetch cycle and queue); read = agreements and consent; write = the write-ahead decisions, audit chain wait included; produce = until acknowledged |`);
+    }
     if (l.addedP99Ms !== undefined) {
       // A baseline slower than the broker (a rebalance or a stall during its run) says nothing about the broker: no verdict.
       const judged = l.addedP99Ms < 0 ? '⚠️ baseline disturbed' : verdict(l.addedP99Ms, l.target, l.goal, 'lower');

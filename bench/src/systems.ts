@@ -11,6 +11,8 @@ export interface SystemUnderTest {
   groupId: string;
   /** Where its output records land. */
   outputTopics: string[];
+  /** Each process's Prometheus endpoint, when it has one (the broker). */
+  metricsUrls?: string[];
   stop(): Promise<void>;
 }
 
@@ -59,7 +61,14 @@ export async function startBroker(options: BrokerOptions): Promise<SystemUnderTe
     throw error;
   }
   const set = new ProcessSet(apps);
-  return { kind: 'broker', app: set, groupId: options.groupId, outputTopics: options.inboxTopics, stop: () => set.stop() };
+  return {
+    kind: 'broker',
+    app: set,
+    groupId: options.groupId,
+    outputTopics: options.inboxTopics,
+    metricsUrls: ports.map((port) => `http://127.0.0.1:${port}/metrics`),
+    stop: () => set.stop(),
+  };
 }
 
 export interface PassthroughProcessOptions {

@@ -16,6 +16,7 @@ export interface BrokerMetrics {
   eventsConsumed: Counter<'source'>;
   decisions: Counter<'outcome' | 'reason'>;
   batchDuration: Histogram<string>;
+  batchStage: Histogram<'stage'>;
   batchFailures: Counter<string>;
   chainWrites: Counter<'path'>;
   conditionFailures: Counter<'agreement' | 'kind'>;
@@ -50,6 +51,16 @@ export function brokerMetrics(): BrokerMetrics {
           name: 'accord_broker_batch_duration_seconds',
           help: 'Time to handle one batch: validate, decide, record, deliver',
           buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+        }),
+    ),
+    batchStage: getOrCreate(
+      'accord_broker_batch_stage_seconds',
+      () =>
+        new Histogram({
+          name: 'accord_broker_batch_stage_seconds',
+          help: 'Where a batch spends its time, by stage: "wait" (its first record, from the publisher\'s timestamp to the batch starting: the fetch cycle and the queue), "inspect", "read" (agreements and consent, shared with the batches under way), "evaluate", "write" (the write-ahead decisions, waiting for the audit chain included) and "produce" (until every record is acknowledged)',
+          labelNames: ['stage'],
+          buckets: [0.001, 0.0025, 0.005, 0.01, 0.02, 0.03, 0.05, 0.075, 0.1, 0.15, 0.25, 0.5, 1, 2.5],
         }),
     ),
     batchFailures: getOrCreate(

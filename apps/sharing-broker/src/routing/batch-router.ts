@@ -111,20 +111,26 @@ export class BatchRouter {
     if (messages.length === 0) return;
     const stopTimer = this.metrics.batchDuration.startTimer();
     const { topic, partition } = context;
+    const batchStartedAt = performance.now();
+    // Since the publisher stamped the batch's first record (its clock, not ours: a guide on one machine).
+    const waitedMs = Date.now() - Number(messages[0]!.timestamp);
 
     // 1. Decode and validate (a record that makes inspection throw is `unprocessable`).
     let inspected: InspectedRecord[] = messages.map((message) => inspectGuarded({ topic, partition, offset: message.offset, message }));
     let accepted = inspected.filter((item): item is AcceptedEvent => item.kind === 'accepted');
 
-    const startedAt = performance.now();
     // Each person's keyed hashes are worked out once: for the consent query and the decision rows.
     const keys = accepted.map((item) => subjectKeys(item.subject, this.settings.subjectKeySecret));
+    const startedAt = performance.now();
     let decided: DecidedBatch | undefined;
     let evaluatedAt = startedAt;
+    let readMs = 0;
     for (let attempt = 1; decided === undefined; attempt++) {
       // 2. The agreements in force and the consent of every person of the batch (read together
       // with the other batches waiting for the same round trip).
+      const readingAt = performance.now();
       const governance = accepted.length === 0 ? { consents: [], consentSeq: null } : await this.governanceReads.submit({ subjects: accepted.map((item) => item.subject), keys });
+      readMs += performance.now() - readingAt;
       // 3 and 4. One moment of evaluation for the whole batch.
       const evaluation = this.evaluate(inspected, accepted, keys, governance.consents);
       evaluatedAt = performance.now();
@@ -200,6 +206,15 @@ export class BatchRouter {
       );
     }
     const seconds = stopTimer();
+    const stages = {
+      wait: waitedMs,
+      inspect: startedAt - batchStartedAt,
+      read: readMs,
+      evaluate: evaluatedAt - startedAt - readMs,
+      write: writtenAt - evaluatedAt,
+      produce: producedAt - producingAt,
+    };
+    for (const [stage, ms] of Object.entries(stages)) this.metrics.batchStage.observe({ stage }, Math.max(0, ms) / 1000);
     this.logger.debug(
       {
         topic,
@@ -212,13 +227,13 @@ export class BatchRouter {
         produced: outgoing.length,
         redelivered,
         ms: Math.round(seconds * 1000),
-        // Since the producer stamped the batch's first record (its clock, not ours: a guide).
-        waitedMs: Date.now() - Number(messages[0]!.timestamp) - Math.round(seconds * 1000),
-        // Where the time went: reading governance state and evaluating, the write-ahead
-        // transaction (including waiting for the audit chain), and producing.
-        evaluateMs: Math.round(evaluatedAt - startedAt),
-        writeMs: Math.round(writtenAt - evaluatedAt),
-        produceMs: Math.round(producedAt - producingAt),
+        // Where the time went (accord_broker_batch_stage_seconds has the same stages).
+        waitedMs: Math.round(stages.wait),
+        inspectMs: Math.round(stages.inspect),
+        readMs: Math.round(stages.read),
+        evaluateMs: Math.round(stages.evaluate),
+        writeMs: Math.round(stages.write),
+        produceMs: Math.round(stages.produce),
       },
       'batch handled',
     );
