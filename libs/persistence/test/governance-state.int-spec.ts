@@ -3,7 +3,9 @@ import type { DataSource } from 'typeorm';
 import { consentState, subjectKeys } from '@accord/governance';
 import { createTestDatabase, type TestDatabase } from '@accord/testing';
 import {
+  advanceConsentHead,
   agreementsStamp,
+  consentForKeys,
   consentStatementsFor,
   dataSourceOptions,
   HUB_ENTITIES,
@@ -81,5 +83,26 @@ describe('governance state read from the control-plane tables', () => {
     expect(consentState(forAlice, { ...query, subject: alice }).winner?.kind).toBe('object');
     expect(consentState(forCarol, { ...query, subject: carol }).nationallyOptedOut).toBe(true);
     expect(JSON.stringify(await dataSource.query('SELECT * FROM consent_statements'))).not.toContain('9434765919');
+  });
+
+  it('reads the consent head with the statements, from one snapshot: a statement recorded later moved the head past it', async () => {
+    const dana = { nhsNumber: '9434765870' };
+    const keys = [subjectKeys(dana, SECRET)];
+    const before = await consentForKeys(dataSource.manager, [dana], keys);
+    expect(before.statements).toEqual([[]]);
+    // Recording a statement moves the head in the statement's own transaction (consent-head.ts).
+    const id = randomUUID();
+    await dataSource.transaction(async (manager) => {
+      await advanceConsentHead(manager);
+      await manager.query(
+        `INSERT INTO consent_statements (id, nhs_key, kind, effective_from) VALUES ($1, $2, 'object', now() - interval '1 minute')`,
+        [id, keys[0]!.nhsNumber],
+      );
+    });
+    const after = await consentForKeys(dataSource.manager, [dana], keys);
+    expect(after.statements[0]!.map((statement) => statement.id)).toEqual([id]);
+    expect(after.consentSeq).toBe(before.consentSeq + 1);
+    // No identifiers to look up still gives the head.
+    expect((await consentForKeys(dataSource.manager, [{}], [{}])).consentSeq).toBe(after.consentSeq);
   });
 });

@@ -5,7 +5,7 @@ import { DataSource } from 'typeorm';
 import { participantFromEventsTopic } from '@accord/contracts';
 import { EVENT_CATALOG, subjectKeys, type ConsentStatement, type RuleConditionFailure, type VersionedAgreement } from '@accord/governance';
 import { Coalescer, type BatchContext } from '@accord/kafka';
-import { ConsentChanged, consentStatementsForKeys, readConsentHead } from '@accord/persistence';
+import { ConsentChanged, consentForKeys } from '@accord/persistence';
 import { SharingBrokerEnvironment } from '../environment';
 import { brokerMetrics, type BrokerMetrics } from '../metrics';
 import { AgreementCache, versionKey } from './agreement-cache';
@@ -89,18 +89,14 @@ export class BatchRouter {
    * every person of the reads given, in one query: both at once, on two connections.
    */
   private async readGovernance(reads: readonly GovernanceRead[]): Promise<Array<{ consents: ConsentStatement[][]; consentSeq: number }>> {
-    const [, { consents, consentSeq }] = await Promise.all([
+    const [, { statements: consents, consentSeq }] = await Promise.all([
       this.agreements.refresh(this.dataSource.manager),
-      (async () => {
-        // The head first: a statement the query below misses committed after it, so moved it (consent-head.ts).
-        const seq = await readConsentHead(this.dataSource.manager);
-        const statements = await consentStatementsForKeys(
-          this.dataSource.manager,
-          reads.flatMap((read) => read.subjects),
-          reads.flatMap((read) => read.keys),
-        );
-        return { consents: statements, consentSeq: seq };
-      })(),
+      // The statements and the consent head from one snapshot (consentForKeys): the head a decision write checks is the one they were read at.
+      consentForKeys(
+        this.dataSource.manager,
+        reads.flatMap((read) => read.subjects),
+        reads.flatMap((read) => read.keys),
+      ),
     ]);
     let start = 0;
     return reads.map((read) => ({ consents: consents.slice(start, (start += read.keys.length)), consentSeq }));

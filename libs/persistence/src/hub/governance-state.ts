@@ -7,6 +7,7 @@ import {
 } from '@accord/governance';
 import { RESTRICTIVE_CONSENT_KINDS } from '@accord/contracts';
 import type { AgreementVersionEntity } from './agreement-version.entity';
+import { readConsentHead } from './consent-head';
 
 /*
  * The governance state the broker decides with and the hub simulates with, read from the
@@ -79,17 +80,38 @@ export async function consentStatementsForKeys(
   subjects: readonly (SubjectIdentifiers | null | undefined)[],
   keys: readonly { nhsNumber?: string; niNumber?: string }[],
 ): Promise<ConsentStatement[][]> {
+  return (await consentForKeys(manager, subjects, keys)).statements;
+}
+
+/**
+ * `consentStatementsForKeys`, and the consent head (consent-head.ts) read in the same
+ * statement, so from the same snapshot: a statement is either among those returned or
+ * committed after `consentSeq`, whose head it moved in its own transaction. One round
+ * trip where reading the head first and the statements after took two, one after the
+ * other, on every batch the broker handles.
+ */
+export async function consentForKeys(
+  manager: EntityManager,
+  subjects: readonly (SubjectIdentifiers | null | undefined)[],
+  keys: readonly { nhsNumber?: string; niNumber?: string }[],
+): Promise<{ statements: ConsentStatement[][]; consentSeq: number }> {
   const nhsKeys = [...new Set(keys.map((key) => key.nhsNumber).filter((key): key is string => key !== undefined))];
   const niKeys = [...new Set(keys.map((key) => key.niNumber).filter((key): key is string => key !== undefined))];
-  if (nhsKeys.length === 0 && niKeys.length === 0) return subjects.map(() => []);
+  if (nhsKeys.length === 0 && niKeys.length === 0) return { statements: subjects.map(() => []), consentSeq: await readConsentHead(manager) };
   // The statements about each person's own identifiers, and the withholding ones about an
   // identifier the hub has linked to theirs (an earlier event carried both; subject_key_links).
-  const [rows, links]: [ConsentRow[], Array<{ nhs_key: string; ni_key: string }>] = await Promise.all([
+  // The head's row comes first, alone (no statement columns), whatever statements there are.
+  const [found, links]: [Array<ConsentRow & { head_seq: string | null }>, Array<{ nhs_key: string; ni_key: string }>] = await Promise.all([
     manager.query(
       `WITH links AS (
          SELECT nhs_key, ni_key FROM subject_key_links WHERE nhs_key = ANY($1::text[]) OR ni_key = ANY($2::text[])
        )
-       SELECT id, recorded_seq, nhs_key, ni_key, kind, scope_purpose, scope_recipient, scope_agreement_id, effective_from, recorded_at
+       SELECT seq::text AS head_seq, NULL::uuid AS id, NULL::bigint AS recorded_seq, NULL AS nhs_key, NULL AS ni_key, NULL AS kind,
+              NULL AS scope_purpose, NULL AS scope_recipient, NULL AS scope_agreement_id, NULL::timestamptz AS effective_from,
+              NULL::timestamptz AS recorded_at
+         FROM consent_head WHERE id = 1
+       UNION ALL
+       SELECT NULL, id, recorded_seq, nhs_key, ni_key, kind, scope_purpose, scope_recipient, scope_agreement_id, effective_from, recorded_at
          FROM consent_statements
         WHERE nhs_key = ANY($1::text[]) OR ni_key = ANY($2::text[])
            OR (kind = ANY($3::text[]) AND (ni_key IN (SELECT ni_key FROM links) OR nhs_key IN (SELECT nhs_key FROM links)))`,
@@ -97,12 +119,15 @@ export async function consentStatementsForKeys(
     ),
     manager.query('SELECT nhs_key, ni_key FROM subject_key_links WHERE nhs_key = ANY($1::text[]) OR ni_key = ANY($2::text[])', [nhsKeys, niKeys]),
   ]);
+  const head = found.find((row) => row.head_seq !== null);
+  if (!head) throw new Error('the consent head row is missing: run the hub migrations');
+  const rows: ConsentRow[] = found.filter((row) => row.head_seq === null);
   const byNhsKey = group(rows, (row) => row.nhs_key);
   const byNiKey = group(rows, (row) => row.ni_key);
   const niLinkedTo = group(links, (link) => link.nhs_key);
   const nhsLinkedTo = group(links, (link) => link.ni_key);
   const withholding = (row: ConsentRow) => (RESTRICTIVE_CONSENT_KINDS as readonly string[]).includes(row.kind);
-  return subjects.map((subject, index) => {
+  const statements = subjects.map((subject, index) => {
     const key = keys[index];
     const matched = new Map<string, ConsentRow>();
     for (const row of key.nhsNumber ? byNhsKey.get(key.nhsNumber) ?? [] : []) matched.set(row.id, row);
@@ -131,6 +156,7 @@ export async function consentStatementsForKeys(
       recordedSeq: Number(row.recorded_seq),
     }));
   });
+  return { statements, consentSeq: Number(head.head_seq) };
 }
 
 function group<T>(rows: readonly T[], keyOf: (row: T) => string | null): Map<string, T[]> {
