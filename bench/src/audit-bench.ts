@@ -4,7 +4,7 @@ import { auditPerson } from './audit-data';
 import { get, getJson } from './http';
 import { rounded, summarise, type Summary } from './percentiles';
 import { progress, throttled } from './progress';
-import { createRandom } from './scenario';
+import { createRandom, createScenario } from './scenario';
 import { startHubApi } from './systems';
 
 export interface QueryResult {
@@ -22,6 +22,11 @@ export interface AuditResult {
   subjectQuery: QueryResult;
   subjectReport: QueryResult;
   recipientDayQuery: QueryResult;
+  /**
+   * The auditor's other filters, one first page each (fewer requests): each names the
+   * index of `decisions` that serves it, or that none does since issue 19 dropped it.
+   */
+  filterQueries: Record<string, QueryResult & { servedBy: string }>;
   export: { request: string; rows: number; bytes: number; seconds: number; rowsPerSecond: number; status: number };
   verify: { request: string; ok: boolean; checked: number; seconds: number; rowsPerSecond: number; status: number; answer: unknown };
   hubApi: { peakRssMb: number };
@@ -67,6 +72,32 @@ export async function measureAudit(options: {
       (body) => (body as { items: unknown[] }).items.length,
     );
 
+    // The other filters an auditor uses, and what serves each since the indexes were pruned (migration 1764339400000).
+    const reference = createScenario('').agreements;
+    const pick = <T>(values: readonly T[]) => values[Math.floor(random() * values.length)]!;
+    const month = () => {
+      const start = day();
+      return { from: start, to: new Date(Date.parse(start) + 29 * 86_400_000).toISOString().slice(0, 10) };
+    };
+    const page = (body: unknown) => (body as { items: unknown[] }).items.length;
+    const fewer = Math.max(5, Math.round(queries / 4));
+    const filters: Array<[name: string, servedBy: string, url: () => string]> = [
+      ['source + day', 'decisions_source_seq, decisions_decided_at_brin', () => `${base}/v1/audit/decisions?source=${pick(reference).provider}&from=${day()}&to=${day()}`],
+      ['agreement + 30 days', 'decisions_decided_at_brin, then a filter (its B-tree was dropped)', () => {
+        const { from, to } = month();
+        return `${base}/v1/audit/decisions?agreementId=${pick(reference).id}&from=${from}&to=${to}`;
+      }],
+      ['rejections', 'decisions_rejected (partial)', () => `${base}/v1/audit/decisions?outcome=rejected`],
+      ['event type', 'the primary key in seq order, then a filter (its B-tree was dropped)', () => `${base}/v1/audit/decisions?eventType=${pick(reference.flatMap((agreement) => agreement.rules.map((rule) => rule.eventType)))}`],
+      ['reason', 'the primary key in seq order, then a filter (its GIN index was dropped)', () => `${base}/v1/audit/decisions?reason=${pick(['objection', 'national-opt-out', 'condition-not-met', 'no-consent'])}`],
+      ['30 days, no other filter', 'decisions_decided_at_brin', () => {
+        const { from, to } = month();
+        return `${base}/v1/audit/decisions?from=${from}&to=${to}`;
+      }],
+    ];
+    const filterQueries: AuditResult['filterQueries'] = {};
+    for (const [name, servedBy, url] of filters) filterQueries[name] = { ...(await timeQueries(name, fewer, url, token, page)), servedBy };
+
     // Export: every decision for one recipient over the whole dataset, as CSV.
     const exportRecipient = dataset.recipients[0]!;
     const exportPath = `/v1/audit/decisions?recipient=${exportRecipient}`;
@@ -96,6 +127,7 @@ export async function measureAudit(options: {
       subjectQuery,
       subjectReport,
       recipientDayQuery,
+      filterQueries,
       export: {
         request: `GET ${exportPath} (Accept: text/csv)`,
         rows: exportRows,

@@ -85,6 +85,7 @@ export function markdownReport(results: BenchResults): string {
     lines.push(query('Audit subject query', a.subjectQuery, a.targets.subjectQueryP95Ms));
     lines.push(query('Audit subject report', a.subjectReport, a.targets.subjectReportP95Ms));
     lines.push(query('Audit recipient + day query', a.recipientDayQuery));
+    for (const [name, result] of Object.entries(a.filterQueries ?? {})) lines.push(query(`Audit ${name} (served by ${result.servedBy})`, result));
     lines.push(`| 3 | CSV export rate | ${number(a.export.rowsPerSecond)} rows/s | ≥ ${number(a.targets.exportRowsPerSecond)} rows/s | ${verdict(a.export.rowsPerSecond, a.targets.exportRowsPerSecond, undefined, 'higher')} | ${a.export.request}: ${number(a.export.rows)} rows, ${number(a.export.bytes / 1e6, 1)} MB in ${a.export.seconds} s (HTTP ${a.export.status}) |`);
     lines.push(`| 3 | Verify rate | ${number(a.verify.rowsPerSecond)} rows/s | ≥ ${number(a.targets.verifyRowsPerSecond)} rows/s | ${verdict(a.verify.ok ? a.verify.rowsPerSecond : 0, a.targets.verifyRowsPerSecond, undefined, 'higher')} | ${a.verify.request}: ok=${a.verify.ok}, ${number(a.verify.checked)} rows in ${a.verify.seconds} s (HTTP ${a.verify.status}) |`);
     if (d.generation) lines.push(`| 3 | (dataset generation) | ${number(d.generation.rowsPerSecond)} rows/s chained + COPY | — | | ${d.generation.loadSeconds.toFixed(0)} s load + ${d.generation.indexSeconds.toFixed(0)} s indexes |`);
