@@ -15,6 +15,11 @@ export interface CpuReading {
   harness: number;
 }
 
+/** A reading, with the CPU seconds of each Postgres and Kafka process by pid (backends come and go). */
+export interface CpuSnapshot extends CpuReading {
+  byPid: { postgres: Map<number, number>; kafka: Map<number, number> };
+}
+
 /** Seconds of each part between two readings, and microseconds per event when `events` is given. */
 export interface CpuUse {
   seconds: CpuReading;
@@ -27,30 +32,39 @@ export interface CpuUse {
 const TICKS_PER_SECOND = 100;
 
 /** Reads the machine and the parts now. `systemPids` are the processes of the system under test. */
-export function readCpu(systemPids: readonly number[]): CpuReading {
-  let postgres = 0;
-  let kafka = 0;
+export function readCpu(systemPids: readonly number[]): CpuSnapshot {
+  const byPid = { postgres: new Map<number, number>(), kafka: new Map<number, number>() };
   for (const entry of readdirSync('/proc')) {
     if (!/^\d+$/.test(entry)) continue;
-    const stat = processStat(Number(entry));
+    const pid = Number(entry);
+    const stat = processStat(pid);
     if (!stat) continue;
-    if (stat.command === 'postgres') postgres += stat.seconds;
-    else if (stat.command === 'java' && isKafka(Number(entry))) kafka += stat.seconds;
+    if (stat.command === 'postgres') byPid.postgres.set(pid, stat.seconds);
+    else if (stat.command === 'java' && isKafka(pid)) byPid.kafka.set(pid, stat.seconds);
   }
+  const sum = (values: Map<number, number>) => [...values.values()].reduce((total, value) => total + value, 0);
   return {
     machine: machineBusySeconds(),
-    system: systemPids.reduce((sum, pid) => sum + (processStat(pid)?.seconds ?? 0), 0),
-    postgres,
-    kafka,
+    system: systemPids.reduce((total, pid) => total + (processStat(pid)?.seconds ?? 0), 0),
+    postgres: sum(byPid.postgres),
+    kafka: sum(byPid.kafka),
     harness: processStat(process.pid)?.seconds ?? 0,
+    byPid,
   };
 }
 
-/** What was used between `before` and `after` over `events` events and `wallSeconds`. */
-export function cpuUse(before: CpuReading, after: CpuReading, events: number, wallSeconds: number): CpuUse {
+/**
+ * What was used between `before` and `after` over `events` events and `wallSeconds`. A
+ * Postgres or Kafka process counts from `before` when it was there, from its start when
+ * it began meanwhile; one that ended in the window is not counted (a backend of a client
+ * that disconnected: a slight undercount, never a negative).
+ */
+export function cpuUse(before: CpuSnapshot, after: CpuSnapshot, events: number, wallSeconds: number): CpuUse {
   const parts = ['machine', 'system', 'postgres', 'kafka', 'harness'] as const;
   const map = (f: (part: (typeof parts)[number]) => number) => Object.fromEntries(parts.map((part) => [part, f(part)])) as unknown as CpuReading;
-  const seconds = map((part) => round(after[part] - before[part], 2));
+  const grown = (part: 'postgres' | 'kafka') =>
+    [...after.byPid[part]].reduce((total, [pid, seconds]) => total + seconds - (before.byPid[part].get(pid) ?? 0), 0);
+  const seconds = map((part) => round(part === 'postgres' || part === 'kafka' ? grown(part) : after[part] - before[part], 2));
   return {
     seconds,
     microsecondsPerEvent: map((part) => (events > 0 ? round((seconds[part] * 1e6) / events, 1) : Number.NaN)),

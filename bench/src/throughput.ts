@@ -1,5 +1,5 @@
 import type { Admin } from 'kafkajs';
-import { cpuUse, readCpu, type CpuReading, type CpuUse } from './cpu';
+import { cpuUse, readCpu, type CpuSnapshot, type CpuUse } from './cpu';
 import { committedOffsets } from './kafka';
 import { progress, sleep, throttled } from './progress';
 import type { SystemUnderTest } from './systems';
@@ -40,7 +40,7 @@ export async function measureDrain(
   const pollMs = options.pollMs ?? 200;
   const deadline = Date.now() + (options.timeoutMs ?? 60 * 60 * 1000);
   const report = throttled(3000);
-  let first: { time: number; committed: number; cpu: number; machine: CpuReading } | undefined;
+  let first: { time: number; committed: number; cpu: number; machine: CpuSnapshot } | undefined;
   let last = { time: Date.now(), committed: 0 };
   let stalledSince = Date.now();
   for (;;) {
