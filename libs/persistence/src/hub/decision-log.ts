@@ -24,31 +24,60 @@ export async function lockChainHead(manager: EntityManager): Promise<ChainHead> 
 }
 
 /**
+ * The columns of `decisions` in table order, each with its Postgres type and how a chained
+ * row gives its value: the one list both INSERT_ROWS and `rowParameters` are made from, so
+ * the statement's parameters and the arrays sent for them cannot drift apart. The four
+ * lists and the lawful basis repeat across the rows of an agreement rule, so each
+ * distinct one is sent once and a row holds its subscript (`distinct`).
+ */
+const ROW_COLUMNS: ReadonlyArray<
+  | { column: string; type: string; value: (row: ChainedDecision) => string | number | null; distinct?: undefined }
+  | { column: string; type: 'text[]'; value: (row: ChainedDecision) => readonly string[]; distinct: 'list' }
+  | { column: string; type: 'jsonb'; value: (row: ChainedDecision) => ChainedDecision['lawfulBasis'] | undefined; distinct: 'basis' }
+> = [
+  { column: 'seq', type: 'bigint', value: (row) => row.seq },
+  { column: 'decision_id', type: 'uuid', value: (row) => row.decisionId },
+  { column: 'event_id', type: 'text', value: (row) => row.eventId },
+  { column: 'event_type', type: 'text', value: (row) => row.eventType },
+  { column: 'source', type: 'text', value: (row) => row.source },
+  { column: 'recipient', type: 'text', value: (row) => row.recipient },
+  { column: 'agreement_id', type: 'text', value: (row) => row.agreementId },
+  { column: 'agreement_version', type: 'int', value: (row) => row.agreementVersion },
+  { column: 'purpose', type: 'text', value: (row) => row.purpose },
+  { column: 'lawful_basis', type: 'jsonb', value: (row) => row.lawfulBasis, distinct: 'basis' },
+  { column: 'outcome', type: 'text', value: (row) => row.outcome },
+  { column: 'reasons', type: 'text[]', value: (row) => row.reasons, distinct: 'list' },
+  { column: 'fields_released', type: 'text[]', value: (row) => row.fieldsReleased, distinct: 'list' },
+  { column: 'fields_withheld', type: 'text[]', value: (row) => row.fieldsWithheld, distinct: 'list' },
+  { column: 'consent_refs', type: 'text[]', value: (row) => row.consentRefs, distinct: 'list' },
+  { column: 'subject_key', type: 'text', value: (row) => row.subjectKey },
+  { column: 'payload_digest', type: 'text', value: (row) => row.payloadDigest },
+  { column: 'topic', type: 'text', value: (row) => row.topic },
+  { column: 'kafka_partition', type: 'int', value: (row) => row.partition },
+  { column: 'kafka_offset', type: 'text', value: (row) => row.offset },
+  { column: 'decided_at', type: 'timestamptz', value: (row) => row.decidedAt },
+  { column: 'prev_hash', type: 'text', value: (row) => row.prevHash },
+  { column: 'hash', type: 'text', value: (row) => row.hash },
+];
+
+/** Where the distinct lists ($24) and lawful bases ($25) go, after one parameter per column. */
+const LISTS_PARAMETER = `$${ROW_COLUMNS.length + 1}::text[]`;
+const BASES_PARAMETER = `$${ROW_COLUMNS.length + 2}::text[]`;
+
+/**
  * The chained rows ($1–$25 from `rowParameters`), inserted in seq order. Each column comes
  * as one array, unnested row by row: Postgres parses an array of scalars for a fraction of
  * what json_to_recordset costs it per row (it parses every object into a hash table, and
  * each text[] and the jsonb through JSON again), and the append is the hub's busiest
  * statement. The unnests run side by side in the select list, which yields the rows in
- * order without first copying each array into a tuplestore as `FROM unnest(…)` does. The
- * four lists and the lawful basis repeat across the rows of an agreement rule, so each
- * distinct one is sent once ($24, $25) and a row holds its subscript.
+ * order without first copying each array into a tuplestore as `FROM unnest(…)` does.
  */
-const INSERT_ROWS = `INSERT INTO decisions (seq, decision_id, event_id, event_type, source, recipient, agreement_id, agreement_version,
-    purpose, lawful_basis, outcome, reasons, fields_released, fields_withheld, consent_refs, subject_key,
-    payload_digest, topic, kafka_partition, kafka_offset, decided_at, prev_hash, hash)
-  SELECT seq, decision_id, event_id, event_type, source, recipient, agreement_id, agreement_version,
-    purpose, ($25::text[])[lawful_basis]::jsonb, outcome, ($24::text[])[reasons]::text[], ($24::text[])[fields_released]::text[],
-    ($24::text[])[fields_withheld]::text[], ($24::text[])[consent_refs]::text[], subject_key,
-    payload_digest, topic, kafka_partition, kafka_offset, decided_at, prev_hash, hash
+const INSERT_ROWS = `INSERT INTO decisions (${ROW_COLUMNS.map(({ column }) => column).join(', ')})
+  SELECT ${ROW_COLUMNS.map(({ column, type, distinct }) =>
+    distinct === undefined ? column : `(${distinct === 'list' ? LISTS_PARAMETER : BASES_PARAMETER})[${column}]::${type}`,
+  ).join(', ')}
   FROM (
-    SELECT unnest($1::bigint[]) AS seq, unnest($2::uuid[]) AS decision_id, unnest($3::text[]) AS event_id,
-      unnest($4::text[]) AS event_type, unnest($5::text[]) AS source, unnest($6::text[]) AS recipient,
-      unnest($7::text[]) AS agreement_id, unnest($8::int[]) AS agreement_version, unnest($9::text[]) AS purpose,
-      unnest($10::int[]) AS lawful_basis, unnest($11::text[]) AS outcome, unnest($12::int[]) AS reasons,
-      unnest($13::int[]) AS fields_released, unnest($14::int[]) AS fields_withheld, unnest($15::int[]) AS consent_refs,
-      unnest($16::text[]) AS subject_key, unnest($17::text[]) AS payload_digest, unnest($18::text[]) AS topic,
-      unnest($19::int[]) AS kafka_partition, unnest($20::text[]) AS kafka_offset, unnest($21::timestamptz[]) AS decided_at,
-      unnest($22::text[]) AS prev_hash, unnest($23::text[]) AS hash
+    SELECT ${ROW_COLUMNS.map(({ column, type, distinct }, index) => `unnest($${index + 1}::${distinct ? 'int' : type}[]) AS ${column}`).join(', ')}
   ) input`;
 
 /** The NHS/NI key pairs ($28–$30) to remember. */
@@ -68,47 +97,32 @@ function appendParameters(chained: readonly ChainedDecision[], links: ReturnType
 }
 
 /**
- * INSERT_ROWS' parameters: $1–$23 one array literal per column, in the table's column
- * order, with the subscript into $24 (each distinct list, as a text[] literal) for the
- * four lists and into $25 (each distinct lawful basis, as JSON) for the basis. The
- * literals are written here rather than by pg, whose escaping of arrays costs twice a
- * JSON.stringify per row.
+ * INSERT_ROWS' parameters: one array literal per column of ROW_COLUMNS, then each distinct
+ * list (as a text[] literal) and each distinct lawful basis (as JSON), which the `distinct`
+ * columns hold subscripts into. The literals are written here rather than by pg, whose
+ * escaping of arrays costs twice a JSON.stringify per row.
  */
 function rowParameters(rows: readonly ChainedDecision[]): string[] {
   const lists = new Numbering();
   const bases = new Numbering();
-  const list = (items: readonly string[]) => lists.numberOf(JSON.stringify(items), () => arrayLiteral(items));
-  const basis = (row: ChainedDecision) => {
-    if (row.lawfulBasis === null || row.lawfulBasis === undefined) return null;
-    const json = JSON.stringify(row.lawfulBasis);
-    return bases.numberOf(json, () => json);
-  };
-  const column = (value: (row: ChainedDecision) => string | number | null) => arrayLiteral(rows.map(value));
-  const columns = [
-    column((row) => row.seq),
-    column((row) => row.decisionId),
-    column((row) => row.eventId),
-    column((row) => row.eventType),
-    column((row) => row.source),
-    column((row) => row.recipient),
-    column((row) => row.agreementId),
-    column((row) => row.agreementVersion),
-    column((row) => row.purpose),
-    column(basis),
-    column((row) => row.outcome),
-    column((row) => list(row.reasons)),
-    column((row) => list(row.fieldsReleased)),
-    column((row) => list(row.fieldsWithheld)),
-    column((row) => list(row.consentRefs)),
-    column((row) => row.subjectKey),
-    column((row) => row.payloadDigest),
-    column((row) => row.topic),
-    column((row) => row.partition),
-    column((row) => row.offset),
-    column((row) => row.decidedAt),
-    column((row) => row.prevHash),
-    column((row) => row.hash),
-  ];
+  const columns = ROW_COLUMNS.map((column) => {
+    switch (column.distinct) {
+      case 'list':
+        return arrayLiteral(rows.map((row) => {
+          const items = column.value(row);
+          return lists.numberOf(JSON.stringify(items), () => arrayLiteral(items));
+        }));
+      case 'basis':
+        return arrayLiteral(rows.map((row) => {
+          const basis = column.value(row);
+          if (basis === null || basis === undefined) return null;
+          const json = JSON.stringify(basis);
+          return bases.numberOf(json, () => json);
+        }));
+      default:
+        return arrayLiteral(rows.map(column.value));
+    }
+  });
   return [...columns, arrayLiteral(lists.values), arrayLiteral(bases.values)];
 }
 
