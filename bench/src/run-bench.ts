@@ -4,13 +4,14 @@ import { join } from 'node:path';
 import type { Producer } from 'kafkajs';
 import type { DataSource } from 'typeorm';
 import { subjectKeys } from '@accord/governance';
-import { ensureAuditDataset } from './audit-data';
-import { measureHotPath, type HotPathResult } from './hot-path';
+import { recordBytes } from '@accord/kafka';
 import { measureAudit, type AuditResult } from './audit-bench';
+import { ensureAuditDataset } from './audit-data';
 import { batchSettings, type BatchSettings } from './batch-settings';
 import type { BenchConfig } from './config';
 import { createHubDatabase, dropDatabase, insertConsentStatements, seedGovernance } from './database';
 import { measureFreshness, type FreshnessResult } from './freshness';
+import { measureHotPath, type HotPathResult } from './hot-path';
 import { benchKafka, createTopics, deleteGroups, deleteTopics, endOffsets, produceAll, publisher } from './kafka';
 import { measureLatency, type LatencyResult } from './latency';
 import { describeMachine, type MachineInfo } from './machine';
@@ -25,7 +26,6 @@ import {
   createScenario,
   EVENT_MIX,
   EventGenerator,
-  recordBytes,
   type Person,
 } from './scenario';
 import { startBroker, startHubApi, startPassthroughProcess, type HubApi, type SystemUnderTest } from './systems';

@@ -379,13 +379,6 @@ export function assertValid(events: readonly GeneratedEvent[]): void {
   }
 }
 
-/** Bytes on the wire of one record (key, header names and values, value). */
-export function recordBytes(record: EncodedRecord): number {
-  let bytes = Buffer.byteLength(record.key) + Buffer.byteLength(record.value);
-  for (const [name, value] of Object.entries(record.headers)) bytes += Buffer.byteLength(name) + Buffer.byteLength(value);
-  return bytes;
-}
-
 // ---------------------------------------------------------------------------------------
 // Consent statements for a share of the people
 

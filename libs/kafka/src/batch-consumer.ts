@@ -1,6 +1,7 @@
 import { PartitionAssigners, type Admin, type Batch, type Consumer, type ConsumerConfig, type Kafka, type KafkaMessage, type TopicPartitionOffset } from 'kafkajs';
 import { subscriptionAwareAssigner } from './assigner';
-import { recordBytes, type InFlightBudget } from './in-flight-budget';
+import type { InFlightBudget } from './in-flight-budget';
+import { recordBytes } from './record-bytes';
 import { OffsetCommitter } from './offset-committer';
 import type { Logger } from 'pino';
 

@@ -1,4 +1,5 @@
-import { InFlightBudget, recordBytes } from './in-flight-budget';
+import { InFlightBudget } from './in-flight-budget';
+import { recordBytes } from './record-bytes';
 
 /** Whether the promise has settled after the queued callbacks ran. */
 async function settled(promise: Promise<unknown>): Promise<boolean> {
@@ -89,5 +90,7 @@ describe('InFlightBudget', () => {
       3 + 5 + 'ce_id'.length + 2 + 'many'.length + 3,
     );
     expect(recordBytes({ key: null, value: null })).toBe(0);
+    // Text counts in UTF-8 bytes, as Kafka carries it.
+    expect(recordBytes({ key: 'é', value: 'ab', headers: { h: 'ü' } })).toBe(2 + 2 + 1 + 2);
   });
 });

@@ -83,18 +83,3 @@ export class InFlightBudget {
     }
   }
 }
-
-/** The bytes a consumed record occupies as it arrives: key, value and headers (names and values). */
-export function recordBytes(message: { key?: Buffer | null; value: Buffer | null; headers?: Record<string, Buffer | string | (Buffer | string)[] | undefined> }): number {
-  let bytes = (message.key?.length ?? 0) + (message.value?.length ?? 0);
-  if (message.headers) {
-    for (const name in message.headers) {
-      const header = message.headers[name];
-      bytes += name.length;
-      if (header === undefined) continue;
-      if (Array.isArray(header)) for (const part of header) bytes += part.length;
-      else bytes += header.length;
-    }
-  }
-  return bytes;
-}

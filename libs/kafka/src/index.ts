@@ -10,4 +10,5 @@ export * from './batch-consumer';
 export * from './coalescer';
 export * from './offset-committer';
 export * from './in-flight-budget';
+export * from './record-bytes';
 export * from './health';

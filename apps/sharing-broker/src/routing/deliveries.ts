@@ -11,6 +11,7 @@ import {
   type DecodedEvent,
 } from '@accord/contracts';
 import { pseudonymise, pseudonymKey, releaseFor, type EventToEvaluate, type JsonObject, type VersionedAgreement } from '@accord/governance';
+import { byteSize } from '@accord/kafka';
 import type { RejectedRecord } from './inspect';
 
 /** One record to produce. */
@@ -92,12 +93,6 @@ export function deadLetterRecord(rejected: RejectedRecord, rejectedAt: string): 
     }),
   );
   return { topic: DLQ_TOPIC, message: { key, value, headers } };
-}
-
-/** Bytes of a key, value or header value as Kafka carries it. */
-export function byteSize(part: Buffer | string | null | undefined): number {
-  if (part === null || part === undefined) return 0;
-  return Buffer.isBuffer(part) ? part.length : Buffer.byteLength(part, 'utf8');
 }
 
 /**

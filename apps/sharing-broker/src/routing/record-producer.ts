@@ -1,7 +1,7 @@
 import { Inject, Injectable, type OnApplicationShutdown } from '@nestjs/common';
 import { Partitioners, type Kafka, type Producer } from 'kafkajs';
-import { Coalescer, LazyClient } from '@accord/kafka';
-import { byTopic, byteSize, type Outgoing } from './deliveries';
+import { Coalescer, LazyClient, recordBytes } from '@accord/kafka';
+import { byTopic, type Outgoing } from './deliveries';
 
 export const BROKER_KAFKA = Symbol('BROKER_KAFKA');
 
@@ -78,7 +78,7 @@ export function requestsOf(records: readonly Outgoing[]): Outgoing[][] {
   let current: Outgoing[] = [];
   let bytes = 0;
   for (const record of records) {
-    const size = recordBytes(record);
+    const size = recordBytes(record.message);
     if (current.length > 0 && bytes + size > MAX_SEND_BYTES) {
       requests.push(current);
       current = [];
@@ -89,13 +89,4 @@ export function requestsOf(records: readonly Outgoing[]): Outgoing[][] {
   }
   if (current.length > 0) requests.push(current);
   return requests;
-}
-
-function recordBytes({ message }: Outgoing): number {
-  let size = byteSize(message.key) + byteSize(message.value);
-  for (const [name, value] of Object.entries(message.headers ?? {})) {
-    size += name.length;
-    for (const part of Array.isArray(value) ? value : [value]) size += byteSize(part);
-  }
-  return size;
 }
