@@ -24,9 +24,8 @@ if (!Number.isInteger(BROKER_INSTANCES) || BROKER_INSTANCES < 1 || BROKER_INSTAN
   process.stderr.write('npm start: BROKER_INSTANCES must be an integer from 1 to 8\n');
   process.exit(1);
 }
-const BROKER_PORT = Number(process.env.BROKER_PORT || 3010);
-
 // `app`: the directory under dist/apps (the name, unless an app runs as several instances).
+// `offset`: added to the port, for an app's second and later instances.
 // `domainService`: checks bearer tokens against hub-api's keys and revocation list (ACCORD_HUB_URL).
 const APPS = [
   { name: 'hub-api', portVariable: 'HUB_API_PORT', port: 3000 },
@@ -34,12 +33,13 @@ const APPS = [
     name: index === 0 ? 'sharing-broker' : `sharing-broker-${index + 1}`,
     app: 'sharing-broker',
     portVariable: 'BROKER_PORT',
-    port: BROKER_PORT + index,
+    port: 3010,
+    offset: index,
   })),
   { name: 'adult-social-care', portVariable: 'ASC_PORT', port: 3001, domainService: true },
   { name: 'public-health', portVariable: 'PH_PORT', port: 3002, domainService: true },
   { name: 'revenues-benefits', portVariable: 'RB_PORT', port: 3003, domainService: true },
-].map((app) => ({ app: app.name, ...app, port: app.app === 'sharing-broker' ? app.port : Number(process.env[app.portVariable] || app.port) }));
+].map((app) => ({ app: app.name, ...app, port: Number(process.env[app.portVariable] || app.port) + (app.offset ?? 0) }));
 
 const children = new Map();
 let startedKafka = false;
