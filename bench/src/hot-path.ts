@@ -1,6 +1,7 @@
 import type { KafkaMessage } from 'kafkajs';
 import { chain } from '@accord/audit-chain';
 import { EVENT_CATALOG, subjectKeys, type ConsentStatement, type VersionedAgreement } from '@accord/governance';
+import { decisionRowParameters } from '@accord/persistence';
 import { candidatesOf, evaluateEvents, type EvaluationSettings } from '../../apps/sharing-broker/src/routing/decisions';
 import { inboxRecord } from '../../apps/sharing-broker/src/routing/deliveries';
 import { inspectGuarded, type AcceptedEvent } from '../../apps/sharing-broker/src/routing/inspect';
@@ -25,12 +26,12 @@ export interface HotPathResult {
   rounds: number;
 }
 
-export type HotPathStage = 'inspect' | 'subjectKeys' | 'evaluate' | 'chain' | 'rowsJson' | 'inboxRecords';
+export type HotPathStage = 'inspect' | 'subjectKeys' | 'evaluate' | 'chain' | 'rowParameters' | 'inboxRecords';
 
 /**
  * The broker's per-record work without Kafka or Postgres, on the benchmark's own workload:
  * inspecting the records, the people's keyed hashes, evaluating every candidate, chaining
- * the decision rows, the rows as the JSON the decision write sends, and the inbox records.
+ * the decision rows, the rows as the parameters the decision write sends, and the inbox records.
  * The same functions the broker calls, in one thread, so a change to the data path shows
  * as µs per event here in seconds, free of the I/O and scheduling noise of the drain (which
  * measures the whole). Consent statements come from the workload's mix, as the broker would
@@ -40,13 +41,12 @@ export function measureHotPath(options: { events: number; rounds: number }): Hot
   const scenario = createScenario('');
   const people: Person[] = Array.from({ length: Math.max(1, Math.floor(options.events / 5)) }, (_, index) => createPerson(index));
   const generator = new EventGenerator(scenario, people, 42);
-  const messages: Array<{ topic: string; message: KafkaMessage; person: Person }> = [];
+  const messages: Array<{ topic: string; message: KafkaMessage }> = [];
   for (let offset = 0; offset < options.events; offset++) {
     const event = generator.next();
     const headers = Object.fromEntries(Object.entries(event.record.headers).map(([name, value]) => [name, Buffer.from(value)]));
     messages.push({
       topic: event.topic,
-      person: event.person,
       message: {
         key: Buffer.from(event.record.key),
         value: Buffer.from(event.record.value),
@@ -81,7 +81,7 @@ export function measureHotPath(options: { events: number; rounds: number }): Hot
     subjectKeySecret: BENCH_SUBJECT_KEY_SECRET,
   };
 
-  const totals: Record<HotPathStage, number> = { inspect: 0, subjectKeys: 0, evaluate: 0, chain: 0, rowsJson: 0, inboxRecords: 0 };
+  const totals: Record<HotPathStage, number> = { inspect: 0, subjectKeys: 0, evaluate: 0, chain: 0, rowParameters: 0, inboxRecords: 0 };
   let decisions = 0;
   let inboxRecords = 0;
   const batchSize = 500;
@@ -107,8 +107,8 @@ export function measureHotPath(options: { events: number; rounds: number }): Hot
       const rows = evaluated.flatMap((list) => (list ?? []).map((item) => item.row));
       const chained = chain(rows, { seq: round * messages.length + start, hash: '0'.repeat(64) });
       lap('chain');
-      const json = JSON.stringify(chained);
-      lap('rowsJson');
+      const parameters = decisionRowParameters(chained);
+      lap('rowParameters');
       let produced = 0;
       accepted.forEach((item, index) => {
         for (const { decision } of evaluated[index] ?? []) {
@@ -118,7 +118,7 @@ export function measureHotPath(options: { events: number; rounds: number }): Hot
         }
       });
       lap('inboxRecords');
-      if (json.length === 0) throw new Error('no rows');
+      if (parameters.length === 0) throw new Error('no rows');
       if (counted && round === 1) {
         decisions += rows.length;
         inboxRecords += produced;

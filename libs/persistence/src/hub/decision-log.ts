@@ -25,7 +25,7 @@ export async function lockChainHead(manager: EntityManager): Promise<ChainHead> 
 
 /**
  * The columns of `decisions` in table order, each with its Postgres type and how a chained
- * row gives its value: the one list both INSERT_ROWS and `rowParameters` are made from, so
+ * row gives its value: the one list both INSERT_ROWS and `decisionRowParameters` are made from, so
  * the statement's parameters and the arrays sent for them cannot drift apart. The four
  * lists and the lawful basis repeat across the rows of an agreement rule, so each
  * distinct one is sent once and a row holds its subscript (`distinct`).
@@ -65,7 +65,7 @@ const LISTS_PARAMETER = `$${ROW_COLUMNS.length + 1}::text[]`;
 const BASES_PARAMETER = `$${ROW_COLUMNS.length + 2}::text[]`;
 
 /**
- * The chained rows ($1–$25 from `rowParameters`), inserted in seq order. Each column comes
+ * The chained rows ($1–$25 from `decisionRowParameters`), inserted in seq order. Each column comes
  * as one array, unnested row by row: Postgres parses an array of scalars for a fraction of
  * what json_to_recordset costs it per row (it parses every object into a hash table, and
  * each text[] and the jsonb through JSON again), and the append is the hub's busiest
@@ -87,7 +87,7 @@ const INSERT_LINKS = `INSERT INTO subject_key_links (nhs_key, ni_key, first_seen
 function appendParameters(chained: readonly ChainedDecision[], links: ReturnType<typeof subjectKeyLinks>): unknown[] {
   const last = chained[chained.length - 1];
   return [
-    ...rowParameters(chained),
+    ...decisionRowParameters(chained),
     last.seq,
     last.hash,
     links.map((link) => link.nhsKey),
@@ -100,9 +100,10 @@ function appendParameters(chained: readonly ChainedDecision[], links: ReturnType
  * INSERT_ROWS' parameters: one array literal per column of ROW_COLUMNS, then each distinct
  * list (as a text[] literal) and each distinct lawful basis (as JSON), which the `distinct`
  * columns hold subscripts into. The literals are written here rather than by pg, whose
- * escaping of arrays costs twice a JSON.stringify per row.
+ * escaping of arrays costs twice a JSON.stringify per row. Exported for the benchmark,
+ * which times exactly what an append sends.
  */
-function rowParameters(rows: readonly ChainedDecision[]): string[] {
+export function decisionRowParameters(rows: readonly ChainedDecision[]): string[] {
   const lists = new Numbering();
   const bases = new Numbering();
   const columns = ROW_COLUMNS.map((column) => {
