@@ -107,14 +107,22 @@ export async function measureLatency(options: {
   const start = performance.now();
   let sent = 0;
   let maxScheduleLagMs = 0;
-  let stagesBefore: Awaited<ReturnType<typeof readStageHistograms>> | undefined;
-  const readStages = () => (system.metricsUrls ? readStageHistograms(system.metricsUrls) : Promise.resolve(undefined));
+  // The broker's stage histograms when the measured seconds begin and after they end; a failed read leaves the stages out.
+  const scrapeStages = () =>
+    system.metricsUrls
+      ? readStageHistograms(system.metricsUrls).catch((error: unknown) => {
+          progress(`${system.kind} latency: could not read the stage histograms: ${error instanceof Error ? error.message : String(error)}`);
+          return undefined;
+        })
+      : Promise.resolve(undefined);
+  let stagesBefore = warmUpCount === 0 ? scrapeStages() : undefined;
   progress(`${system.kind} latency: publishing ${total.toLocaleString('en-GB')} events at ${rate}/s for ${warmUpSeconds} s of warm-up and ${seconds} s measured`);
   while (sent < total) {
     const now = performance.now();
     const due = Math.min(total, Math.floor(((now - start) / 1000) * rate) + 1);
-    // The measured seconds begin: the broker's stage histograms from here on (a batch of the warm-up finishing now counts; a guide).
-    if (sent < warmUpCount && due >= warmUpCount) stagesBefore = await readStages();
+    // The measured seconds begin (a batch of the warm-up finishing now counts; a guide). Not
+    // awaited here: the publisher must not fall behind its schedule for a scrape.
+    if (sent < warmUpCount && due >= warmUpCount) stagesBefore = scrapeStages();
     if (due > sent) {
       maxScheduleLagMs = Math.max(maxScheduleLagMs, now - (start + (sent / rate) * 1000));
       const byTopic = new Map<string, Message[]>();
@@ -149,7 +157,7 @@ export async function measureLatency(options: {
     await sleep(1000);
   }
   await consumer.disconnect();
-  const stagesAfter = await readStages();
+  const [stagesAtStart, stagesAtEnd] = await Promise.all([stagesBefore, scrapeStages()]);
   const result: LatencyResult = {
     rate,
     seconds,
@@ -161,7 +169,7 @@ export async function measureLatency(options: {
     sentToReadMs: rounded(summarise(sentToRead)),
     eventsWithoutOutput: total - warmUpCount - received.size,
     maxScheduleLagMs: Math.round(maxScheduleLagMs),
-    ...(stagesAfter ? { stages: stagesBetween(stagesBefore ?? new Map(), stagesAfter) } : {}),
+    ...(stagesAtStart && stagesAtEnd ? { stages: stagesBetween(stagesAtStart, stagesAtEnd) } : {}),
   };
   progress(`${system.kind} latency: p50 ${result.latencyMs.p50} ms, p95 ${result.latencyMs.p95} ms, p99 ${result.latencyMs.p99} ms over ${result.latencyMs.count} records` +
     ` (until sent by the ${system.kind}: p50 ${result.untilSentMs.p50}, p99 ${result.untilSentMs.p99} ms; sent → read: p50 ${result.sentToReadMs.p50}, p99 ${result.sentToReadMs.p99} ms)`);
