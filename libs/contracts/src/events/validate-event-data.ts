@@ -47,7 +47,7 @@ export function validateEventData(eventType: string, data: unknown, options: Val
   const refusal = refusalBeforeFields(eventType, data, options);
   if (refusal) return refusal;
   const dataClass = EVENT_DATA_CLASSES.get(eventType)!;
-  const hiddenKeys = hiddenKeyPaths(data);
+  const hiddenKeys = hiddenKeyProblems(data);
   const instance = plainToInstance(dataClass, data);
   const errors = validateSync(instance, {
     whitelist: true,
@@ -57,7 +57,7 @@ export function validateEventData(eventType: string, data: unknown, options: Val
     validationError: { target: false, value: true },
   });
   if (errors.length > 0 || hiddenKeys.length > 0) {
-    const problems = [...flattenProblems(errors), ...hiddenKeys.map((path) => ({ path, problem: NOT_A_FIELD }))];
+    const problems = [...flattenProblems(errors), ...hiddenKeys];
     return { ok: false, reason: classifyProblems(problems), problems };
   }
   return { ok: true, value: plainData(instance) as Record<string, unknown> };
@@ -113,6 +113,14 @@ function enumArrayProblems(error: ValidationError, path: string, wholeArrayProbl
  * never sees them. JSON.parse creates them as ordinary properties.
  */
 const HIDDEN_KEYS: ReadonlySet<string> = new Set(Object.getOwnPropertyNames(Object.prototype));
+
+/**
+ * A problem for every own key, at any depth, named after an `Object.prototype` member: what
+ * every validator of event data must add to its own, as class-transformer hides them.
+ */
+export function hiddenKeyProblems(data: unknown): Problem[] {
+  return hiddenKeyPaths(data).map((path) => ({ path, problem: NOT_A_FIELD }));
+}
 
 /** Paths of own keys named after `Object.prototype` members. */
 function hiddenKeyPaths(value: unknown, parent = ''): string[] {

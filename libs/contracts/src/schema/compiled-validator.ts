@@ -6,6 +6,7 @@ import { eventTypeDefinitions, fieldDefinitionsOf, type FieldDefinition } from '
 import { isNotInFuture, isNotNationalIdentifierOf } from '../events/fields';
 import {
   classifyProblems,
+  hiddenKeyProblems,
   NOT_A_FIELD,
   refusalBeforeFields,
   type EventDataValidation,
@@ -107,6 +108,12 @@ export function compileEventDataValidator(): EventDataValidator {
     const { validate, dataClass } = compiled.get(eventType)!;
     if (validate(data)) return { ok: true, value: normalised(dataClass, data as Record<string, unknown>, fieldsOf) };
     const problems = (validate.errors ?? []).map(problemOfSchemaError);
+    // The keys named after Object.prototype members, wherever they are, as validateEventData
+    // lists them: the schema names such a key only where a field could be, not inside a key
+    // that is itself no field. Any such key fails the schema (no object is open), so this
+    // walk runs on refused data only.
+    const reported = new Set(problems.map((problem) => problem.path));
+    for (const hidden of hiddenKeyProblems(data)) if (!reported.has(hidden.path)) problems.push(hidden);
     return { ok: false, reason: classifyProblems(problems), problems };
   };
 }
