@@ -10,7 +10,7 @@
 import { randomBytes } from 'node:crypto';
 import { AclOperationTypes, AclPermissionTypes, AclResourceTypes, Kafka, logLevel, ResourcePatternTypes, type Admin, type KafkaConfig } from 'kafkajs';
 import { CONSENT_CHANGES_TOPIC, DLQ_TOPIC, eventsTopic, inboxTopic } from '@accord/contracts';
-import { HUB_IDENTITIES, kafkaSsl, participantAcls, participantGroupPrefix, revoke, SHARING_BROKER_GROUP_PREFIX, type KafkaIdentity } from '@accord/kafka';
+import { grant, HUB_IDENTITIES, kafkaSsl, participantAcls, participantGroupPrefix, revoke, SHARING_BROKER_GROUP_PREFIX, type KafkaIdentity } from '@accord/kafka';
 import { CertificateAuthority, generateKeyPair, type IssueOptions } from '@accord/pki';
 import { eventually, provisionTestParticipant, TEST_KAFKA_BROKERS, testCertificateAuthority, testIdentity, testKafka, uniqueParticipant } from '@accord/testing';
 
@@ -134,6 +134,8 @@ async function recordCount(admin: Admin, topic: string): Promise<number> {
 }
 
 const DAY_MS = 24 * 3600 * 1000;
+/** Grant-then-connect rounds: the broker applies an ACL a few milliseconds after the controller commits it, so one round rarely catches the gap. */
+const GRANT_ROUNDS = 10;
 
 describe('Kafka isolation: what each identity may touch on the backbone', () => {
   const suffix = randomBytes(4).toString('hex');
@@ -321,6 +323,24 @@ describe('Kafka isolation: what each identity may touch on the backbone', () => 
       expect(await operator.listTopics()).toEqual(expect.arrayContaining([hubApiTopic, eventsTopic(a)]));
     } finally {
       await admin.disconnect();
+    }
+  });
+
+  it('lets a participant produce the moment its grant returns (the broker enforces what grant created before it returns)', async () => {
+    // Each round takes A's access away and gives it back, then connects at once with the
+    // producer the outbox relay uses: its InitProducerId is refused until the topic Write is in effect.
+    for (let round = 0; round < GRANT_ROUNDS; round++) {
+      await revoke(operator, participantAcls(a));
+      await grant(operator, participantAcls(a));
+      const producer = partnerA.kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false, retry: FAIL_FAST });
+      try {
+        await producer.connect();
+        await expect(producer.send({ topic: eventsTopic(a), acks: -1, messages: [{ key: 'person-1', value: `round ${round}` }] })).resolves.toEqual([
+          expect.objectContaining({ errorCode: 0 }),
+        ]);
+      } finally {
+        await producer.disconnect();
+      }
     }
   });
 

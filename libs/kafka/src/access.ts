@@ -110,9 +110,52 @@ export function hubComponentAcls(): AclEntry[] {
   return [...hubApiAcls(), ...sharingBrokerAcls()];
 }
 
-/** Creates ACLs (Kafka ignores an ACL that already exists, so this is idempotent). */
-export async function grant(admin: Admin, acl: AclEntry[]): Promise<void> {
-  if (acl.length > 0) await admin.createAcls({ acl });
+/** How long a grant waits for the broker to enforce the ACLs it created. */
+const GRANT_IN_EFFECT_TIMEOUT_MS = 15_000;
+const GRANT_POLL_INTERVAL_MS = 50;
+
+/**
+ * Creates ACLs (Kafka ignores an ACL that already exists, so this is idempotent) and
+ * returns once the broker enforces them. The controller commits an ACL before the
+ * broker's authorizer has applied it, so without the wait a partner connecting the moment
+ * its registration returns can be refused (an idempotent producer's InitProducerId fails
+ * with "Cluster authorization failed" until its topic Write is in effect). DescribeAcls
+ * answers from the broker's authorizer, so what it lists is what is enforced there.
+ */
+export async function grant(admin: Admin, acl: AclEntry[], timeoutMs = GRANT_IN_EFFECT_TIMEOUT_MS): Promise<void> {
+  if (acl.length === 0) return;
+  await admin.createAcls({ acl });
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const missing = await notYetEnforced(admin, acl);
+    if (missing.length === 0) return;
+    if (Date.now() >= deadline) {
+      const principals = [...new Set(missing.map(({ principal }) => principal))].join(', ');
+      throw new Error(`${missing.length} ACL(s) of ${principals} created but not in effect on the broker after ${timeoutMs} ms`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, GRANT_POLL_INTERVAL_MS));
+  }
+}
+
+function aclKey(entry: { resourceType: number; resourceName: string; resourcePatternType: number; principal: string; host: string; operation: number; permissionType: number }): string {
+  return JSON.stringify([entry.resourceType, entry.resourceName, entry.resourcePatternType, entry.principal, entry.host, entry.operation, entry.permissionType]);
+}
+
+/**
+ * The entries of `acl` the broker does not list yet: one DescribeAcls, filtered by
+ * principal when there is one (a registration), unfiltered for many (a reconciliation).
+ */
+async function notYetEnforced(admin: Admin, acl: AclEntry[]): Promise<AclEntry[]> {
+  const principals = new Set(acl.map((entry) => entry.principal));
+  const { resources } = await admin.describeAcls({
+    ...(principals.size === 1 ? { principal: acl[0]!.principal } : {}),
+    resourceType: Resource.ANY,
+    resourcePatternType: Pattern.ANY,
+    operation: Operation.ANY,
+    permissionType: AclPermissionTypes.ANY,
+  });
+  const listed = new Set(resources.flatMap(({ acls, ...resource }) => acls.map((entry) => aclKey({ ...resource, ...entry }))));
+  return acl.filter((entry) => !listed.has(aclKey(entry)));
 }
 
 /** Removes exactly the given ACLs. */
