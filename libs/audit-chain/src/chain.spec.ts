@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { AuditChainError, GENESIS_HASH, chain, hashRecord, type UnchainedDecision } from '.';
+import { AuditChainError, GENESIS_HASH, chain, chainPartition, hashRecord, type UnchainedDecision } from '.';
 import { batchArbitrary, unchainedDecisionArbitrary } from '../test/arbitraries';
 
 const sample = (): UnchainedDecision => fc.sample(unchainedDecisionArbitrary, { numRuns: 1, seed: 7 })[0]!;
@@ -58,5 +58,57 @@ describe('chain', () => {
         expect([...first, ...second]).toEqual(chain(decisions, null));
       }),
     );
+  });
+});
+
+describe('chainPartition', () => {
+  const decisions = fc.sample(unchainedDecisionArbitrary, { numRuns: 4, seed: 7 }).map((decision) => ({ ...decision, topic: 'accord.events', partition: 3 }));
+  const root = { seq: 10, hash: 'a'.repeat(64) };
+
+  it('links one partition chain onto its head at the given seqs, gaps allowed', () => {
+    const rows = chainPartition(decisions.slice(0, 3), root, [11, 14, 20]);
+    expect(rows.map((row) => row.seq)).toEqual([11, 14, 20]);
+    expect(rows.map((row) => row.prevHash)).toEqual([root.hash, rows[0]!.hash, rows[1]!.hash]);
+    for (const row of rows) expect(row.hash).toBe(hashRecord(row));
+    expect(chainPartition([], root, [])).toEqual([]);
+  });
+
+  it('property: chaining in batches equals chaining everything at once', () => {
+    fc.assert(
+      fc.property(
+        batchArbitrary(0, 30),
+        fc.array(fc.integer({ min: 1, max: 5 }), { minLength: 30, maxLength: 30 }),
+        fc.nat(),
+        (batch, steps, cut) => {
+          const onePartition = batch.map((decision) => ({ ...decision, topic: 'accord.events', partition: 0 }));
+          const seqs: number[] = [];
+          for (let i = 0, seq = 0; i < onePartition.length; i++) seqs.push((seq += steps[i]!));
+          const split = cut % (onePartition.length + 1);
+          const head = { seq: 0, hash: GENESIS_HASH };
+          const first = chainPartition(onePartition.slice(0, split), head, seqs.slice(0, split));
+          const last = first.at(-1);
+          const second = chainPartition(onePartition.slice(split), last ? { seq: last.seq, hash: last.hash } : head, seqs.slice(split));
+          expect([...first, ...second]).toEqual(chainPartition(onePartition, head, seqs));
+        },
+      ),
+    );
+  });
+
+  it.each([
+    ['seqs of another length', decisions.slice(0, 2), [11], /seqs must hold exactly one seq per decision/],
+    ['a first seq not after the head', decisions.slice(0, 1), [10], /seqs\[0\] must be greater than the chain head's seq \(10\)/],
+    ['seqs not increasing', decisions.slice(0, 2), [12, 12], /seqs\[1\] must be greater than seqs\[0\]/],
+    ['a seq that is not an integer', decisions.slice(0, 2), [11, 12.5], /seqs\[1\] must be an integer/],
+    ['rows of two chains', [decisions[0]!, { ...decisions[1]!, partition: 4 }], [11, 12], /decision 1 of the batch: topic and partition/],
+    ['a topic that is no Kafka topic name', [{ ...decisions[0]!, topic: 'accord events' }], [11], /decision 0 of the batch: topic must be a Kafka topic name/],
+    ['a decision chain() refuses', [decisions[0]!, { ...decisions[1]!, decisionId: 'not-a-uuid' }], [11, 12], /decision 1 of the batch: decisionId/],
+  ])('refuses %s', (_what, batch, seqs, message) => {
+    expect(() => chainPartition(batch as UnchainedDecision[], root, seqs)).toThrow(AuditChainError);
+    expect(() => chainPartition(batch as UnchainedDecision[], root, seqs)).toThrow(message);
+  });
+
+  it('refuses a malformed head', () => {
+    expect(() => chainPartition(decisions.slice(0, 1), { seq: -1, hash: GENESIS_HASH }, [1])).toThrow(AuditChainError);
+    expect(() => chainPartition(decisions.slice(0, 1), { seq: 1, hash: 'ABC' }, [2])).toThrow(AuditChainError);
   });
 });

@@ -1,6 +1,7 @@
 import { GENESIS_HASH, hashRecord } from './canonical';
 import { CONTENT_FIELDS, type ChainHead, type ChainedDecision, type UnchainedDecision } from './decision-record';
 import { AuditChainError, AuditChainErrorCode } from './errors';
+import { TOPIC_NAME } from './partition-chain';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const DECIDED_AT = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
@@ -34,12 +35,7 @@ export function chain(unchained: readonly UnchainedDecision[], head: ChainHead |
   let seq = 0;
   let prevHash = GENESIS_HASH;
   if (head !== null) {
-    if (!Number.isSafeInteger(head.seq) || head.seq < 0 || typeof head.hash !== 'string' || !HASH.test(head.hash)) {
-      throw new AuditChainError(
-        AuditChainErrorCode.HeadInvalid,
-        'chain head must be { seq: a non-negative integer, hash: 64 lowercase hex digits }',
-      );
-    }
+    assertHead(head);
     seq = head.seq;
     prevHash = head.hash;
   }
@@ -57,6 +53,78 @@ export function chain(unchained: readonly UnchainedDecision[], head: ChainHead |
     chained[i] = record;
   }
   return chained;
+}
+
+/**
+ * Links a batch of decisions of ONE partition chain (one `(topic, partition)`) onto that
+ * chain: decision i gets `seq = seqs[i]`, `prevHash` the previous row's hash (`head.hash`
+ * first) and `hash` from `hashRecord`. `head` is the chain's last row, or for a chain's
+ * first rows the root `{ seq: B, hash }` (the single chain's last row; `{ seq: 0, hash:
+ * GENESIS_HASH }` on a hub that never had one). `seqs` come from the hub's sequence: they
+ * strictly increase, start after `head.seq` and may leave gaps.
+ *
+ * The caller must hold that chain's head lock and insert the result in the same
+ * transaction. Each decision is checked as by `chain()`, and its topic must be a Kafka
+ * topic name (so a checkpoint can seal the chain's head). A refused batch throws
+ * `AuditRecordInvalid` (`AuditChainHeadInvalid` for a malformed head, or a first seq not
+ * after it) naming the batch index and field, never the value. Chaining in batches equals
+ * chaining everything at once.
+ */
+export function chainPartition(unchained: readonly UnchainedDecision[], head: ChainHead, seqs: readonly number[]): ChainedDecision[] {
+  assertHead(head);
+  if (!Array.isArray(seqs) || seqs.length !== unchained.length) {
+    throw new AuditChainError(AuditChainErrorCode.RecordInvalid, 'seqs must hold exactly one seq per decision of the batch');
+  }
+  let previousSeq = head.seq;
+  let prevHash = head.hash;
+  const chained: ChainedDecision[] = new Array(unchained.length);
+  const checkedTimes = new Set<string>();
+  for (let i = 0; i < unchained.length; i++) {
+    const decision = unchained[i]!;
+    assertStorable(decision, i, checkedTimes);
+    if (!TOPIC_NAME.test(decision.topic)) {
+      throw new AuditChainError(AuditChainErrorCode.RecordInvalid, `decision ${i} of the batch: topic must be a Kafka topic name`);
+    }
+    if (i > 0 && (decision.topic !== unchained[0]!.topic || decision.partition !== unchained[0]!.partition)) {
+      throw new AuditChainError(
+        AuditChainErrorCode.RecordInvalid,
+        `decision ${i} of the batch: topic and partition must be decision 0's (one partition chain per batch)`,
+      );
+    }
+    const seq = seqs[i]!;
+    if (!Number.isSafeInteger(seq)) {
+      throw new AuditChainError(AuditChainErrorCode.RecordInvalid, `seqs[${i}] must be an integer`);
+    }
+    if (seq <= previousSeq) {
+      throw i === 0
+        ? new AuditChainError(AuditChainErrorCode.HeadInvalid, `seqs[0] must be greater than the chain head's seq (${head.seq})`)
+        : new AuditChainError(AuditChainErrorCode.RecordInvalid, `seqs[${i}] must be greater than seqs[${i - 1}]`);
+    }
+    const record = pickContent(decision) as unknown as ChainedDecision;
+    record.seq = seq;
+    record.prevHash = prevHash;
+    record.hash = hashRecord(record);
+    previousSeq = seq;
+    prevHash = record.hash;
+    chained[i] = record;
+  }
+  return chained;
+}
+
+function assertHead(head: ChainHead): void {
+  if (
+    typeof head !== 'object' ||
+    head === null ||
+    !Number.isSafeInteger(head.seq) ||
+    head.seq < 0 ||
+    typeof head.hash !== 'string' ||
+    !HASH.test(head.hash)
+  ) {
+    throw new AuditChainError(
+      AuditChainErrorCode.HeadInvalid,
+      'chain head must be { seq: a non-negative integer, hash: 64 lowercase hex digits }',
+    );
+  }
 }
 
 /** A copy holding exactly the DecisionRecord content fields, so nothing unhashed is stored alongside. */

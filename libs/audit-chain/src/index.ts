@@ -2,7 +2,7 @@
 export * from './decision-record';
 export * from './errors';
 export { GENESIS_HASH, canonicalJson, canonicalContent, hashContent, hashRecord } from './canonical';
-export { chain } from './chain';
+export { chain, chainPartition } from './chain';
 export {
   createChainVerifier,
   verifyChain,
@@ -10,6 +10,7 @@ export {
   type ChainVerifierOptions,
   type RenderedRow,
   type ChainVerification,
+  type PartitionChainHeads,
 } from './verifier';
 export {
   signCheckpoint,
@@ -17,6 +18,9 @@ export {
   checkpointSigningInput,
   type Checkpoint,
   type CheckpointSeal,
+  type SingleChainSeal,
+  type MultiChainSeal,
+  type SealedHead,
 } from './checkpoint';
 export {
   loadSigningKey,
