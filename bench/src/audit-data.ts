@@ -1,10 +1,11 @@
 import { spawn } from 'node:child_process';
 import { createHash, randomUUID } from 'node:crypto';
 import type { DataSource } from 'typeorm';
-import { chain, type ChainHead, type ChainedDecision, type UnchainedDecision } from '@accord/audit-chain';
+import { GENESIS_HASH, type ChainHead, type ChainedDecision, type UnchainedDecision } from '@accord/audit-chain';
 import { eventsTopic } from '@accord/contracts';
 import { exampleEventData } from '@accord/testing';
 import { leafPaths, subjectKeys, type Agreement } from '@accord/governance';
+import { chainKey, chainOnto, chainsOf, type ChainKey } from '@accord/persistence';
 import { createHubDatabase, databaseExists, databaseUrl, openHubDatabase, seedGovernance } from './database';
 import { progress, throttled } from './progress';
 import { createPerson, createRandom, createScenario, type Random } from './scenario';
@@ -19,7 +20,7 @@ import { createPerson, createRandom, createScenario, type Random } from './scena
  */
 
 /** Bump when the shape of the generated rows changes, so an older dataset is regenerated. */
-export const GENERATOR_VERSION = 'audit-rows-v2';
+export const GENERATOR_VERSION = 'audit-rows-v3';
 const SPAN_DAYS = 365;
 const CHUNK = 20_000;
 const ROWS_PER_PERSON = 20;
@@ -257,7 +258,7 @@ async function readMeta(url: string): Promise<{ version: string; rows: number; p
     const [meta] = await dataSource.query(
       `SELECT generator, rows, people, first_decided_at, last_decided_at FROM public.bench_audit_meta WHERE completed_at IS NOT NULL`,
     );
-    const [head] = await dataSource.query('SELECT seq FROM audit_chain_head WHERE id = 1');
+    const [head] = await dataSource.query('SELECT greatest((SELECT max(seq) FROM audit_chain_heads), (SELECT boundary_seq FROM audit_chain_root)) AS seq');
     if (!meta || Number(head.seq) !== Number(meta.rows)) return undefined;
     return {
       version: meta.generator,
@@ -314,12 +315,14 @@ export async function ensureAuditDataset(options: { maintenanceUrl: string; data
     const loadStarted = Date.now();
     const copy = copyInto(url, 'accord.decisions', COLUMNS);
     const report = throttled(3000);
-    let head: ChainHead | null = null;
+    // As the broker writes them: one chain per events-topic partition, from genesis (docs/audit-chains.md).
+    const heads = new Map<string, ChainHead & ChainKey>();
+    let seq = 0;
     let loaded = 0;
     for (const unchained of decisionChunks(rows, people, secret, start, end)) {
-      const chained = chain(unchained, head);
-      const last = chained[chained.length - 1]!;
-      head = { seq: last.seq, hash: last.hash };
+      for (const chain of chainsOf(unchained)) if (!heads.has(chainKey(chain))) heads.set(chainKey(chain), { ...chain, seq: 0, hash: GENESIS_HASH });
+      const chained = chainOnto(unchained, heads, unchained.map(() => ++seq))!;
+      for (const row of chained) heads.set(chainKey(row), { topic: row.topic, partition: row.partition, seq: row.seq, hash: row.hash });
       let text = '';
       for (const row of chained) text += copyLine(row) + '\n';
       await copy.write(text);
@@ -332,7 +335,13 @@ export async function ensureAuditDataset(options: { maintenanceUrl: string; data
     await copy.end();
     const loadSeconds = (Date.now() - loadStarted) / 1000;
     progress(`audit: ${loaded.toLocaleString('en-GB')} rows loaded in ${loadSeconds.toFixed(1)} s; moving the chain head and linking identifiers`);
-    await dataSource.query('UPDATE audit_chain_head SET seq = $1, hash = $2 WHERE id = 1', [head!.seq, head!.hash]);
+    const chains = [...heads.values()];
+    await dataSource.query(
+      `INSERT INTO audit_chain_heads (topic, kafka_partition, seq, hash) SELECT * FROM unnest($1::text[], $2::int[], $3::bigint[], $4::text[])`,
+      [chains.map((chain) => chain.topic), chains.map((chain) => chain.partition), chains.map((chain) => chain.seq), chains.map((chain) => chain.hash)],
+    );
+    await dataSource.query(`SELECT setval('decisions_seq', $1)`, [seq]);
+    await dataSource.query('UPDATE audit_cut SET seq = $1 WHERE id = 1', [seq]);
     await linkIdentifiers(dataSource, people, secret);
 
     const indexStarted = Date.now();

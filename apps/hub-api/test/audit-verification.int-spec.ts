@@ -62,7 +62,7 @@ describe('verifying the audit log in ranges verified at once', () => {
     for (const seq of CHECKPOINTS) {
       await insertCheckpoint(dataSource.manager, signCheckpoint({ seq, hash: rows[seq - 1]!.hash, signedAt: '2026-04-01T12:00:00.000Z' }, KEYS.privateKey));
     }
-    for (const table of ['decisions', 'audit_checkpoints', 'audit_chain_head']) {
+    for (const table of ['decisions', 'audit_checkpoints', 'audit_chain_heads']) {
       await dataSource.query(`CREATE TABLE ${table}_original AS SELECT * FROM ${table}`);
     }
   });
@@ -72,7 +72,7 @@ describe('verifying the audit log in ranges verified at once', () => {
   });
   afterEach(async () => {
     await owner(
-      ...['decisions', 'audit_checkpoints', 'audit_chain_head'].flatMap((table) => [`DELETE FROM ${table}`, `INSERT INTO ${table} SELECT * FROM ${table}_original`]),
+      ...['decisions', 'audit_checkpoints', 'audit_chain_heads'].flatMap((table) => [`DELETE FROM ${table}`, `INSERT INTO ${table} SELECT * FROM ${table}_original`]),
     );
   });
 
@@ -99,7 +99,7 @@ describe('verifying the audit log in ranges verified at once', () => {
       statements.push(['UPDATE decisions SET outcome = $1, prev_hash = $2, hash = $3 WHERE seq = $4', [edited.outcome, edited.prevHash, edited.hash, row.seq]]);
       previous = edited.hash;
     }
-    statements.push(['UPDATE audit_chain_head SET hash = $1', [previous]]);
+    statements.push(['UPDATE audit_chain_heads SET hash = $1', [previous]]);
     return statements;
   };
 
@@ -122,7 +122,7 @@ describe('verifying the audit log in ranges verified at once', () => {
     ['rows cut from the end, the head moved back, a checkpoint left beyond it', [
       'DELETE FROM decisions WHERE seq > 18',
       'UPDATE audit_checkpoints SET seq = 20 WHERE seq = 20',
-      ['UPDATE audit_chain_head SET seq = 18, hash = $1', [`${'0'.repeat(63)}1`]],
+      ['UPDATE audit_chain_heads SET seq = 18, hash = $1', [`${'0'.repeat(63)}1`]],
     ]],
     ['two edits in different ranges', ["UPDATE decisions SET purpose = 'x' WHERE seq IN (11, 27)"]],
   ])('reports %s exactly as one verifier over every row does', async (_case, statements) => {

@@ -418,10 +418,10 @@ describe('the auditor API over the tamper-evident sharing log', () => {
       // Below the millisecond the hash covers, too.
       const micro = await verifyTampered(`UPDATE decisions SET decided_at = decided_at + interval '1 microsecond' WHERE seq = ${k}`);
       expect(micro).toMatchObject({ ok: false, firstBrokenSeq: k });
-      // Renumbering a row leaves a gap: named by the first row after it, the missing seq in the problem.
+      // Renumbering a row takes it out of its place in its partition chain: named by the chain's next row, whose link breaks.
       const renumbered = await verifyTampered(`UPDATE decisions SET seq = 1000 WHERE seq = ${k}`);
       expect(renumbered).toMatchObject({ ok: false, firstBrokenSeq: k + 1 });
-      expect(renumbered.problem).toContain(`rows ${k} are missing`);
+      expect(renumbered.problem).toContain(`previous row of its partition chain (seq ${k - 1})`);
     });
 
     it('reports a committed edit through GET /v1/audit/verify, without row content, and verifies again once undone', async () => {
@@ -478,7 +478,8 @@ describe('the auditor API over the tamper-evident sharing log', () => {
     it('detects a deleted row', async () => {
       const report = await verifyTampered('DELETE FROM decisions WHERE seq = 10');
       expect(report).toMatchObject({ ok: false, firstBrokenSeq: 11, checked: 9 });
-      expect(report.problem).toContain('rows 10 are missing');
+      // Seqs may skip (an append that failed), so the chain's broken link is the evidence, not the gap.
+      expect(report.problem).toContain('previous row of its partition chain (seq 9): a row was inserted, replaced or removed');
     });
 
     it('reads the chain in ranges read ahead, and a range boundary changes nothing it finds', async () => {
@@ -500,7 +501,7 @@ describe('the auditor API over the tamper-evident sharing log', () => {
       const shift: Array<string | [string, unknown[]]> = [
         `UPDATE decisions SET seq = -seq WHERE seq >= ${k}`,
         `UPDATE decisions SET seq = -seq + 1 WHERE seq < 0`,
-        `UPDATE audit_chain_head SET seq = seq + 1`,
+        `UPDATE audit_chain_heads SET seq = seq + 1`,
       ];
       const forged = { ...seeded[k - 1], decisionId: randomUUID(), seq: k, prevHash: seeded[k - 2].hash };
       const validHash = hashRecord(forged);
@@ -535,7 +536,7 @@ describe('the auditor API over the tamper-evident sharing log', () => {
         statements.push(['UPDATE decisions SET outcome = $1, prev_hash = $2, hash = $3 WHERE seq = $4', [edited.outcome, edited.prevHash, edited.hash, row.seq]]);
         previous = edited.hash;
       }
-      statements.push(['UPDATE audit_chain_head SET hash = $1', [previous]]);
+      statements.push(['UPDATE audit_chain_heads SET hash = $1', [previous]]);
       const report = await verifyTampered(...statements);
       expect(report).toMatchObject({ ok: false, firstBrokenSeq: checkpointSeq });
       expect(report.problem).toContain('checkpoint');
@@ -544,11 +545,12 @@ describe('the auditor API over the tamper-evident sharing log', () => {
     it('catches rows cut from the end, a forged checkpoint, a row added beyond the head and an edited head', async () => {
       const last = seeded.length;
       const cut = await verifyTampered(`DELETE FROM decisions WHERE seq > ${last - 2}`, [
-        'UPDATE audit_chain_head SET seq = $1, hash = $2',
+        'UPDATE audit_chain_heads SET seq = $1, hash = $2',
         [last - 2, seeded[last - 3].hash],
       ]);
-      expect(cut).toMatchObject({ ok: false, firstBrokenSeq: last - 1 });
-      expect(cut.problem).toContain('deleted from the end');
+      // The checkpoint's cut names the chain's head at the last seq, which the rows no longer reach.
+      expect(cut).toMatchObject({ ok: false, firstBrokenSeq: last });
+      expect(cut.problem).toContain('checkpoint');
 
       const cutKeepingHead = await verifyTampered(`DELETE FROM decisions WHERE seq > ${last - 2}`);
       expect(cutKeepingHead).toMatchObject({ ok: false });
@@ -565,7 +567,7 @@ describe('the auditor API over the tamper-evident sharing log', () => {
       ]);
       expect(beyond).toMatchObject({ ok: false, firstBrokenSeq: last + 1 });
 
-      const head = await verifyTampered(`UPDATE audit_chain_head SET hash = '${'4'.repeat(64)}'`);
+      const head = await verifyTampered(`UPDATE audit_chain_heads SET hash = '${'4'.repeat(64)}'`);
       expect(head).toMatchObject({ ok: false, firstBrokenSeq: last });
     });
 

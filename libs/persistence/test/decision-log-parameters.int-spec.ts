@@ -38,7 +38,8 @@ describe("the audit log writer's parameters against the real Postgres", () => {
   async function appendAndReadBack(decisions: UnchainedDecision[]) {
     const before = (await readChainHead(dataSource.manager)).head;
     const written = await dataSource.transaction((manager) => appendDecisions(manager, decisions));
-    const read = await readDecisionsAfter(dataSource.manager, before.seq, before.seq + decisions.length, decisions.length);
+    // Seqs increase but may skip (a refused append drew some), so read up to the last one written.
+    const read = await readDecisionsAfter(dataSource.manager, before.seq, written.at(-1)!.seq, decisions.length);
     return { written, read };
   }
 
@@ -85,7 +86,8 @@ describe("the audit log writer's parameters against the real Postgres", () => {
     });
     expect(read.map(shared)).toEqual(decisions.map(shared));
     const { head } = await readChainHead(dataSource.manager);
-    expect(verifyChain(await readDecisionsAfter(dataSource.manager, 0, head.seq, 1_000_000))).toMatchObject({ ok: true, checked: head.seq });
+    const all = await readDecisionsAfter(dataSource.manager, 0, head.seq, 1_000_000);
+    expect(verifyChain(all, { partitionChainsAfter: 0 })).toMatchObject({ ok: true, checked: all.length });
   });
 
   it('refuses a lone surrogate, which would be stored as U+FFFD outside its hash, and writes nothing', async () => {

@@ -2,19 +2,19 @@ import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplica
 import { AuditEnvironment } from './audit.environment';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource, EntityManager } from 'typeorm';
-import { signCheckpoint, type ChainHead, type Checkpoint } from '@accord/audit-chain';
+import { signCheckpoint, verifyCheckpoint, type ChainHead, type Checkpoint } from '@accord/audit-chain';
 import {
   deletePurgedDecisions,
   insertCheckpoint,
   insertPurge,
+  cutAuditLog,
   lastSeqDecidedBefore,
-  readChainHead,
   readLatestCheckpoint,
   readLatestPurge,
 } from '@accord/persistence';
 import { AUDIT_KEYS } from './audit.tokens';
 import { signPurge, verifyPurge, type AuditKeys } from './audit-keys';
-import { verifySegment } from './audit-verification';
+import { verifyPartitionChains, verifySegment, type PartitionStart } from './audit-verification';
 import { AuditChainBroken } from './audit.errors';
 
 // Sealers and purgers of every hub-api instance take turns on this advisory lock ("audt").
@@ -80,32 +80,76 @@ export class AuditSealer implements OnApplicationBootstrap, OnApplicationShutdow
     await this.running;
   }
 
-  /** Seals the current chain head; null when the log is empty. */
+  /**
+   * Seals the log as it stands: every partition chain's head at a cut (a v2 checkpoint),
+   * after verifying the rows since the latest checkpoint; while no partition chain has a
+   * row, the single chain's end (a v1 checkpoint). Null when the log is empty.
+   */
   async sealHead(now = new Date()): Promise<Checkpoint | null> {
+    const cut = await cutAuditLog(this.dataSource.manager);
     return this.dataSource.transaction(async (manager) => {
       await manager.query('SELECT pg_advisory_xact_lock($1)', [SEAL_LOCK]);
-      const { head } = await readChainHead(manager);
-      return head.seq === 0 ? null : this.sealAt(manager, head.seq, now);
+      const { root } = cut;
+      const newest = cut.heads.at(-1);
+      if (!newest) return root.seq === 0 ? null : this.sealAt(manager, root.seq, now);
+      const existing = await readLatestCheckpoint(manager);
+      if (existing?.seq === newest.seq) return existing;
+      const start = await this.partitionStart(manager, existing, root, now);
+      const verified = await verifyPartitionChains(manager, { start, cut, publicKeys: this.keys.verificationKeys });
+      if (!verified.ok) throw new AuditChainBroken(verified.firstBrokenSeq ?? start.after + 1, verified.problem ?? 'the partition chains do not verify');
+      const checkpoint = signCheckpoint({ root, heads: cut.heads, signedAt: now }, this.keys.signingKey, this.keys.keyId);
+      await insertCheckpoint(manager, checkpoint);
+      return checkpoint;
     });
   }
 
   /**
+   * Where verification of the partition chains resumes before a seal: after the latest v2
+   * checkpoint, or after the retention purge's, or from the root (the single chain sealed
+   * to its end first, so that a seal vouches for everything before it). Call under SEAL_LOCK.
+   */
+  private async partitionStart(manager: EntityManager, latest: Checkpoint | undefined, root: ChainHead, now: Date): Promise<PartitionStart> {
+    const purge = await readLatestPurge(manager);
+    if (purge && !verifyPurge(purge, this.keys.verificationKeys)) {
+      throw new AuditChainBroken(purge.throughSeq, `the retention purge record through seq ${purge.throughSeq} has an invalid signature`);
+    }
+    const trusted = latest?.root && latest.heads && (!purge || latest.seq >= purge.throughSeq) ? latest : undefined;
+    if (trusted?.root && trusted.heads) return { after: trusted.seq, root: trusted.root, heads: trusted.heads };
+    if (purge && purge.throughSeq > root.seq) {
+      const sealed = await readLatestCheckpoint(manager, purge.throughSeq);
+      if (sealed?.seq !== purge.throughSeq || !sealed.root || !sealed.heads || !this.keys.verificationKeys.some((key) => verifyCheckpoint(sealed, key))) {
+        throw new AuditChainBroken(purge.throughSeq, `the checkpoint the retention purge went through (seq ${purge.throughSeq}) is missing or its signature is invalid`);
+      }
+      return { after: sealed.seq, root: sealed.root, heads: sealed.heads };
+    }
+    if (root.seq > (purge?.throughSeq ?? 0)) await this.sealAt(manager, root.seq, now);
+    return { after: root.seq, root, heads: [] };
+  }
+
+  /**
    * Purges the rows decided more than AUDIT_RETENTION_DAYS before `now` (the longest such
-   * prefix of the chain): seal a checkpoint at its last seq, record the purge (signed),
-   * then delete in batches. A purge interrupted half-way is finished by the next one.
+   * prefix of the log): through a checkpoint — within the single chain one sealed at the
+   * prefix's last seq, among the partition chains the latest checkpoint inside the prefix
+   * (each is a cut: every row at or below its seq is in it) — with the purge recorded
+   * (signed), then deleted in batches. A purge interrupted half-way is finished by the next one.
    */
   async purgeExpired(now = new Date(), retentionDays = this.retentionDays): Promise<PurgeResult | null> {
     if (retentionDays <= 0) return null;
     const decidedBefore = new Date(now.getTime() - retentionDays * DAY_MS);
+    const cut = await cutAuditLog(this.dataSource.manager);
     const sealed = await this.dataSource.transaction(async (manager) => {
       await manager.query('SELECT pg_advisory_xact_lock($1)', [SEAL_LOCK]);
       const previous = await readLatestPurge(manager);
-      const { head } = await readChainHead(manager);
-      const throughSeq = await lastSeqDecidedBefore(manager, decidedBefore, head.seq);
-      if (throughSeq <= (previous?.throughSeq ?? 0)) return null;
-      const checkpoint = await this.sealAt(manager, throughSeq, now);
+      const prefix = await lastSeqDecidedBefore(manager, decidedBefore, cut.heads.at(-1)?.seq ?? cut.root.seq);
+      const checkpoint =
+        prefix <= cut.root.seq
+          ? prefix > (previous?.throughSeq ?? 0)
+            ? await this.sealAt(manager, prefix, now)
+            : undefined
+          : await readLatestCheckpoint(manager, prefix);
+      if (!checkpoint || checkpoint.seq <= (previous?.throughSeq ?? 0)) return null;
       const purge = signPurge(
-        { throughSeq, hash: checkpoint.hash, decidedBefore: decidedBefore.toISOString(), purgedAt: now.toISOString() },
+        { throughSeq: checkpoint.seq, hash: checkpoint.hash, decidedBefore: decidedBefore.toISOString(), purgedAt: now.toISOString() },
         this.keys,
       );
       await insertPurge(manager, purge);

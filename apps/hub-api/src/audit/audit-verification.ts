@@ -1,7 +1,26 @@
 import type { KeyObject } from 'node:crypto';
 import type { EntityManager } from 'typeorm';
-import { createChainVerifier, hashRecord, type ChainHead, type ChainVerification, type ChainVerifier, type Checkpoint } from '@accord/audit-chain';
-import { readChainHead, readCheckpointsFrom, readDecisionAt, readLatestPurge, streamRenderedRows } from '@accord/persistence';
+import {
+  createChainVerifier,
+  hashRecord,
+  verifyCheckpoint,
+  type ChainHead,
+  type ChainVerification,
+  type ChainVerifier,
+  type Checkpoint,
+  type SealedHead,
+} from '@accord/audit-chain';
+import {
+  chainKey,
+  cutAuditLog,
+  firstRowBeyondHeads,
+  readCheckpointsFrom,
+  readDecisionAt,
+  readLatestCheckpoint,
+  readLatestPurge,
+  streamRenderedRows,
+  type AuditCut,
+} from '@accord/persistence';
 import { verifyPurge } from './audit-keys';
 
 /*
@@ -41,14 +60,19 @@ export interface VerifyOptions {
 const DEFAULT_CHUNK = 20_000;
 const CHECKPOINT_PAGE = 1_000;
 
-/** Verifies the whole retained log: purge record, rows, checkpoints, and the chain-head row. */
+/**
+ * Verifies the whole retained log: purge record, the single chain's rows (up to the root),
+ * the partition chains' rows (up to a cut taken as verification begins), checkpoints, and
+ * every chain's head row.
+ */
 export async function verifyAuditLog(manager: EntityManager, options: VerifyOptions): Promise<AuditVerificationReport> {
   const verifiedAt = new Date().toISOString();
   if (options.publicKeys.length === 0) throw new Error('no public key to verify checkpoints with');
   const purge = await readLatestPurge(manager);
-  const { head, firstSeqBeyondHead } = await readChainHead(manager);
+  const cut = await cutAuditLog(manager);
+  const { root } = cut;
   const fromSeq = (purge?.throughSeq ?? 0) + 1;
-  const base = { fromSeq, throughSeq: head.seq, verifiedAt };
+  const base = { fromSeq, throughSeq: cut.heads.at(-1)?.seq ?? root.seq, verifiedAt };
   let retention: AuditVerificationReport['retention'];
   if (purge) {
     retention = {
@@ -72,45 +96,128 @@ export async function verifyAuditLog(manager: EntityManager, options: VerifyOpti
     }
   }
 
-  const segment = await verifySegment(manager, {
-    ...options,
-    startAfter: purge ? { seq: purge.throughSeq, hash: purge.hash } : undefined,
-    throughSeq: head.seq,
-  });
-  const report: AuditVerificationReport = {
-    ok: segment.ok,
-    checked: segment.checked,
-    ...(segment.ok ? {} : { firstBrokenSeq: segment.firstBrokenSeq, problem: segment.problem }),
-    checkpointsChecked: segment.checkpointsChecked,
-    ...(segment.lastCheckpoint ? { lastCheckpoint: segment.lastCheckpoint } : {}),
+  // The single chain, up to the root every partition chain starts from.
+  let single: SegmentVerification = { ok: true, checked: 0, head: root, checkpointsChecked: 0 };
+  if (root.seq > fromSeq - 1) {
+    single = await verifySegment(manager, {
+      ...options,
+      startAfter: purge ? { seq: purge.throughSeq, hash: purge.hash } : undefined,
+      throughSeq: root.seq,
+    });
+    const report = reportOf(single, base, retention);
+    if (!report.ok) return explainShift(manager, report);
+    const lastSeq = single.head?.seq ?? fromSeq - 1;
+    if (lastSeq < root.seq) {
+      return broken(report, lastSeq + 1, `the single chain ends at seq ${lastSeq} but its recorded end is seq ${root.seq}: rows ${lastSeq + 1}–${root.seq} are missing`);
+    }
+    if (root.seq > 0 && single.head?.hash !== root.hash) {
+      return broken(report, root.seq, `the recorded end of the single chain is not the hash of the row at seq ${root.seq}: the root row was edited`);
+    }
+  }
+
+  // The partition chains, from the root or from the checkpoint a purge went through.
+  let start: PartitionStart = { after: root.seq, root, heads: [] };
+  if (purge && purge.throughSeq > root.seq) {
+    const sealed = await readLatestCheckpoint(manager, purge.throughSeq);
+    if (sealed?.seq !== purge.throughSeq || !sealed.root || !sealed.heads || !options.publicKeys.some((key) => verifyCheckpoint(sealed, key))) {
+      return broken(reportOf(single, base, retention), purge.throughSeq, `the checkpoint the retention purge went through (seq ${purge.throughSeq}) is missing or its signature is invalid`);
+    }
+    start = { after: sealed.seq, root: sealed.root, heads: sealed.heads };
+  }
+  const partitions = await verifyPartitionChains(manager, { ...options, start, cut, checkedBefore: single.checked });
+  const report = reportOf(joined(single, partitions), base, retention);
+  if (partitions.ok) {
+    // Rows above the cut were not read; one that no head reaches was added outside the writer all the same.
+    const beyond = await firstRowBeyondHeads(manager, cut.cut);
+    return beyond === null ? report : broken(report, beyond, `seq ${beyond} lies beyond the head of its partition chain: a row was added outside the writer`);
+  }
+  return explainShift(manager, { ...report, ok: false, firstBrokenSeq: partitions.firstBrokenSeq, problem: partitions.problem }, true);
+}
+
+function reportOf(
+  verified: SegmentVerification,
+  base: { fromSeq: number; throughSeq: number; verifiedAt: string },
+  retention: AuditVerificationReport['retention'],
+): AuditVerificationReport {
+  return {
+    ok: verified.ok,
+    checked: verified.checked,
+    ...(verified.ok ? {} : { firstBrokenSeq: verified.firstBrokenSeq, problem: verified.problem }),
+    checkpointsChecked: verified.checkpointsChecked,
+    ...(verified.lastCheckpoint ? { lastCheckpoint: verified.lastCheckpoint } : {}),
     ...(retention ? { retention } : {}),
     ...base,
   };
-  if (!report.ok) return explainShift(manager, report);
+}
 
-  // The streaming verifier cannot see rows removed from, or added after, the end of the chain: the head row can.
-  const lastSeq = segment.head?.seq ?? fromSeq - 1;
-  if (lastSeq < head.seq) {
-    return broken(report, lastSeq + 1, `the chain head is at seq ${head.seq} but the rows end at seq ${lastSeq}: rows ${lastSeq + 1}–${head.seq} are missing`);
+/** Where partition-chain verification starts: after seq `after`, each chain in `heads` from its head, any other from `root`. */
+export interface PartitionStart {
+  after: number;
+  root: ChainHead;
+  heads: SealedHead[];
+}
+
+/**
+ * Verifies the partition chains' rows after `start` through the cut, with every checkpoint
+ * among them (each a cut the chains must stand at when the rows pass its seq), and then
+ * each chain's head row against the rows. A row above
+ * its chain's head (or of a chain with no head) at or below the cut was added outside the
+ * writer: no append can commit such a row after the cut. One verifier, rows in seq order;
+ * its memory grows with the partitions, not the rows.
+ */
+export async function verifyPartitionChains(
+  manager: EntityManager,
+  options: VerifyOptions & { start: PartitionStart; cut: AuditCut; checkedBefore?: number },
+): Promise<SegmentVerification> {
+  const { start, cut } = options;
+  const chunkSize = options.chunkSize ?? DEFAULT_CHUNK;
+  const headOf = new Map(cut.heads.map((head) => [chainKey(head), head]));
+  // A v2 checkpoint is taken at a cut: when the rows pass its seq, every chain must stand exactly at its heads.
+  const checkpoints = new CheckpointFeed(manager, start.after + 1, cut.cut);
+  await checkpoints.loadThrough(start.after);
+  const verifier = createChainVerifier({
+    partitionChainsAfter: start.root.seq,
+    startAfter: { root: start.root, heads: start.heads },
+    checkpoints,
+    publicKeys: options.publicKeys,
+  });
+  const total = Math.max(0, cut.cut - start.after);
+  const checkedBefore = options.checkedBefore ?? 0;
+  let beyond: number | undefined;
+  let intact = true;
+  options.onProgress?.(checkedBefore, checkedBefore + total);
+  for (let from = start.after; from < cut.cut && intact && beyond === undefined; from += chunkSize) {
+    options.signal?.throwIfAborted();
+    const through = Math.min(from + chunkSize, cut.cut);
+    await checkpoints.loadThrough(through);
+    await streamRenderedRows(manager, from, through, (row) => {
+      if (!intact || beyond !== undefined) return;
+      intact = verifier.pushRendered(row);
+      // An intact row (its hash and link hold) that its chain's head does not reach was added outside the writer.
+      // A rendered row always has its topic and partition; one without them is one the verifier refused already.
+      const head = row.topic === undefined || row.partition === undefined ? undefined : headOf.get(chainKey({ topic: row.topic, partition: row.partition }));
+      if (intact && (head === undefined || row.seq > head.seq)) beyond = row.seq;
+    });
+    options.onProgress?.(checkedBefore + verifier.result().checked, checkedBefore + total);
   }
-  if (head.seq > 0 && segment.head?.hash !== head.hash) {
-    return broken(report, head.seq, `the chain head's hash is not the hash of the row at seq ${head.seq}: the head row was edited`);
+  const result = withLastCheckpoint(verifier.result(), checkpoints);
+  // After a row beyond its head no row was pushed, so a checkpoint the verifier finds unreached past it says nothing more.
+  if (!result.ok && (beyond === undefined || result.firstBrokenSeq! < beyond)) return result;
+  if (beyond !== undefined) {
+    return { ...result, ok: false, firstBrokenSeq: beyond, problem: `seq ${beyond} lies beyond the head of its partition chain: a row was added outside the writer` };
   }
-  if (firstSeqBeyondHead !== null) {
-    return broken(report, firstSeqBeyondHead, `seq ${firstSeqBeyondHead} lies beyond the chain head (seq ${head.seq}): a row was added outside the writer`);
+  // The rows cannot show what was deleted from a chain's end after its last seal: its head row can.
+  const ends = new Map((result.chains ?? []).map((head) => [chainKey(head), head]));
+  for (const head of cut.heads) {
+    const end = ends.get(chainKey(head)) ?? start.heads.find((started) => chainKey(started) === chainKey(head));
+    if (end === undefined || end.seq < head.seq) {
+      return { ...result, ok: false, firstBrokenSeq: head.seq, problem: `a partition chain's head is at seq ${head.seq} but its rows end ${end ? `at seq ${end.seq}` : 'before it starts'}: its rows after that were deleted` };
+    }
+    if (end.hash !== head.hash) {
+      return { ...result, ok: false, firstBrokenSeq: head.seq, problem: `a partition chain's head is not the hash of the row at seq ${head.seq}: the head row was edited` };
+    }
   }
-  // Checkpoints beyond our snapshot of the head are fine if the head has moved on since (a concurrent append and seal).
-  const [latest] = await manager.query(
-    `SELECT (SELECT max(seq) FROM audit_checkpoints) AS checkpoint, (SELECT seq FROM audit_chain_head WHERE id = 1) AS head`,
-  );
-  if (latest.checkpoint !== null && Number(latest.checkpoint) > Number(latest.head)) {
-    return broken(
-      report,
-      Number(latest.head) + 1,
-      `a checkpoint seals seq ${latest.checkpoint} but the chain head is at seq ${latest.head}: rows were deleted from the end`,
-    );
-  }
-  return report;
+  return result;
 }
 
 const MAX_SHIFT = 100;
@@ -120,7 +227,7 @@ const MAX_SHIFT = 100;
  * sits at a higher seq than it was sealed with. If the broken row hashes correctly at
  * `seq - d`, it is the original row `seq - d`: the d rows before it are the inserted ones.
  */
-async function explainShift(manager: EntityManager, report: AuditVerificationReport): Promise<AuditVerificationReport> {
+async function explainShift(manager: EntityManager, report: AuditVerificationReport, partitionChains = false): Promise<AuditVerificationReport> {
   const seq = report.firstBrokenSeq;
   if (seq === undefined || seq <= report.fromSeq) return report;
   const row = await readDecisionAt(manager, seq);
@@ -134,6 +241,24 @@ async function explainShift(manager: EntityManager, report: AuditVerificationRep
     }
     if (hash === row.hash) {
       const first = seq - shift;
+      if (partitionChains) {
+        // Seqs may skip there, so the rows before `first` are counted, and only its own chain's rows in between are forgeries.
+        const [{ before, inserted }] = await manager.query(
+          `SELECT (SELECT count(*)::int FROM decisions WHERE seq >= $1 AND seq < $2) AS before,
+                  (SELECT array_agg(seq ORDER BY seq) FROM decisions WHERE seq >= $2 AND seq < $3 AND topic = $4 AND kafka_partition = $5) AS inserted`,
+          [report.fromSeq, first, seq, row.topic, row.partition],
+        );
+        const forged = ((inserted as string[] | null) ?? []).map(Number);
+        if (forged.length === 0 || forged[0] !== first) return report;
+        return {
+          ...report,
+          checked: before,
+          firstBrokenSeq: first,
+          problem:
+            `the row now at seq ${seq} was sealed as seq ${first}: ` +
+            `${forged.length === 1 ? `seq ${first} is an inserted row` : `seqs ${forged.join(', ')} of its partition chain are inserted rows`}`,
+        };
+      }
       return {
         ...report,
         checked: Math.max(0, first - report.fromSeq),
@@ -356,3 +481,4 @@ class CheckpointFeed implements Iterable<Checkpoint> {
     };
   }
 }
+

@@ -2,14 +2,19 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, type EntityManager } from 'typeorm';
 import { Coalescer } from '@accord/kafka';
-import type { ChainHead } from '@accord/audit-chain';
+import type { ChainedDecision, ChainHead } from '@accord/audit-chain';
 import {
   appendDecisions,
-  appendDecisionsIfHead,
+  appendDecisionsIfHeads,
+  chainKey,
+  chainsOf,
   ConsentChanged,
-  lockChainHead,
+  drawSeqs,
+  ensureChainHeads,
+  lockChainHeads,
   lockConsentHead,
   readRecordedDecisions,
+  type ChainKey,
   type RecordedLookup,
 } from '@accord/persistence';
 import { brokerMetrics } from '../metrics';
@@ -27,30 +32,33 @@ interface PendingWrite {
 export const MAX_GROUP_ITEMS = 10_000;
 
 /**
- * Writes batches' decisions ahead of any release (guarantee 3). The audit chain takes one
- * writer at a time (its head row is locked until commit), so the batches that arrive while
- * a write is under way wait, and then go together in the next transaction: a group
- * commit. A group is appended in one statement when this writer wrote the head last and
- * nothing of the group is recorded (see writeGroup); otherwise its transaction takes the
- * chain head lock first, so that what it then reads about earlier decisions cannot change
- * before it commits (another broker instance that took over a partition waits for us,
- * then sees our rows), and appends only what is not recorded yet: in the usual case with
- * the fast path's conditional statement, so that the lock is held for as few round trips
- * as possible. The batches of a group are planned in arrival order, each seeing the rows
- * planned before it, exactly as if they had been written one after another; a failure
- * fails every batch of the group, having written nothing, and each retries on its own.
+ * Writes batches' decisions ahead of any release (guarantee 3). Each events-topic
+ * partition is a chain of its own (docs/audit-chains.md), whose head row a write locks
+ * until it commits; the partitions this process owns are its alone, so its writes wait
+ * for nobody's but its own. The batches that arrive while a write is under way wait, and
+ * then go together in the next transaction: a group commit. A group is appended in one
+ * statement when this writer wrote every head it touches last and nothing of the group is
+ * recorded (see writeGroup); otherwise its transaction locks those heads first, so that
+ * what it then reads about earlier decisions cannot change before it commits (an instance
+ * that took over a partition waits for the one that had it, then sees its rows), and
+ * appends only what is not recorded yet. The batches of a group are planned in arrival
+ * order, each seeing the rows planned before it, exactly as if they had been written one
+ * after another; a failure fails every batch of the group, having written nothing, and
+ * each retries on its own.
  */
 @Injectable()
 export class DecisionWriter {
   private readonly groups: Coalescer<PendingWrite, WriteResult>;
-  /** The chain head as this writer last left it; undefined until a locked write, and after any failure. */
-  private knownHead: ChainHead | undefined;
+  /** Each chain's head as this writer last left it; a chain is absent until a locked write, and all are after any failure. */
+  private knownHeads = new Map<string, ChainHead>();
+  /** Chains whose head rows exist (created once per process; they are never removed). */
+  private readonly existingChains = new Set<string>();
   /**
-   * Whether the last locked write found the head where this writer had left it. When it
-   * did not, another instance is appending too, and a fast attempt would mostly find the
-   * head moved: it would cost Postgres a whole statement for nothing before the locking
-   * path anyway (measured with two instances: 44 of 69 fast attempts failed). So the
-   * locking path goes first until a locked write finds the head undisturbed again.
+   * Whether the last locked write found its heads where this writer had left them. When it
+   * did not, another instance is appending to this process's partitions too (a hand-over
+   * under way), and a fast attempt would mostly find a head moved: it would cost Postgres a
+   * whole statement for nothing before the locking path anyway. So the locking path goes
+   * first until a locked write finds the heads undisturbed again.
    */
   private alone = true;
   private readonly metrics = brokerMetrics();
@@ -77,12 +85,13 @@ export class DecisionWriter {
   }
 
   /**
-   * The fast path first: when this writer knows the head (it wrote last), the group is
-   * planned as if nothing of it were recorded and appended in one statement that writes
-   * only if the head is unchanged and that is true (`appendDecisionsIfHead`). Usually it
-   * is: the broker is the only writer of decisions, and events are decided once. When it
-   * is not — a retry after a failure, an event consumed again after a rebalance, another
-   * instance appended — the locking path decides, as it always did.
+   * The fast path first: when this writer knows every head the group touches (it wrote
+   * them last), the group is planned as if nothing of it were recorded and appended in one
+   * statement that writes only if the heads are unchanged and that is true
+   * (`appendDecisionsIfHeads`). Usually it is: the broker is the only writer of decisions,
+   * and events are decided once. When it is not — a retry after a failure, an event
+   * consumed again after a rebalance, another instance appended — the locking path
+   * decides, as it always did.
    */
   private async writeGroup(group: readonly PendingWrite[]): Promise<WriteResult[]> {
     const items = group.flatMap((pending) => pending.items);
@@ -91,58 +100,71 @@ export class DecisionWriter {
     const consentSeq = reads[0] ?? null;
     const oneConsentRead = reads.length <= 1;
     try {
-      const head = this.knownHead;
-      if (head && oneConsentRead && this.alone) {
-        const plans = planGroup(group, []);
-        const rows = plans.flatMap((plan) => plan.toAppend);
-        if (rows.length > 0) {
-          // Before the append, so that an `extra` that fails leaves nothing written.
-          const results = await withExtras(this.dataSource.manager, group, plans);
-          const chained = await appendDecisionsIfHead(this.dataSource.manager, rows, head, lookupOf(items), consentSeq);
-          if (chained) {
-            this.knownHead = chained[chained.length - 1]!;
-            this.metrics.chainWrites.inc({ path: 'fast' });
-            return results;
-          }
-          this.metrics.chainWrites.inc({ path: 'fast-missed' });
+      const plans = planGroup(group, []);
+      const rows = plans.flatMap((plan) => plan.toAppend);
+      const chains = chainsOf(rows);
+      if (rows.length === 0) return await withExtras(this.dataSource.manager, group, plans);
+      const known = this.knownHeads;
+      if (oneConsentRead && this.alone && chains.every((chain) => known.has(chainKey(chain)))) {
+        // Before the append, so that an `extra` that fails leaves nothing written.
+        const results = await withExtras(this.dataSource.manager, group, plans);
+        const seqs = await drawSeqs(this.dataSource.manager, rows.length);
+        const chained = await appendDecisionsIfHeads(this.dataSource.manager, rows, known, seqs, lookupOf(items), consentSeq);
+        if (chained) {
+          this.learn(chained);
+          this.metrics.chainWrites.inc({ path: 'fast' });
+          return results;
         }
+        this.metrics.chainWrites.inc({ path: 'fast-missed' });
       }
+      await this.ensureHeads(chains);
       // Read committed (the connections' default, see dataSourceOptions): after the head
-      // lock is granted, each statement sees what the previous holder committed.
-      const knownBefore = this.knownHead;
-      const { results, newHead, undisturbed } = await this.dataSource.transaction(async (manager) => {
-        const locked = await lockChainHead(manager);
-        // With no head known (the first write, or after a failure) there is no sign of another writer.
-        const undisturbed = knownBefore === undefined || (locked.seq === knownBefore.seq && locked.hash === knownBefore.hash);
-        // Usually nothing of the group is recorded and consent has not moved: the fast path's
-        // one conditional statement, now sure to find the head it was given, appends the group
-        // with two round trips under the lock (it and the commit) instead of four. The other
-        // instance waits for this lock meanwhile, so every round trip saved here is saved twice.
+      // locks are granted, each statement sees what the previous holders committed.
+      const { results, chained, locked, undisturbed } = await this.dataSource.transaction(async (manager) => {
+        const locked = await lockChainHeads(manager, chains);
+        // A chain with no head known (the first write, or after a failure) shows no sign of another writer.
+        const undisturbed = [...locked].every(([key, head]) => {
+          const before = known.get(key);
+          return before === undefined || (before.seq === head.seq && before.hash === head.hash);
+        });
+        // Usually nothing of the group is recorded and consent has not moved: the fast
+        // path's one conditional statement, now sure to find the heads it was given, appends
+        // the group with two round trips under the locks (it and the commit).
         if (oneConsentRead) {
-          const plans = planGroup(group, []);
           const results = await withExtras(manager, group, plans);
-          const chained = await appendDecisionsIfHead(manager, plans.flatMap((plan) => plan.toAppend), locked, lookupOf(items), consentSeq);
-          if (chained) return { results, newHead: chained[chained.length - 1] ?? locked, undisturbed };
+          const chained = await appendDecisionsIfHeads(manager, rows, locked, await drawSeqs(manager, rows.length), lookupOf(items), consentSeq);
+          if (chained) return { results, chained, locked, undisturbed };
         }
         // Held until commit: no consent statement commits between this check and the decisions.
         const consentNow = await lockConsentHead(manager);
         if (group.some((pending) => pending.consentSeq !== null && pending.consentSeq !== consentNow)) throw new ConsentChanged();
-        const plans = planGroup(group, await readRecordedDecisions(manager, lookupOf(items)));
-        const chained = await appendDecisions(
-          manager,
-          plans.flatMap((plan) => plan.toAppend),
-          locked,
-        );
-        return { results: await withExtras(manager, group, plans), newHead: chained[chained.length - 1] ?? locked, undisturbed };
+        const recordedPlans = planGroup(group, await readRecordedDecisions(manager, lookupOf(items)));
+        const toAppend = recordedPlans.flatMap((plan) => plan.toAppend);
+        const chained = await appendDecisions(manager, toAppend, locked);
+        return { results: await withExtras(manager, group, recordedPlans), chained, locked, undisturbed };
       });
-      this.knownHead = newHead;
+      for (const [key, head] of locked) this.knownHeads.set(key, head);
+      this.learn(chained);
       this.alone = undisturbed;
       this.metrics.chainWrites.inc({ path: 'locking' });
       return results;
     } catch (error) {
-      this.knownHead = undefined;
+      this.knownHeads = new Map();
       throw error;
     }
+  }
+
+  /** Each chain's last appended row becomes its known head. */
+  private learn(chained: readonly ChainedDecision[]): void {
+    for (const row of chained) this.knownHeads.set(chainKey(row), { seq: row.seq, hash: row.hash });
+  }
+
+  /** Creates the head rows of chains this process has not written yet, before the transaction that locks them. */
+  private async ensureHeads(chains: readonly ChainKey[]): Promise<void> {
+    const missing = chains.filter((chain) => !this.existingChains.has(chainKey(chain)));
+    if (missing.length === 0) return;
+    await ensureChainHeads(this.dataSource.manager, missing);
+    for (const chain of missing) this.existingChains.add(chainKey(chain));
   }
 }
 

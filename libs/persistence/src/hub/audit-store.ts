@@ -1,6 +1,6 @@
 import { Query, type PoolClient, type QueryArrayConfig } from 'pg';
 import type { EntityManager } from 'typeorm';
-import { HASHED_FIELDS, canonicalJson, type ChainHead, type ChainedDecision, type Checkpoint, type RenderedRow } from '@accord/audit-chain';
+import { HASHED_FIELDS, canonicalJson, type ChainHead, type ChainedDecision, type Checkpoint, type RenderedRow, type SealedHead } from '@accord/audit-chain';
 import { decisionFromValues } from './decision-log';
 
 /*
@@ -34,13 +34,20 @@ export interface AuditPurge {
   keyId: string;
 }
 
-/** The chain head as the writers left it, plus the first row (if any) beyond it, read in one snapshot. */
+/**
+ * The newest row any chain ends at (the highest seq among the partition chains' heads, or
+ * the single chain's end when no partition chain is newer), and the first seq of a row
+ * beyond it (a row no writer appended). A partition chain's own head is in
+ * `readChainHeads`.
+ */
 export async function readChainHead(manager: EntityManager): Promise<{ head: ChainHead; firstSeqBeyondHead: number | null }> {
   const [row] = await manager.query(
-    `SELECT h.seq, h.hash, (SELECT min(d.seq) FROM decisions d WHERE d.seq > h.seq) AS beyond
-       FROM audit_chain_head h WHERE h.id = 1`,
+    `WITH newest AS (
+       SELECT seq, hash FROM audit_chain_heads UNION ALL SELECT boundary_seq, hash FROM audit_chain_root ORDER BY seq DESC LIMIT 1
+     )
+     SELECT n.seq, n.hash, (SELECT min(d.seq) FROM decisions d WHERE d.seq > n.seq) AS beyond FROM newest n`,
   );
-  if (!row) throw new Error('the audit chain head row is missing: run the hub migrations');
+  if (!row) throw new Error('the audit chain root row is missing: run the hub migrations');
   return { head: { seq: Number(row.seq), hash: row.hash }, firstSeqBeyondHead: row.beyond === null ? null : Number(row.beyond) };
 }
 
@@ -112,7 +119,8 @@ function renderedContentSql(): { head: string; tail: string } {
 }
 
 const RENDERED = renderedContentSql();
-const RENDERED_ROWS = `SELECT d.seq, d.prev_hash, d.hash, ${RENDERED.head} AS head, d.lawful_basis::text AS basis, ${RENDERED.tail} AS tail
+const RENDERED_ROWS = `SELECT d.seq, d.prev_hash, d.hash, ${RENDERED.head} AS head, d.lawful_basis::text AS basis, ${RENDERED.tail} AS tail,
+    d.topic, d.kafka_partition
   FROM decisions d, LATERAL (SELECT to_char(d.decided_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US') AS us) t
   WHERE d.seq > $1 AND d.seq <= $2 ORDER BY d.seq`;
 
@@ -145,7 +153,7 @@ export async function streamRenderedRows(
       let failure: { error: unknown } | undefined;
       query.on('row', (values: (string | null)[]) => {
         if (failure) return;
-        const [seq, prevHash, hash, head, basisText, tail] = values;
+        const [seq, prevHash, hash, head, basisText, tail, topic, partition] = values;
         const basis = bases.canonical(basisText);
         try {
           onRow({
@@ -153,6 +161,8 @@ export async function streamRenderedRows(
             prevHash: prevHash!,
             hash: hash!,
             content: head === null || tail === null || basis === undefined ? null : head + basis + tail,
+            topic: topic ?? undefined,
+            partition: partition === null ? undefined : Number(partition),
           });
         } catch (error) {
           failure = { error };
@@ -232,6 +242,8 @@ export async function readDecisionAt(manager: EntityManager, seq: number): Promi
   return row ? decisionFromValues(row.v) : undefined;
 }
 
+const CHECKPOINT_COLUMNS = 'c.seq, c.hash, c.signed_at, c.signature, c.key_id, c.root_seq, c.root_hash, c.heads';
+
 function checkpointFromRow(row: Record<string, any>): Checkpoint {
   return {
     seq: Number(row.seq),
@@ -239,6 +251,9 @@ function checkpointFromRow(row: Record<string, any>): Checkpoint {
     signedAt: new Date(row.signed_at).toISOString(),
     signature: row.signature,
     keyId: row.key_id,
+    ...(row.heads === null || row.heads === undefined
+      ? {}
+      : { root: { seq: Number(row.root_seq), hash: row.root_hash }, heads: (row.heads as SealedHead[]).map((head) => ({ ...head })) }),
   };
 }
 
@@ -250,7 +265,7 @@ export async function readCheckpointsFrom(
   limit: number,
 ): Promise<Checkpoint[]> {
   const rows = await manager.query(
-    'SELECT seq, hash, signed_at, signature, key_id FROM audit_checkpoints WHERE seq >= $1 AND seq <= $2 ORDER BY seq LIMIT $3',
+    `SELECT ${CHECKPOINT_COLUMNS} FROM audit_checkpoints c WHERE c.seq >= $1 AND c.seq <= $2 ORDER BY c.seq LIMIT $3`,
     [fromSeq, throughSeq, limit],
   );
   return rows.map(checkpointFromRow);
@@ -259,8 +274,8 @@ export async function readCheckpointsFrom(
 /** The checkpoint with the highest seq at or below `seq` (or overall). */
 export async function readLatestCheckpoint(manager: EntityManager, atOrBelowSeq?: number): Promise<Checkpoint | undefined> {
   const [row] = await manager.query(
-    `SELECT seq, hash, signed_at, signature, key_id FROM audit_checkpoints
-      WHERE $1::bigint IS NULL OR seq <= $1 ORDER BY seq DESC LIMIT 1`,
+    `SELECT ${CHECKPOINT_COLUMNS} FROM audit_checkpoints c
+      WHERE $1::bigint IS NULL OR c.seq <= $1 ORDER BY c.seq DESC LIMIT 1`,
     [atOrBelowSeq ?? null],
   );
   return row ? checkpointFromRow(row) : undefined;
@@ -269,11 +284,74 @@ export async function readLatestCheckpoint(manager: EntityManager, atOrBelowSeq?
 /** Records a checkpoint; a second sealer of the same seq (another hub-api instance) is a no-op. */
 export async function insertCheckpoint(manager: EntityManager, checkpoint: Checkpoint): Promise<boolean> {
   const inserted = await manager.query(
-    `INSERT INTO audit_checkpoints (seq, hash, signed_at, signature, key_id) VALUES ($1, $2, $3, $4, $5)
+    `INSERT INTO audit_checkpoints (seq, hash, signed_at, signature, key_id, root_seq, root_hash, heads) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
      ON CONFLICT (seq) DO NOTHING RETURNING seq`,
-    [checkpoint.seq, checkpoint.hash, checkpoint.signedAt, checkpoint.signature, checkpoint.keyId],
+    [
+      checkpoint.seq,
+      checkpoint.hash,
+      checkpoint.signedAt,
+      checkpoint.signature,
+      checkpoint.keyId,
+      checkpoint.root?.seq ?? null,
+      checkpoint.root?.hash ?? null,
+      checkpoint.heads ? JSON.stringify(checkpoint.heads) : null,
+    ],
   );
   return inserted.length > 0;
+}
+
+/**
+ * Where the audit log stands at a cut (docs/audit-chains.md): `cut`, a seq at or below
+ * which no row can commit any more; the single chain's end (`root`); and each partition
+ * chain's head, in seq order (chains with no row yet left out). Every row with a seq at
+ * or below `cut` is in the heads' snapshot: a row of a chain above its head and at or
+ * below `cut` was added outside the writer.
+ *
+ * Runs its own short transaction: it waits for the appends under way (which share-lock
+ * `audit_cut`), moves the cut to the last seq drawn, so that any seq drawn before and not
+ * yet appended can no longer be (those appends draw again), and reads the heads.
+ */
+export async function cutAuditLog(manager: EntityManager): Promise<AuditCut> {
+  return manager.transaction(async (transaction) => {
+    await transaction.query('SELECT seq FROM audit_cut WHERE id = 1 FOR UPDATE');
+    const [[{ cut }]] = await transaction.query(
+      `UPDATE audit_cut SET seq = greatest(seq, (SELECT CASE WHEN is_called THEN last_value ELSE last_value - 1 END FROM decisions_seq))
+        WHERE id = 1 RETURNING seq AS cut`,
+    );
+    const [root] = await transaction.query('SELECT boundary_seq, hash FROM audit_chain_root WHERE id = 1');
+    if (!root) throw new Error('the audit chain root row is missing: run the hub migrations');
+    const heads: Array<{ topic: string; kafka_partition: number; seq: string; hash: string }> = await transaction.query(
+      'SELECT topic, kafka_partition, seq, hash FROM audit_chain_heads WHERE seq > $1 ORDER BY seq',
+      [root.boundary_seq],
+    );
+    return {
+      cut: Number(cut),
+      root: { seq: Number(root.boundary_seq), hash: root.hash },
+      heads: heads.map((head) => ({ seq: Number(head.seq), hash: head.hash, topic: head.topic, partition: head.kafka_partition })),
+    };
+  });
+}
+
+/**
+ * The first row above `afterSeq` (a cut) that its partition chain's head does not reach,
+ * read with the heads in one snapshot: an append moves its chain's head in the statement
+ * that writes its rows, so every row it committed is reached. Null when there is none.
+ */
+export async function firstRowBeyondHeads(manager: EntityManager, afterSeq: number): Promise<number | null> {
+  const [row] = await manager.query(
+    `SELECT min(d.seq) AS seq FROM decisions d
+      WHERE d.seq > $1 AND NOT EXISTS (
+        SELECT 1 FROM audit_chain_heads h WHERE h.topic = d.topic AND h.kafka_partition = d.kafka_partition AND h.seq >= d.seq)`,
+    [afterSeq],
+  );
+  return row.seq === null ? null : Number(row.seq);
+}
+
+/** See `cutAuditLog`. */
+export interface AuditCut {
+  cut: number;
+  root: ChainHead;
+  heads: SealedHead[];
 }
 
 /** The purge with the highest seq: the retained chain starts right after it. */

@@ -1,5 +1,5 @@
 import type { EntityManager } from 'typeorm';
-import { chain, type ChainedDecision, type ChainHead, type UnchainedDecision } from '@accord/audit-chain';
+import { chainPartition, type ChainedDecision, type ChainHead, type UnchainedDecision } from '@accord/audit-chain';
 
 /**
  * A decision to append. `subjectKeys` is optional and not part of the row: when a record
@@ -12,15 +12,103 @@ export type DecisionToAppend = UnchainedDecision & {
   subjectKeys?: { nhsNumber?: string; niNumber?: string };
 };
 
-/**
- * Takes the chain head's row lock in the caller's transaction (writers take turns here;
- * the lock is held until that transaction ends) and reads the head. A writer that must read the log before appending — the broker,
- * checking what is already recorded — locks first and passes the head to appendDecisions.
+/*
+ * One audit chain per events-topic partition (docs/audit-chains.md): a row links to the
+ * previous row of its (topic, partition), and each chain's last row is in
+ * `audit_chain_heads`. Broker instances own different partitions, so they append side by
+ * side; a partition that changes hands is serialised by its head row's lock.
  */
-export async function lockChainHead(manager: EntityManager): Promise<ChainHead> {
-  const [head] = await manager.query('SELECT seq, hash FROM audit_chain_head WHERE id = 1 FOR UPDATE');
-  if (!head) throw new Error('the audit chain head row is missing: run the hub migrations');
-  return { seq: Number(head.seq), hash: head.hash };
+
+/** A partition chain: the rows of one (topic, partition). */
+export interface ChainKey {
+  topic: string;
+  partition: number;
+}
+
+/** The key of `chains` maps: a chain's partition and topic. */
+export function chainKey(chain: ChainKey): string {
+  return `${chain.partition}:${chain.topic}`;
+}
+
+/** The distinct chains `decisions` go to, in lock order (topic, then partition). */
+export function chainsOf(decisions: readonly ChainKey[]): ChainKey[] {
+  const chains = new Map<string, ChainKey>();
+  for (const { topic, partition } of decisions) chains.set(chainKey({ topic, partition }), { topic, partition });
+  return [...chains.values()].sort((a, b) => (a.topic < b.topic ? -1 : a.topic > b.topic ? 1 : a.partition - b.partition));
+}
+
+/**
+ * Creates the head rows of chains that have none yet, at the root (the single chain's
+ * last row, or genesis), so that their first rows link to it. Idempotent. Call it before
+ * the transaction that locks them, or in it before `lockChainHeads`.
+ */
+export async function ensureChainHeads(manager: EntityManager, chains: readonly ChainKey[]): Promise<void> {
+  if (chains.length === 0) return;
+  await manager.query(
+    `INSERT INTO audit_chain_heads (topic, kafka_partition, seq, hash)
+       SELECT c.topic, c.part, r.boundary_seq, r.hash
+         FROM unnest($1::text[], $2::int[]) AS c(topic, part) CROSS JOIN audit_chain_root r
+        ORDER BY c.topic, c.part
+     ON CONFLICT (topic, kafka_partition) DO NOTHING`,
+    [chains.map((chain) => chain.topic), chains.map((chain) => chain.partition)],
+  );
+}
+
+/**
+ * Takes the head row locks of `chains` in the caller's transaction, in one order for every
+ * writer (no deadlock), and reads the heads. Held until that transaction ends: a writer
+ * that must read the log before appending — the broker, checking what is already
+ * recorded — locks first, so that what it reads cannot change before it appends.
+ */
+export async function lockChainHeads(manager: EntityManager, chains: readonly ChainKey[]): Promise<Map<string, ChainHead>> {
+  const rows: Array<{ topic: string; kafka_partition: number; seq: string; hash: string }> = await manager.query(
+    `SELECT topic, kafka_partition, seq, hash FROM audit_chain_heads
+      WHERE (topic, kafka_partition) IN (SELECT * FROM unnest($1::text[], $2::int[]))
+      ORDER BY topic, kafka_partition FOR UPDATE`,
+    [chains.map((chain) => chain.topic), chains.map((chain) => chain.partition)],
+  );
+  const heads = new Map(rows.map((row) => [chainKey({ topic: row.topic, partition: row.kafka_partition }), { seq: Number(row.seq), hash: row.hash }]));
+  if (heads.size !== new Set(chains.map(chainKey)).size) throw new Error('an audit chain head row is missing: ensureChainHeads first');
+  return heads;
+}
+
+/** `count` new seqs, ascending. They only ever grow; any not appended leave a gap, which verification allows. */
+export async function drawSeqs(manager: EntityManager, count: number): Promise<number[]> {
+  const rows: Array<{ seq: string }> = await manager.query("SELECT nextval('decisions_seq') AS seq FROM generate_series(1, $1)", [count]);
+  return rows.map((row) => Number(row.seq)).sort((a, b) => a - b);
+}
+
+/**
+ * `decisions` linked onto their chains' `heads` with `seqs` (ascending, one per decision,
+ * given in the decisions' order): each chain's rows in the order they come. Undefined when
+ * a chain's head is at or above the seqs its rows would get: another writer of that
+ * partition appended with seqs drawn later (draw again). Throws when a head is missing.
+ */
+export function chainOnto(
+  decisions: readonly DecisionToAppend[],
+  heads: ReadonlyMap<string, ChainHead>,
+  seqs: readonly number[],
+): ChainedDecision[] | undefined {
+  const byChain = new Map<string, number[]>();
+  decisions.forEach((decision, index) => {
+    const key = chainKey(decision);
+    const indexes = byChain.get(key);
+    if (indexes) indexes.push(index);
+    else byChain.set(key, [index]);
+  });
+  const chained: ChainedDecision[] = new Array(decisions.length);
+  for (const [key, indexes] of byChain) {
+    const head = heads.get(key);
+    if (!head) throw new Error('no audit chain head for a partition of the batch');
+    if (head.seq >= seqs[indexes[0]!]!) return undefined;
+    const rows = chainPartition(
+      indexes.map((index) => decisions[index]!),
+      head,
+      indexes.map((index) => seqs[index]!),
+    );
+    rows.forEach((row, position) => (chained[indexes[position]!] = row));
+  }
+  return chained;
 }
 
 /**
@@ -80,19 +168,79 @@ const INSERT_ROWS = `INSERT INTO decisions (${ROW_COLUMNS.map(({ column }) => co
     SELECT ${ROW_COLUMNS.map(({ column, type, distinct }, index) => `unnest($${index + 1}::${distinct ? 'int' : type}[]) AS ${column}`).join(', ')}
   ) input`;
 
-/** The NHS/NI key pairs ($28–$30) to remember. */
-const INSERT_LINKS = `INSERT INTO subject_key_links (nhs_key, ni_key, first_seen_seq) SELECT * FROM unnest($28::text[], $29::text[], $30::bigint[])`;
+/** The NHS/NI key pairs ($32–$34) to remember, sorted (two writers inserting the same pairs wait in one order, never on each other). */
+const INSERT_LINKS = `INSERT INTO subject_key_links (nhs_key, ni_key, first_seen_seq) SELECT * FROM unnest($32::text[], $33::text[], $34::bigint[])`;
 
-/** $1–$25 of INSERT_ROWS, the new head ($26, $27) and INSERT_LINKS' $28–$30. */
-function appendParameters(chained: readonly ChainedDecision[], links: ReturnType<typeof subjectKeyLinks>): unknown[] {
-  const last = chained[chained.length - 1];
+/**
+ * The append, one statement: it locks the chains' heads (FOR UPDATE; already held on the
+ * locking path) and appends the rows, moves the heads and remembers the key pairs if and
+ * only if every head is still the one the rows were linked onto ($26, $27, $30, $31), the
+ * seqs are above the last cut ($38, `audit_cut`, share-locked until commit so that a
+ * sealer's cut waits for this append or sees it fail), nothing of the lookup ($35, $36)
+ * is recorded, and the consent head is still $37 (share-locked until commit, see
+ * consent-head.ts). Otherwise it writes nothing.
+ *
+ * `locked` re-reads each head row as it is after any writer it waited for committed (a
+ * locking read in read committed), so the comparison is with the heads as they now are.
+ * On the fast path, a writer whose knowledge is stale therefore appends nothing; a
+ * recorded-check that missed a row committed while this statement waited is covered by
+ * that too, since the same event is on the same partition, whose head that commit moved.
+ */
+const APPEND_IF_HEADS = `WITH locked AS (
+    SELECT h.topic, h.kafka_partition, h.seq, h.hash FROM audit_chain_heads h
+     WHERE (h.topic, h.kafka_partition) IN (SELECT * FROM unnest($26::text[], $27::int[]))
+     ORDER BY h.topic, h.kafka_partition FOR UPDATE
+  ), cut AS (
+    SELECT seq FROM audit_cut WHERE id = 1 FOR SHARE
+  ), consent AS (
+    SELECT seq FROM consent_head WHERE id = 1 FOR SHARE
+  ), recorded AS (
+    ${recordedQuery('$35', '$36', '1')} LIMIT 1
+  ), go AS (
+    SELECT (SELECT count(*) FROM locked l
+              JOIN unnest($26::text[], $27::int[], $30::bigint[], $31::text[]) AS e(topic, part, seq, hash)
+                ON l.topic = e.topic AND l.kafka_partition = e.part AND l.seq = e.seq AND l.hash = e.hash) = cardinality($26::text[])
+       AND $38::bigint > (SELECT seq FROM cut)
+       AND NOT EXISTS (SELECT 1 FROM recorded)
+       AND ($37::bigint IS NULL OR (SELECT seq FROM consent) = $37::bigint) AS ok
+  ), head AS (
+    UPDATE audit_chain_heads h SET seq = u.seq, hash = u.hash
+      FROM unnest($26::text[], $27::int[], $28::bigint[], $29::text[]) AS u(topic, part, seq, hash)
+     WHERE h.topic = u.topic AND h.kafka_partition = u.part AND (SELECT ok FROM go)
+  ), appended AS (
+    ${INSERT_ROWS} WHERE (SELECT ok FROM go)
+  ), links AS (
+    ${INSERT_LINKS} WHERE (SELECT ok FROM go) ON CONFLICT (nhs_key, ni_key) DO NOTHING
+  )
+  SELECT (SELECT ok FROM go) AS appended`;
+
+/** APPEND_IF_HEADS' parameters. */
+function appendParameters(
+  decisions: readonly DecisionToAppend[],
+  chained: readonly ChainedDecision[],
+  expected: ReadonlyMap<string, ChainHead>,
+  lookup: RecordedLookup,
+  consentSeq: number | null,
+): unknown[] {
+  const chains = chainsOf(chained);
+  const last = new Map<string, ChainedDecision>();
+  for (const row of chained) last.set(chainKey(row), row);
+  const links = subjectKeyLinks(decisions, chained);
   return [
     ...decisionRowParameters(chained),
-    last.seq,
-    last.hash,
+    chains.map((chain) => chain.topic),
+    chains.map((chain) => chain.partition),
+    chains.map((chain) => last.get(chainKey(chain))!.seq),
+    chains.map((chain) => last.get(chainKey(chain))!.hash),
+    chains.map((chain) => expected.get(chainKey(chain))!.seq),
+    chains.map((chain) => expected.get(chainKey(chain))!.hash),
     links.map((link) => link.nhsKey),
     links.map((link) => link.niKey),
     links.map((link) => link.seq),
+    lookup.decisionIds,
+    lookup.eventIds,
+    consentSeq,
+    Math.min(...chained.map((row) => row.seq)),
   ];
 }
 
@@ -168,40 +316,36 @@ function arrayElement(value: string | number | null | undefined): string {
  * The audit log's writer (write-ahead: call it in the transaction that must be durable
  * before anything is released, then commit, then produce).
  *
- * One global chain for the whole hub, serialised by a row lock: the writer locks the
- * single `audit_chain_head` row (SELECT … FOR UPDATE), takes the next sequence numbers,
- * links and hashes its rows onto the head, inserts them in one multi-row statement and
- * moves the head — all in the caller's transaction. Concurrent broker instances therefore
- * take turns per batch: the second blocks on the head row until the first commits (or
- * rolls back, in which case nothing it chained exists and the second chains onto the
- * unchanged head). So the chain can have no gap, fork or duplicate seq, whatever the
- * number of writers. The price is that appends are serial across the hub, and that the
- * lock is held until the caller commits: keep the work after this call short (commit,
- * then produce to Kafka — not the other way round). If one chain ever becomes the
- * bottleneck, the design moves to one chain per partition segment (ARCHITECTURE.md,
- * Scale-out), each with its own head row.
+ * Locks the heads of the chains the decisions go to (`heads`, when the caller locked them
+ * already), draws their seqs, links each partition's rows onto its head, inserts them and
+ * moves the heads, all in the caller's transaction; the locks are held until it ends, so
+ * keep the work after this call short (commit, then produce to Kafka — not the other way
+ * round). Writers of different partitions never wait for each other; two writers of one
+ * partition take turns, and the second links onto what the first committed. A sealer's
+ * cut between the draw and the append makes it draw again.
  */
 export async function appendDecisions(
   manager: EntityManager,
   decisions: DecisionToAppend[],
-  lockedHead?: ChainHead,
+  heads?: ReadonlyMap<string, ChainHead>,
 ): Promise<ChainedDecision[]> {
   if (decisions.length === 0) return [];
-  const head = lockedHead ?? (await lockChainHead(manager));
-  const chained = chain(decisions, head);
-  // One statement, one round trip, under the head lock the caller's transaction holds:
-  // insert the rows, move the head, remember NHS/NI key pairs.
-  const links = subjectKeyLinks(decisions, chained);
-  await manager.query(
-    `WITH appended AS (${INSERT_ROWS}), head AS (
-       UPDATE audit_chain_head SET seq = $26, hash = $27 WHERE id = 1
-     )
-     -- Written under the head lock, so two writers never wait on each other's uncommitted link (no deadlock).
-     ${INSERT_LINKS} ON CONFLICT (nhs_key, ni_key) DO NOTHING`,
-    appendParameters(chained, links),
-  );
-  return chained;
+  let locked = heads;
+  if (!locked) {
+    const chains = chainsOf(decisions);
+    await ensureChainHeads(manager, chains);
+    locked = await lockChainHeads(manager, chains);
+  }
+  for (let attempt = 1; ; attempt++) {
+    const chained = await appendDecisionsIfHeads(manager, decisions, locked, await drawSeqs(manager, decisions.length), NOTHING_TO_LOOK_UP, null);
+    if (chained) return chained;
+    if (attempt === MAX_CUT_RETRIES) throw new Error('the audit log was cut again and again while appending; giving up');
+  }
 }
+
+const NOTHING_TO_LOOK_UP: RecordedLookup = { decisionIds: [], eventIds: [] };
+/** Under its own locks an append fails only when a sealer cut after its seqs were drawn: that is rare, and twice in a row rarer. */
+const MAX_CUT_RETRIES = 5;
 
 /**
  * The ids whose recorded decisions a writer must know before it appends a batch: decisions
@@ -246,7 +390,7 @@ function recordedQuery(decisionIds: string, eventIds: string, columns: string): 
 
 /**
  * The decisions of `lookup` already in the log, in seq order. Call it under the chain head
- * lock (`lockChainHead`), so that nothing it reports can change before the caller appends.
+ * locks (`lockChainHeads`), so that nothing it reports can change before the caller appends.
  */
 export async function readRecordedDecisions(manager: EntityManager, lookup: RecordedLookup): Promise<RecordedDecision[]> {
   if (lookup.decisionIds.length === 0 && lookup.eventIds.length === 0) return [];
@@ -276,50 +420,27 @@ export async function readRecordedDecisions(manager: EntityManager, lookup: Reco
 }
 
 /**
- * The broker's fast path: appends `decisions` onto `expectedHead` in one statement, in its
- * own transaction (no BEGIN, no COMMIT: one round trip and the commit's flush), if and only
- * if the chain head is still `expectedHead` and nothing of `lookup` is recorded (as
- * `readRecordedDecisions` would find it);
- * otherwise it writes nothing and returns undefined, and the caller takes the locking path
- * (`lockChainHead`, read what is recorded, plan, `appendDecisions`).
- *
- * Why it is as safe as the locking path: the head row's UPDATE takes the same row lock
- * (a concurrent writer's transaction is waited for, then the condition is checked again
- * on the row it committed — Postgres' read-committed rule for UPDATE), and the rows and
- * links are inserted only when that UPDATE moved the head. A writer whose view of the
- * head is stale — another instance appended meanwhile — therefore appends nothing. The
- * recorded-check reads the statement's snapshot: anything committed after it moved the
- * head, which fails the UPDATE. Nor does it append when the consent head is no longer
- * `consentSeq`, the one read before the batch's consent statements (consent-head.ts).
+ * Appends `decisions` onto `expected` (each chain's head as the caller knows it) with
+ * `seqs` (drawn by `drawSeqs`, one per decision), in one statement (APPEND_IF_HEADS), if
+ * and only if those heads are current, the seqs are above the last cut, nothing of
+ * `lookup` is recorded (as `readRecordedDecisions` would find it) and the consent head is
+ * still `consentSeq`; otherwise it writes nothing and returns undefined. Outside a
+ * transaction it is the broker's fast path: one round trip, committed by itself. Inside
+ * one that holds the heads' locks (`lockChainHeads`) it fails only on the lookup, the
+ * consent head or a cut.
  */
-export async function appendDecisionsIfHead(
+export async function appendDecisionsIfHeads(
   manager: EntityManager,
-  decisions: DecisionToAppend[],
-  expectedHead: ChainHead,
+  decisions: readonly DecisionToAppend[],
+  expected: ReadonlyMap<string, ChainHead>,
+  seqs: readonly number[],
   lookup: RecordedLookup,
   consentSeq: number | null,
 ): Promise<ChainedDecision[] | undefined> {
   if (decisions.length === 0) return [];
-  const chained = chain(decisions, expectedHead);
-  const links = subjectKeyLinks(decisions, chained);
-  // `consent` share-locks the consent head until this statement commits (see consent-head.ts).
-  const [result] = await manager.query(
-    `WITH recorded AS (${recordedQuery('$31', '$32', '1')} LIMIT 1
-     ), consent AS (
-       SELECT seq FROM consent_head WHERE id = 1 FOR SHARE
-     ), head AS (
-       UPDATE audit_chain_head SET seq = $26, hash = $27
-        WHERE id = 1 AND seq = $33 AND hash = $34 AND NOT EXISTS (SELECT 1 FROM recorded)
-          AND ($35::bigint IS NULL OR (SELECT seq FROM consent) = $35::bigint)
-       RETURNING seq
-     ), appended AS (
-       ${INSERT_ROWS} WHERE EXISTS (SELECT 1 FROM head)
-     ), links AS (
-       ${INSERT_LINKS} WHERE EXISTS (SELECT 1 FROM head) ON CONFLICT (nhs_key, ni_key) DO NOTHING
-     )
-     SELECT EXISTS (SELECT 1 FROM head) AS appended`,
-    [...appendParameters(chained, links), lookup.decisionIds, lookup.eventIds, expectedHead.seq, expectedHead.hash, consentSeq],
-  );
+  const chained = chainOnto(decisions, expected, seqs);
+  if (!chained) return undefined;
+  const [result] = await manager.query(APPEND_IF_HEADS, appendParameters(decisions, chained, expected, lookup, consentSeq));
   return result.appended ? chained : undefined;
 }
 
@@ -336,7 +457,7 @@ function subjectKeyLinks(
     const id = `${nhsKey}/${niKey}`;
     if (!links.has(id)) links.set(id, { nhsKey, niKey, seq: chained[index].seq });
   });
-  return [...links.values()];
+  return [...links.values()].sort((a, b) => (a.nhsKey < b.nhsKey ? -1 : a.nhsKey > b.nhsKey ? 1 : a.niKey < b.niKey ? -1 : a.niKey > b.niKey ? 1 : 0));
 }
 
 /**

@@ -11,6 +11,7 @@ import { DecisionsByParticipantSeq1764339100000 } from './migrations/17643391000
 import { TokenLifecycle1764339200000 } from './migrations/1764339200000-token-lifecycle';
 import { ConsentHead1764339300000 } from './migrations/1764339300000-consent-head';
 import { DecisionsCheaperIndexes1764339400000 } from './migrations/1764339400000-decisions-cheaper-indexes';
+import { AuditPartitionChains1764339500000 } from './migrations/1764339500000-audit-partition-chains';
 
 export { AgreementVersionEntity, ApiTokenEntity, ParticipantEntity };
 
@@ -18,7 +19,7 @@ export { AgreementVersionEntity, ApiTokenEntity, ParticipantEntity };
 export const HUB_SCHEMA = 'accord';
 /** The tables services read through TypeORM entities; the others (decisions, consent statements, ...) only through store functions. */
 export const HUB_ENTITIES = [ParticipantEntity, ApiTokenEntity, AgreementVersionEntity];
-export const HUB_MIGRATIONS = [Participants1764338400000, GovernanceAndAudit1764338500000, AuditLog1764338600000, DeadLetterRedrives1764338700000, DropRedundantSubjectIndex1764338800000, ParticipantIdentity1764338900000, DecisionsByParticipantSeq1764339100000, TokenLifecycle1764339200000, ConsentHead1764339300000, DecisionsCheaperIndexes1764339400000];
+export const HUB_MIGRATIONS = [Participants1764338400000, GovernanceAndAudit1764338500000, AuditLog1764338600000, DeadLetterRedrives1764338700000, DropRedundantSubjectIndex1764338800000, ParticipantIdentity1764338900000, DecisionsByParticipantSeq1764339100000, TokenLifecycle1764339200000, ConsentHead1764339300000, DecisionsCheaperIndexes1764339400000, AuditPartitionChains1764339500000];
 export * from './decision-log';
 export * from './governance-state';
 export * from './consent-head';
