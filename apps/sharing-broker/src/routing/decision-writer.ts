@@ -150,6 +150,8 @@ export class DecisionWriter {
       return results;
     } catch (error) {
       this.knownHeads = new Map();
+      // Whatever failed, the next attempt ensures the head rows again (one cheap statement): a restored database may lack some.
+      this.existingChains.clear();
       throw error;
     }
   }
