@@ -112,12 +112,26 @@ export class SubjectReport {
   @ApiProperty({ nullable: true, type: String }) nextCursor: string | null;
 }
 
-export class CheckpointView {
+export class ChainEndView {
   @ApiProperty() seq: number;
+  @ApiProperty() hash: string;
+}
+
+export class SealedHeadView extends ChainEndView {
+  @ApiProperty({ description: 'the events topic of the partition chain' }) topic: string;
+  @ApiProperty() partition: number;
+}
+
+export class CheckpointView {
+  @ApiProperty({ description: 'a v1 checkpoint: the row it seals; a v2 checkpoint: its newest head' }) seq: number;
   @ApiProperty() hash: string;
   @ApiProperty() signedAt: string;
   @ApiProperty({ description: 'base64 Ed25519 signature over checkpointSigningInput' }) signature: string;
   @ApiProperty() keyId: string;
+  @ApiPropertyOptional({ type: ChainEndView, description: 'v2: where the single chain ends and every partition chain starts (docs/audit-chains.md)' })
+  root?: ChainEndView;
+  @ApiPropertyOptional({ type: [SealedHeadView], description: "v2: every partition chain's head at the cut the checkpoint was taken at" })
+  heads?: SealedHeadView[];
 }
 
 export class SealView {
