@@ -31,6 +31,9 @@ interface PendingWrite {
 /** Decisions one group transaction may carry, so a backlog does not make one huge statement. */
 export const MAX_GROUP_ITEMS = 10_000;
 
+/** Seqs the fast path draws ahead of need (see DecisionWriter.reserve). */
+const SEQ_RESERVE = 1024;
+
 /**
  * Writes batches' decisions ahead of any release (guarantee 3). Each events-topic
  * partition is a chain of its own (docs/audit-chains.md), whose head row a write locks
@@ -61,6 +64,14 @@ export class DecisionWriter {
    * first until a locked write finds the heads undisturbed again.
    */
   private alone = true;
+  /**
+   * Seqs drawn ahead for the fast path, ascending: drawing them is a round trip of its own,
+   * so it is made once per SEQ_RESERVE rows rather than once per write. Dropped after any
+   * miss or failure (a sealer's cut, or another writer of a partition, may have passed
+   * them); the seqs dropped, and those left when the process stops, are gaps, which
+   * verification allows.
+   */
+  private reserve: number[] = [];
   private readonly metrics = brokerMetrics();
 
   constructor(@InjectDataSource() private readonly dataSource: DataSource) {
@@ -108,13 +119,14 @@ export class DecisionWriter {
       if (oneConsentRead && this.alone && chains.every((chain) => known.has(chainKey(chain)))) {
         // Before the append, so that an `extra` that fails leaves nothing written.
         const results = await withExtras(this.dataSource.manager, group, plans);
-        const seqs = await drawSeqs(this.dataSource.manager, rows.length);
+        const seqs = await this.takeSeqs(rows.length);
         const chained = await appendDecisionsIfHeads(this.dataSource.manager, rows, known, seqs, lookupOf(items), consentSeq);
         if (chained) {
           this.learn(chained);
           this.metrics.chainWrites.inc({ path: 'fast' });
           return results;
         }
+        this.reserve = [];
         this.metrics.chainWrites.inc({ path: 'fast-missed' });
       }
       await this.ensureHeads(chains);
@@ -145,15 +157,24 @@ export class DecisionWriter {
       });
       for (const [key, head] of locked) this.knownHeads.set(key, head);
       this.learn(chained);
+      // The seqs this write drew are above the reserve's: a chain it appended to would refuse those.
+      this.reserve = [];
       this.alone = undisturbed;
       this.metrics.chainWrites.inc({ path: 'locking' });
       return results;
     } catch (error) {
       this.knownHeads = new Map();
+      this.reserve = [];
       // Whatever failed, the next attempt ensures the head rows again (one cheap statement): a restored database may lack some.
       this.existingChains.clear();
       throw error;
     }
+  }
+
+  /** `count` seqs for the fast path, from the reserve, drawing `count` more than is missing plus SEQ_RESERVE when it runs short. */
+  private async takeSeqs(count: number): Promise<number[]> {
+    if (this.reserve.length < count) this.reserve.push(...(await drawSeqs(this.dataSource.manager, count - this.reserve.length + SEQ_RESERVE)));
+    return this.reserve.splice(0, count);
   }
 
   /** Each chain's last appended row becomes its known head. */
