@@ -80,6 +80,20 @@ function linkProblem(log: PartitionLog, deletedIndex: number, successorSeq: numb
   return `seq ${successorSeq}: prevHash is not the hash of the previous row of its partition chain (seq ${before.seq}): a row was inserted, replaced or removed`;
 }
 
+
+/** One tampering of a log: an edit of one field, a deletion, or up to three forged rows with valid hashes in one chain. */
+const tamperingArbitrary = fc.oneof(
+  fc.record({ kind: fc.constant('edit' as const), field: fc.constantFrom(...HASHED_FIELDS.filter((field) => field !== 'seq'), 'hash' as const), value: columnValueArbitrary }),
+  fc.record({ kind: fc.constant('delete' as const) }),
+  fc.record({
+    kind: fc.constant('insert' as const),
+    chain: fc.nat(CHAINS.length - 1),
+    count: fc.integer({ min: 1, max: 3 }),
+    pick: fc.nat(),
+    decisions: fc.array(unchainedDecisionArbitrary, { minLength: 3, maxLength: 3 }),
+  }),
+);
+
 describe('verifyChain with partition chains', () => {
   it('property: an intact log verifies, every row checked, each chain listed with its last row', () => {
     fc.assert(
@@ -331,20 +345,9 @@ describe('verifyChain with partition chains', () => {
   });
 
   it('property: a random single tampering (edit, deletion or forged insertion) is named where the test expects', () => {
-    const tampering = fc.oneof(
-      fc.record({ kind: fc.constant('edit' as const), field: fc.constantFrom(...HASHED_FIELDS.filter((field) => field !== 'seq'), 'hash' as const), value: columnValueArbitrary }),
-      fc.record({ kind: fc.constant('delete' as const) }),
-      fc.record({
-        kind: fc.constant('insert' as const),
-        chain: fc.nat(CHAINS.length - 1),
-        count: fc.integer({ min: 1, max: 3 }),
-        pick: fc.nat(),
-        decisions: fc.array(unchainedDecisionArbitrary, { minLength: 3, maxLength: 3 }),
-      }),
-    );
     fc.assert(
       fc.property(
-        partitionLogArbitrary({ maxGap: 3 }).chain((log) => fc.tuple(fc.constant(log), fc.nat(log.rows.length - 1), tampering)),
+        partitionLogArbitrary({ maxGap: 3 }).chain((log) => fc.tuple(fc.constant(log), fc.nat(log.rows.length - 1), tamperingArbitrary)),
         ([log, index, how]) => {
           let rows: ChainedDecision[];
           let expected: { firstBrokenSeq: number; checked: number } | undefined;
@@ -492,17 +495,6 @@ describe('partition chains with checkpoints (a v2 checkpoint is a cut)', () => {
   });
 
   it('property: with cuts, an edit names its row, forged rows the first of them, and a deleted row the cut it is missing from or its chain successor', () => {
-    const tampering = fc.oneof(
-      fc.record({ kind: fc.constant('edit' as const), field: fc.constantFrom(...HASHED_FIELDS.filter((field) => field !== 'seq'), 'hash' as const), value: columnValueArbitrary }),
-      fc.record({ kind: fc.constant('delete' as const) }),
-      fc.record({
-        kind: fc.constant('insert' as const),
-        chain: fc.nat(CHAINS.length - 1),
-        count: fc.integer({ min: 1, max: 3 }),
-        pick: fc.nat(),
-        decisions: fc.array(unchainedDecisionArbitrary, { minLength: 3, maxLength: 3 }),
-      }),
-    );
     fc.assert(
       fc.property(
         partitionLogArbitrary({ maxGap: 3 }).chain((log) =>
@@ -510,7 +502,7 @@ describe('partition chains with checkpoints (a v2 checkpoint is a cut)', () => {
             fc.constant(log),
             fc.uniqueArray(fc.integer({ min: 1, max: log.rows.at(-1)!.seq }), { minLength: 1, maxLength: 5 }),
             fc.integer({ min: log.boundary, max: log.rows.length - 1 }),
-            tampering,
+            tamperingArbitrary,
           ),
         ),
         ([log, throughs, index, how]) => {
