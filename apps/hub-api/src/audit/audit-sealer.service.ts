@@ -2,7 +2,7 @@ import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplica
 import { AuditEnvironment } from './audit.environment';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource, EntityManager } from 'typeorm';
-import { signCheckpoint, verifyCheckpoint, type ChainHead, type Checkpoint } from '@accord/audit-chain';
+import { signCheckpoint, type ChainHead, type Checkpoint } from '@accord/audit-chain';
 import {
   deletePurgedDecisions,
   insertCheckpoint,
@@ -14,7 +14,7 @@ import {
 } from '@accord/persistence';
 import { AUDIT_KEYS } from './audit.tokens';
 import { signPurge, verifyPurge, type AuditKeys } from './audit-keys';
-import { verifyPartitionChains, verifySegment, type PartitionStart } from './audit-verification';
+import { startAfterPurge, verifyPartitionChains, verifySegment, type PartitionStart } from './audit-verification';
 import { AuditChainBroken } from './audit.errors';
 
 // Sealers and purgers of every hub-api instance take turns on this advisory lock ("audt").
@@ -116,11 +116,9 @@ export class AuditSealer implements OnApplicationBootstrap, OnApplicationShutdow
     const trusted = latest?.root && latest.heads && (!purge || latest.seq >= purge.throughSeq) ? latest : undefined;
     if (trusted?.root && trusted.heads) return { after: trusted.seq, root: trusted.root, heads: trusted.heads };
     if (purge && purge.throughSeq > root.seq) {
-      const sealed = await readLatestCheckpoint(manager, purge.throughSeq);
-      if (sealed?.seq !== purge.throughSeq || !sealed.root || !sealed.heads || !this.keys.verificationKeys.some((key) => verifyCheckpoint(sealed, key))) {
-        throw new AuditChainBroken(purge.throughSeq, `the checkpoint the retention purge went through (seq ${purge.throughSeq}) is missing or its signature is invalid`);
-      }
-      return { after: sealed.seq, root: sealed.root, heads: sealed.heads };
+      const purged = await startAfterPurge(manager, purge, this.keys.verificationKeys);
+      if ('problem' in purged) throw new AuditChainBroken(purge.throughSeq, purged.problem);
+      return purged;
     }
     if (root.seq > (purge?.throughSeq ?? 0)) await this.sealAt(manager, root.seq, now);
     return { after: root.seq, root, heads: [] };

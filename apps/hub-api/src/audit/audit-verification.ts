@@ -118,18 +118,16 @@ export async function verifyAuditLog(manager: EntityManager, options: VerifyOpti
   // The partition chains, from the root or from the checkpoint a purge went through.
   let start: PartitionStart = { after: root.seq, root, heads: [] };
   if (purge && purge.throughSeq > root.seq) {
-    const sealed = await readLatestCheckpoint(manager, purge.throughSeq);
-    if (sealed?.seq !== purge.throughSeq || !sealed.root || !sealed.heads || !options.publicKeys.some((key) => verifyCheckpoint(sealed, key))) {
-      return broken(reportOf(single, base, retention), purge.throughSeq, `the checkpoint the retention purge went through (seq ${purge.throughSeq}) is missing or its signature is invalid`);
-    }
-    start = { after: sealed.seq, root: sealed.root, heads: sealed.heads };
+    const purged = await startAfterPurge(manager, purge, options.publicKeys);
+    if ('problem' in purged) return broken(reportOf(single, base, retention), purge.throughSeq, purged.problem);
+    start = purged;
   }
   const partitions = await verifyPartitionChains(manager, { ...options, start, cut, checkedBefore: single.checked });
   const report = reportOf(joined(single, partitions), base, retention);
   if (partitions.ok) {
     // Rows above the cut were not read; one that no head reaches was added outside the writer all the same.
     const beyond = await firstRowBeyondHeads(manager, cut.cut);
-    return beyond === null ? report : broken(report, beyond, `seq ${beyond} lies beyond the head of its partition chain: a row was added outside the writer`);
+    return beyond === null ? report : broken(report, beyond, beyondHeadProblem(beyond));
   }
   return explainShift(manager, { ...report, ok: false, firstBrokenSeq: partitions.firstBrokenSeq, problem: partitions.problem }, true);
 }
@@ -155,6 +153,28 @@ export interface PartitionStart {
   after: number;
   root: ChainHead;
   heads: SealedHead[];
+}
+
+/**
+ * Where the partition chains resume after a retention purge that went beyond the root:
+ * the v2 checkpoint the purge went through, once its signature verifies; or the problem
+ * (to report at the purge's seq) when that checkpoint is missing or not genuine.
+ */
+export async function startAfterPurge(
+  manager: EntityManager,
+  purge: { throughSeq: number },
+  publicKeys: readonly KeyObject[],
+): Promise<PartitionStart | { problem: string }> {
+  const sealed = await readLatestCheckpoint(manager, purge.throughSeq);
+  if (sealed?.seq !== purge.throughSeq || !sealed.root || !sealed.heads || !publicKeys.some((key) => verifyCheckpoint(sealed, key))) {
+    return { problem: `the checkpoint the retention purge went through (seq ${purge.throughSeq}) is missing or its signature is invalid` };
+  }
+  return { after: sealed.seq, root: sealed.root, heads: sealed.heads };
+}
+
+/** What a row no chain head reaches says: it did not come through the writer. */
+function beyondHeadProblem(seq: number): string {
+  return `seq ${seq} lies beyond the head of its partition chain: a row was added outside the writer`;
 }
 
 /**
@@ -204,12 +224,13 @@ export async function verifyPartitionChains(
   // After a row beyond its head no row was pushed, so a checkpoint the verifier finds unreached past it says nothing more.
   if (!result.ok && (beyond === undefined || result.firstBrokenSeq! < beyond)) return result;
   if (beyond !== undefined) {
-    return { ...result, ok: false, firstBrokenSeq: beyond, problem: `seq ${beyond} lies beyond the head of its partition chain: a row was added outside the writer` };
+    return { ...result, ok: false, firstBrokenSeq: beyond, problem: beyondHeadProblem(beyond) };
   }
   // The rows cannot show what was deleted from a chain's end after its last seal: its head row can.
   const ends = new Map((result.chains ?? []).map((head) => [chainKey(head), head]));
   for (const head of cut.heads) {
-    const end = ends.get(chainKey(head)) ?? start.heads.find((started) => chainKey(started) === chainKey(head));
+    // The verifier's chains include those `start` gave, whether or not a row followed.
+    const end = ends.get(chainKey(head));
     if (end === undefined || end.seq < head.seq) {
       return { ...result, ok: false, firstBrokenSeq: head.seq, problem: `a partition chain's head is at seq ${head.seq} but its rows end ${end ? `at seq ${end.seq}` : 'before it starts'}: its rows after that were deleted` };
     }
