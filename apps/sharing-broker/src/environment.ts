@@ -75,16 +75,21 @@ export class SharingBrokerEnvironment extends BaseEnvironment {
   @integerSetting('BROKER_TOPIC_REFRESH_MS', 100, 600_000)
   BROKER_TOPIC_REFRESH_MS: number = 5000;
 
-  /** Upper bound of one fetched batch per partition, in bytes (kafkajs maxBytesPerPartition). */
+  /**
+   * Upper bound of one fetched batch per partition, in bytes (kafkajs maxBytesPerPartition).
+   * Also what a partition may have queued before its fetching pauses, and the most its next
+   * batch merges of what was fetched while the last one was handled.
+   */
   @integerSetting('BROKER_MAX_BATCH_BYTES', 1024, 64 * 1024 * 1024)
   BROKER_MAX_BATCH_BYTES: number = 256 * 1024;
 
   /**
    * Upper bound of one fetch response, all its partitions together, in bytes (kafkajs
-   * maxBytes, Kafka fetch.max.bytes). A consumer works on one fetch at a time, so the
-   * records a process holds — decoded, evaluated and waiting for Postgres and Kafka — are
-   * bounded by BROKER_CONSUMERS × this, which is what keeps the broker's memory flat under
-   * a backlog. Kafka still returns at least one record batch if the first one is larger.
+   * maxBytes, Kafka fetch.max.bytes). The records a process holds — queued, decoded,
+   * evaluated and waiting for Postgres and Kafka — are bounded by BROKER_MAX_BYTES_IN_FLIGHT
+   * plus one fetch per consumer waiting for room in it, which is what keeps the broker's
+   * memory flat under a backlog. Kafka still returns at least one record batch if the first
+   * one is larger.
    */
   @integerSetting('BROKER_MAX_FETCH_BYTES', 1024, 256 * 1024 * 1024)
   BROKER_MAX_FETCH_BYTES: number = 2 * 1024 * 1024;

@@ -1,8 +1,9 @@
-import { PartitionAssigners, type Admin, type Batch, type Consumer, type ConsumerConfig, type Kafka, type KafkaMessage, type TopicPartitionOffset } from 'kafkajs';
+import { PartitionAssigners, type Admin, type Consumer, type ConsumerConfig, type Kafka, type KafkaMessage, type TopicPartitionOffset } from 'kafkajs';
 import { subscriptionAwareAssigner } from './assigner';
 import type { InFlightBudget } from './in-flight-budget';
 import { recordBytes } from './record-bytes';
 import { OffsetCommitter } from './offset-committer';
+import { PartitionQueues, type PartitionWork } from './partition-queues';
 import type { Logger } from 'pino';
 
 export interface BatchContext {
@@ -31,8 +32,8 @@ export interface BatchConsumerOptions {
   retryMaxMs?: number;
   consumerConfig?: Partial<ConsumerConfig>;
   /**
-   * Batches of different partitions handled at once (kafkajs partitionsConsumedConcurrently;
-   * default 1). Each partition's batches still run in order, one at a time.
+   * Partitions whose batches are handled at once (default 1). Each partition's batches
+   * still run in order, one at a time.
    */
   partitionsConcurrently?: number;
   /** Called with each failure of the handler (for metrics). */
@@ -43,35 +44,48 @@ export interface BatchConsumerOptions {
    */
   commitIntervalMs?: number;
   /**
-   * The bytes of records this process may have under way, shared by all its consumers: a
-   * batch that does not fit waits (heartbeating), which pauses its consumer's fetching.
+   * The bytes of records this process may have under way, queued or being handled, shared
+   * by all its consumers: a fetched batch that does not fit waits (heartbeating), which
+   * holds its consumer's fetching.
    */
   budget?: InFlightBudget;
 }
 
-/** One kafkajs consumer and what its batches left to commit, from start to disconnect. */
+/** One kafkajs consumer, its partitions' queues and what they left to commit, from start to disconnect. */
 interface Running {
   consumer: Consumer;
   committer: OffsetCommitter;
+  queues: PartitionQueues;
   /** Set first thing when it is being stopped: batches fetched after that are left for the next owner. */
   closing: boolean;
-  /** Handlers under way. */
-  handling: Set<Promise<void>>;
+  /** A heartbeat was answered with a group change: work under way is abandoned until kafkajs rejoins. */
+  leaving: boolean;
   /** kafkajs gave up on it (a crash it does not restart from): it must be replaced. */
   crashed: boolean;
+  /** kafkajs's group calls, taken from its first batch (they are the consumer's, not the batch's). */
+  kafkajs?: { heartbeat(): Promise<void>; isRunning(): boolean };
 }
 
 class StaleBatch extends Error {}
 
+/** kafkajs's default maxBytesPerPartition. */
+const KAFKAJS_MAX_BYTES_PER_PARTITION = 1024 * 1024;
+
 /**
  * Consumes with `eachBatch` and commits a batch's offsets only after the handler finished
- * it, so nothing is lost if the process dies mid-batch (at-least-once). The commit runs
- * behind the consumer (OffsetCommitter), not in its fetch cycle: kafkajs fetches again only
- * once every batch of the last fetch returned, so a commit round trip there would delay
- * every partition's next records. Stopping waits for the handlers under way and commits
- * what they handled. While the handler fails — a dependency is down — the batch is retried
- * with backoff and heartbeats, which holds the partition rather than skipping anything:
- * the consumer fails closed.
+ * it, so nothing is lost if the process dies mid-batch (at-least-once).
+ *
+ * Nothing waits in kafkajs's fetch cycle, which fetches again only once every batch of the
+ * last fetch returned: `eachBatch` hands each batch to its partition's queue
+ * (PartitionQueues) and returns, so the next fetch runs while batches are handled, and each
+ * partition's next batch starts when its own previous one ends. The commit runs behind the
+ * consumer too (OffsetCommitter). What is fetched ahead is bounded by the byte budget and
+ * by pausing a partition whose queue is full.
+ *
+ * Stopping waits for the handlers under way and commits what they handled. While the
+ * handler fails — a dependency is down — the batch is retried with backoff and heartbeats,
+ * which holds the partition (its later batches wait behind it) rather than skipping
+ * anything: the consumer fails closed.
  */
 export class BatchConsumer {
   private running: Running | undefined;
@@ -114,7 +128,7 @@ export class BatchConsumer {
     this.running = undefined;
     if (!running) return;
     running.closing = true;
-    await Promise.allSettled([...running.handling]);
+    await running.queues.close();
     await running.committer.flush().catch((error: unknown) => {
       this.options.logger?.warn({ err: error }, 'could not commit the last handled offsets; their batches will be consumed again');
     });
@@ -159,17 +173,37 @@ export class BatchConsumer {
         intervalMs: this.options.commitIntervalMs ?? 0,
         onError: (error) => this.options.logger?.warn({ err: error }, 'offset commit failed; retrying with the next one'),
       }),
+      queues: new PartitionQueues({
+        concurrency: this.options.partitionsConcurrently ?? 1,
+        maxQueuedBytes: this.options.consumerConfig?.maxBytesPerPartition ?? KAFKAJS_MAX_BYTES_PER_PARTITION,
+        pause: (topic, partition) => consumer.pause([{ topic, partitions: [partition] }]),
+        resume: (topic, partition) => consumer.resume([{ topic, partitions: [partition] }]),
+        rewind: (topic, partition, offset) => consumer.seek({ topic, partition, offset }),
+        run: (work) => this.runWork(running, work),
+      }),
       closing: false,
-      handling: new Set(),
+      leaving: false,
       crashed: false,
     };
     this.running = running;
     if (topics.length === 0) return; // nothing to consume yet; the refresh timer will start it
-    // A rebalance is under way once kafkajs has stopped fetching (the batches of the last
-    // fetch are done): commit what they handled before rejoining, while this member's
-    // generation still counts, so that the partitions' next owners do not read it again.
-    consumer.on(consumer.events.REBALANCING, () => void running.committer.flush().catch(() => undefined));
-    consumer.on(consumer.events.GROUP_JOIN, ({ payload }) => running.committer.retainOnly(payload.memberAssignment));
+    // A rebalance is under way once kafkajs has stopped fetching: the batches waiting are
+    // dropped (the new assignment fetches from the committed offsets), the work under way
+    // is abandoned at its next check, and what was handled is committed before rejoining,
+    // while this member's generation still counts, so that the partitions' next owners do
+    // not read it again.
+    consumer.on(consumer.events.REBALANCING, () => {
+      running.queues.newGeneration();
+      running.leaving = false;
+      void running.committer.flush().catch(() => undefined);
+    });
+    consumer.on(consumer.events.GROUP_JOIN, ({ payload }) => {
+      const assignment = payload.memberAssignment;
+      // Also a join kafkajs makes without a REBALANCING event (an unknown member id).
+      running.queues.newGeneration((topic, partition) => assignment[topic]?.includes(partition) ?? false);
+      running.leaving = false;
+      running.committer.retainOnly(assignment);
+    });
     // kafkajs restarts a consumer after a retriable error; after any other it disconnects
     // for good, and this process would consume with one member fewer until restarted.
     consumer.on(consumer.events.CRASH, ({ payload }) => {
@@ -180,46 +214,36 @@ export class BatchConsumer {
     const started = consumer.run({
       autoCommit: false,
       eachBatchAutoResolve: false,
-      partitionsConsumedConcurrently: this.options.partitionsConcurrently ?? 1,
-      eachBatch: async ({ batch, heartbeat, isRunning, isStale, resolveOffset }) => {
+      // Handing a batch over is quick; a batch waiting for the budget holds the fetch (backpressure).
+      partitionsConsumedConcurrently: 1,
+      eachBatch: async ({ batch, heartbeat, isRunning, resolveOffset }) => {
         if (running.closing) return; // not handled, not committed: read again by the next owner
-        // Kafka answers a heartbeat with a rebalance: the batch is abandoned (uncommitted) so
-        // this member rejoins at once. A member that went on retrying a failing batch would
-        // hold up the whole group's rebalance for up to its rebalance timeout.
-        let leaving = false;
-        const context: BatchContext = {
-          topic: batch.topic,
-          partition: batch.partition,
-          heartbeat: async () => {
-            try {
-              await heartbeat();
-            } catch (error) {
-              if (isGroupChange(error)) leaving = true;
-              throw error;
-            }
-          },
-          isActive: () => !leaving && !running.closing && isRunning() && !isStale(),
-        };
-        // Handled and reported to the committer in one step, which stopConsumer waits for.
-        const handling = (async () => {
-          const release = this.options.budget ? await admitted(batch, context, this.options.budget) : undefined;
+        // Kafka answers a heartbeat with a rebalance: thrown to kafkajs, which rejoins at once.
+        // (Interval-bound: most calls send nothing.)
+        await heartbeat();
+        running.kafkajs = { heartbeat, isRunning };
+        const generation = running.queues.generation;
+        let bytes = 0;
+        for (const message of batch.messages) bytes += recordBytes(message);
+        let release: (() => void) | undefined;
+        if (this.options.budget) {
           try {
-            await this.handleWithRetry(batch, context);
-          } finally {
-            release?.();
+            release = await admitted(bytes, this.options.budget, {
+              heartbeat: () => this.heartbeatOf(running),
+              isActive: () => !running.leaving && !running.closing && isRunning() && generation === running.queues.generation,
+            });
+          } catch (error) {
+            if (error instanceof StaleBatch) return; // nothing handed over; fetched again
+            throw error;
           }
-          resolveOffset(batch.lastOffset());
-          running.committer.handled({ topic: batch.topic, partition: batch.partition, offset: (BigInt(batch.lastOffset()) + 1n).toString() });
-        })();
-        running.handling.add(handling);
-        try {
-          await handling;
-        } catch (error) {
-          if (error instanceof StaleBatch) return; // nothing committed; the new owner re-reads it
-          throw error;
-        } finally {
-          running.handling.delete(handling);
         }
+        if (running.closing || generation !== running.queues.generation) {
+          release?.();
+          return;
+        }
+        // The fetch goes on past it; the queue hands it to the handler in its turn.
+        resolveOffset(batch.lastOffset());
+        running.queues.push({ topic: batch.topic, partition: batch.partition, messages: batch.messages, lastOffset: batch.lastOffset(), bytes, release });
       },
     });
     await started.catch((error: unknown) => {
@@ -228,17 +252,52 @@ export class BatchConsumer {
     });
   }
 
-  private async handleWithRetry(batch: Batch, context: BatchContext): Promise<void> {
+  /** A heartbeat through kafkajs; a group change in its answer makes the work under way stop. */
+  private async heartbeatOf(running: Running): Promise<void> {
+    try {
+      await running.kafkajs?.heartbeat();
+    } catch (error) {
+      if (isGroupChange(error)) running.leaving = true;
+      throw error;
+    }
+  }
+
+  /**
+   * Handles one partition's work and reports it to the committer, unless a rebalance
+   * happened since it was fetched: then another member may own the partition and have
+   * committed further, so this one's offset is not committed (what it handled is read again
+   * by the owner, and delivered as recorded).
+   */
+  private async runWork(running: Running, work: PartitionWork): Promise<'handled' | 'abandoned'> {
+    const context: BatchContext = {
+      topic: work.topic,
+      partition: work.partition,
+      heartbeat: () => this.heartbeatOf(running),
+      isActive: () => !running.leaving && !running.closing && work.generation === running.queues.generation && (running.kafkajs?.isRunning() ?? false),
+    };
+    try {
+      if (work.messages.length > 0) await this.handleWithRetry(work.messages, context);
+    } catch (error) {
+      if (error instanceof StaleBatch) return 'abandoned';
+      throw error;
+    }
+    if (work.generation === running.queues.generation) {
+      running.committer.handled({ topic: work.topic, partition: work.partition, offset: work.nextOffset });
+    }
+    return 'handled';
+  }
+
+  private async handleWithRetry(messages: KafkaMessage[], context: BatchContext): Promise<void> {
     let delay = this.options.retryInitialMs ?? 200;
     for (let attempt = 1; ; attempt++) {
       if (!context.isActive()) throw new StaleBatch();
       try {
-        await this.options.handler(batch.messages, context);
+        await this.options.handler(messages, context);
         return;
       } catch (error) {
         this.options.onFailure?.(error);
         this.options.logger?.warn(
-          { err: error, topic: batch.topic, partition: batch.partition, attempt },
+          { err: error, topic: context.topic, partition: context.partition, attempt },
           'batch failed; holding the partition and retrying',
         );
         await sleepWithHeartbeat(delay, context);
@@ -276,13 +335,11 @@ export class BatchConsumer {
 }
 
 /**
- * Waits for room in the budget for the batch's bytes, heartbeating each second meanwhile;
+ * Waits for room in the budget for a batch's bytes, heartbeating each second meanwhile;
  * a batch whose partition is lost (or whose consumer stops) while it waits is abandoned
  * uncommitted, like one that fails then.
  */
-async function admitted(batch: Batch, context: BatchContext, budget: InFlightBudget): Promise<() => void> {
-  let bytes = 0;
-  for (const message of batch.messages) bytes += recordBytes(message);
+async function admitted(bytes: number, budget: InFlightBudget, context: Pick<BatchContext, 'heartbeat' | 'isActive'>): Promise<() => void> {
   const withdraw = new AbortController();
   const timer = setInterval(() => {
     if (!context.isActive()) withdraw.abort(new StaleBatch());

@@ -3,8 +3,9 @@
  * handler, decoded, waiting for a write or a produce — bounded by one number for every
  * consumer of the process. A batch that does not fit waits, in arrival order, until
  * enough of the others finish; kafkajs fetches again only when every batch of its last
- * fetch has returned, so a waiting batch pauses its consumer's fetching (backpressure),
- * and what a process holds is at most the budget plus the fetches waiting for it.
+ * fetch has been handed over, so a waiting batch holds its consumer's fetching
+ * (backpressure), and what a process holds is at most the budget plus the fetches waiting
+ * for it.
  *
  * A batch larger than the whole budget is let through alone (when nothing else is under
  * way): a budget smaller than one record must slow the process down, never stop it.

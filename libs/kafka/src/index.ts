@@ -9,6 +9,7 @@ export * from './assigner';
 export * from './batch-consumer';
 export * from './coalescer';
 export * from './offset-committer';
+export * from './partition-queues';
 export * from './in-flight-budget';
 export * from './record-bytes';
 export * from './health';
