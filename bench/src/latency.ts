@@ -1,5 +1,6 @@
 import { performance } from 'node:perf_hooks';
 import type { Admin, Kafka, Message, Producer } from 'kafkajs';
+import { cpuUse, readCpu, type CpuSnapshot, type CpuUse } from './cpu';
 import { committedOffsets, endOffsets } from './kafka';
 import { summarise, rounded, type Summary } from './percentiles';
 import { progress, sleep, throttled } from './progress';
@@ -30,6 +31,12 @@ export interface LatencyResult {
   maxScheduleLagMs: number;
   /** The broker's batches in the measured seconds, stage by stage (its accord_broker_batch_stage_seconds); absent for the passthrough. */
   stages?: Record<string, StageSummary>;
+  /**
+   * The machine's CPU, and each part's, over the measured seconds of publishing, per event
+   * published: what handling a steady 1,000 events/s costs, where the throughput run
+   * measures a backlog (small batches cost more per event).
+   */
+  machineCpu: CpuUse;
 }
 
 const TICK_MS = 1;
@@ -116,13 +123,17 @@ export async function measureLatency(options: {
         })
       : Promise.resolve(undefined);
   let stagesBefore = warmUpCount === 0 ? scrapeStages() : undefined;
+  let cpuBefore: { at: number; cpu: CpuSnapshot } | undefined = warmUpCount === 0 ? { at: performance.now(), cpu: readCpu(system.app.pids) } : undefined;
   progress(`${system.kind} latency: publishing ${total.toLocaleString('en-GB')} events at ${rate}/s for ${warmUpSeconds} s of warm-up and ${seconds} s measured`);
   while (sent < total) {
     const now = performance.now();
     const due = Math.min(total, Math.floor(((now - start) / 1000) * rate) + 1);
     // The measured seconds begin (a batch of the warm-up finishing now counts; a guide). Not
     // awaited here: the publisher must not fall behind its schedule for a scrape.
-    if (sent < warmUpCount && due >= warmUpCount) stagesBefore = scrapeStages();
+    if (sent < warmUpCount && due >= warmUpCount) {
+      stagesBefore = scrapeStages();
+      cpuBefore = { at: performance.now(), cpu: readCpu(system.app.pids) };
+    }
     if (due > sent) {
       maxScheduleLagMs = Math.max(maxScheduleLagMs, now - (start + (sent / rate) * 1000));
       const byTopic = new Map<string, Message[]>();
@@ -142,6 +153,8 @@ export async function measureLatency(options: {
     const wait = start + (sent / rate) * 1000 - performance.now();
     await sleep(wait > 0 ? Math.max(wait, TICK_MS) : 0);
   }
+
+  const machineCpu = cpuUse(cpuBefore!.cpu, readCpu(system.app.pids), total - warmUpCount, (performance.now() - cpuBefore!.at) / 1000);
 
   // Done when the system committed everything and the output has been quiet for a second.
   const target = await endOffsets(options.admin, options.sourceTopics);
@@ -170,6 +183,7 @@ export async function measureLatency(options: {
     eventsWithoutOutput: total - warmUpCount - received.size,
     maxScheduleLagMs: Math.round(maxScheduleLagMs),
     ...(stagesAtStart && stagesAtEnd ? { stages: stagesBetween(stagesAtStart, stagesAtEnd) } : {}),
+    machineCpu,
   };
   progress(`${system.kind} latency: p50 ${result.latencyMs.p50} ms, p95 ${result.latencyMs.p95} ms, p99 ${result.latencyMs.p99} ms over ${result.latencyMs.count} records` +
     ` (until sent by the ${system.kind}: p50 ${result.untilSentMs.p50}, p99 ${result.untilSentMs.p99} ms; sent → read: p50 ${result.sentToReadMs.p50}, p99 ${result.sentToReadMs.p99} ms)`);

@@ -1,3 +1,4 @@
+import type { CpuUse } from './cpu';
 import type { BenchResults } from './run-bench';
 
 const number = (value: number | undefined, digits = 0) =>
@@ -45,10 +46,7 @@ export function markdownReport(results: BenchResults): string {
     const conditions = `${number(events)} events (mean ${w.meanRecordBytes} B), ${w.sourceTopics.length} topics × ${w.partitionsPerTopic} partitions, ${number(w.peopleWithConsentStatements)} of ${number(w.people)} people with consent statements; pre-loaded backlog, rate between first and last observed commit; ${batchText}`;
     const window = (drain: NonNullable<typeof t.passthrough>) =>
       `measured over ${number(drain.measuredEvents)} records in ${number(drain.measuredSeconds, 1)} s${drain.measuredSeconds < 10 ? ' (too short a window to mean much: raise BENCH_EVENTS)' : ''}; ${number(drain.eventsPerSecondWithStartup)} events/s including ${number(drain.startupSeconds, 1)} s start-up; ${number(drain.eventsPerCpuSecond)} events per CPU second of its process`;
-    const perEvent = (drain: NonNullable<typeof t.passthrough>) => {
-      const { microsecondsPerEvent: us, cores } = drain.machineCpu;
-      return `${number(us.machine, 1)} µs | — | | machine CPU (all but idle and I/O wait) per event in the measured window; of it ${number(us.system, 1)} µs this process, ${number(us.postgres, 1)} Postgres, ${number(us.kafka, 1)} Kafka, ${number(us.harness, 1)} the harness; cores busy: machine ${number(cores.machine, 2)}, process ${number(cores.system, 2)}, Postgres ${number(cores.postgres, 2)}, Kafka ${number(cores.kafka, 2)}`;
-    };
+    const perEvent = (drain: NonNullable<typeof t.passthrough>) => machineCpuCells(drain.machineCpu, 'in the measured window');
     if (t.passthrough) lines.push(`| 1 | Passthrough throughput (kafkajs consume→produce) | ${number(t.passthrough.eventsPerSecond)} events/s | — | | ${conditions}; ${window(t.passthrough)} |`);
     if (t.broker) lines.push(`| 1 | Broker throughput (routed, decisions written) | ${number(t.broker.eventsPerSecond)} events/s (${number(t.broker.decisionsWritten)} decisions, ${number(t.broker.inboxRecords)} inbox records) | — | | ${t.passthrough ? 'same backlog, same settings' : conditions}; ${window(t.broker)} |`);
     if (t.passthroughAfter) lines.push(`| 1 | Passthrough throughput, again after the broker | ${number(t.passthroughAfter.eventsPerSecond)} events/s | — | | same backlog, new consumer group; ${window(t.passthroughAfter)} |`);
@@ -70,6 +68,9 @@ export function markdownReport(results: BenchResults): string {
         .join('; ');
       lines.push(`| 2 | Where the broker's batches spend their time, mean / p50 / p99 ms | ${stages} | — | | its accord_broker_batch_stage_seconds over the measured seconds, all instances (p50 and p99 as the upper bound of their histogram bucket); wait = the batch's first record from its publisher's timestamp to the batch starting (fetch cycle and queue); read = agreements and consent; write = the write-ahead decisions, audit chain wait included; produce = until acknowledged |`);
     }
+    const atRate = (r: NonNullable<typeof l.broker>) => machineCpuCells(r.machineCpu, `published in the measured seconds (${number(r.rate)} events/s)`);
+    if (l.passthrough?.machineCpu) lines.push(`| 2 | Passthrough machine CPU per event at a steady rate | ${atRate(l.passthrough)} |`);
+    if (l.broker?.machineCpu) lines.push(`| 2 | Broker machine CPU per event at a steady rate | ${atRate(l.broker)} |`);
     if (l.addedP99Ms !== undefined) {
       // A baseline slower than the broker (a rebalance or a stall during its run) says nothing about the broker: no verdict.
       const judged = l.addedP99Ms < 0 ? '⚠️ baseline disturbed' : verdict(l.addedP99Ms, l.target, l.goal, 'lower');
@@ -105,4 +106,10 @@ export function markdownReport(results: BenchResults): string {
   for (const error of results.errors) lines.push(`| ! | ${error.phase} failed | ${error.message.split('\n')[0]!.replace(/\|/g, '\\|')} | | ❌ | |`);
   lines.push('');
   return lines.join('\n');
+}
+
+/** Machine CPU per event as a figure cell and its conditions (the parts, and the cores they kept busy). */
+function machineCpuCells(use: CpuUse, window: string): string {
+  const { microsecondsPerEvent: us, cores } = use;
+  return `${number(us.machine, 1)} µs | — | | machine CPU (all but idle and I/O wait) per event ${window}; of it ${number(us.system, 1)} µs this process, ${number(us.postgres, 1)} Postgres, ${number(us.kafka, 1)} Kafka, ${number(us.harness, 1)} the harness; cores busy: machine ${number(cores.machine, 2)}, process ${number(cores.system, 2)}, Postgres ${number(cores.postgres, 2)}, Kafka ${number(cores.kafka, 2)}`;
 }
