@@ -1,10 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import type { DataSource } from 'typeorm';
+import { RESTRICTIVE_CONSENT_KINDS } from '@accord/contracts';
 import { consentState, subjectKeys } from '@accord/governance';
 import { createTestDatabase, type TestDatabase } from '@accord/testing';
 import {
   advanceConsentHead,
   agreementsStamp,
+  CONSENT_FOR_KEYS,
   consentForKeys,
   consentStatementsFor,
   dataSourceOptions,
@@ -104,5 +106,43 @@ describe('governance state read from the control-plane tables', () => {
     expect(after.consentSeq).toBe(before.consentSeq + 1);
     // No identifiers to look up still gives the head.
     expect((await consentForKeys(dataSource.manager, [{}], [{}])).consentSeq).toBe(after.consentSeq);
+  });
+
+  it('reads a batch’s consent by index lookups, whatever the number of statements: it costs the batch, not the table', async () => {
+    // 20,000 statements and as many links, as a partnership gathers over the years.
+    await dataSource.query(
+      `INSERT INTO consent_statements (id, nhs_key, ni_key, kind, effective_from)
+       SELECT gen_random_uuid(), CASE WHEN g % 3 <> 0 THEN 'plan-nhs-' || g END, CASE WHEN g % 3 = 0 THEN 'plan-ni-' || g END,
+              (ARRAY['grant', 'withdraw', 'object', 'national-opt-out'])[1 + g % 4], now()
+         FROM generate_series(1, 20000) AS g`,
+    );
+    await dataSource.query(`INSERT INTO subject_key_links (nhs_key, ni_key, first_seen_seq) SELECT 'plan-nhs-' || g, 'plan-ni-' || g, g FROM generate_series(1, 20000) AS g`);
+    await dataSource.query('ANALYZE consent_statements, subject_key_links');
+    try {
+      const [{ 'QUERY PLAN': plan }] = await dataSource.query(`EXPLAIN (ANALYZE, FORMAT JSON) ${CONSENT_FOR_KEYS}`, [
+        ['plan-nhs-1', 'plan-nhs-2', 'plan-nhs-4', 'plan-nhs-5', 'plan-nhs-7'],
+        ['plan-ni-3', 'plan-ni-6', 'plan-ni-9'],
+        RESTRICTIVE_CONSENT_KINDS,
+      ]);
+      // The rows each table's scans went through: returned, or read and filtered out.
+      const touched = new Map<string, number>();
+      type PlanNode = { 'Relation Name'?: string; 'Actual Rows': number; 'Actual Loops': number; 'Rows Removed by Filter'?: number; 'Rows Removed by Index Recheck'?: number; Plans?: PlanNode[] };
+      const walk = (node: PlanNode) => {
+        const relation = node['Relation Name'];
+        if (relation) {
+          const rows = (node['Actual Rows'] + (node['Rows Removed by Filter'] ?? 0) + (node['Rows Removed by Index Recheck'] ?? 0)) * node['Actual Loops'];
+          touched.set(relation, (touched.get(relation) ?? 0) + rows);
+        }
+        for (const child of node.Plans ?? []) walk(child);
+      };
+      walk(plan[0].Plan);
+      // Eight people's statements and links: a handful of rows of each table, not 20,000.
+      expect(touched.get('consent_statements')).toBeGreaterThan(0);
+      expect(touched.get('consent_statements')).toBeLessThan(100);
+      expect(touched.get('subject_key_links')).toBeLessThan(100);
+    } finally {
+      await dataSource.query(`DELETE FROM consent_statements WHERE nhs_key LIKE 'plan-%' OR ni_key LIKE 'plan-%'`);
+      await dataSource.query(`DELETE FROM subject_key_links WHERE nhs_key LIKE 'plan-%'`);
+    }
   });
 });

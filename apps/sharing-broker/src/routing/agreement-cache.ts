@@ -20,8 +20,9 @@ export class AgreementCache {
   private readonly versions = new Map<string, VersionedAgreement>();
 
   /** Brings the cache up to date; throws when Postgres cannot answer (the batch then waits). */
-  async refresh(manager: EntityManager): Promise<void> {
-    const stamp = await agreementsStamp(manager);
+  async refresh(manager: EntityManager, knownStamp?: string): Promise<void> {
+    // The broker's batches read the stamp with their consent (consentForKeys): no query of its own then.
+    const stamp = knownStamp ?? (await agreementsStamp(manager));
     if (stamp === this.stamp) return;
     const latest = await loadLatestAgreements(manager);
     const byProvider = new Map<string, VersionedAgreement[]>();

@@ -85,19 +85,17 @@ export class BatchRouter {
   }
 
   /**
-   * The agreements in force (the cache brought up to date) and the consent statements of
-   * every person of the reads given, in one query: both at once, on two connections.
+   * The consent statements of every person of the reads given and the agreements in force,
+   * in one query (consentForKeys); the agreement cache reloads only when their stamp moved.
    */
   private async readGovernance(reads: readonly GovernanceRead[]): Promise<Array<{ consents: ConsentStatement[][]; consentSeq: number }>> {
-    const [, { statements: consents, consentSeq }] = await Promise.all([
-      this.agreements.refresh(this.dataSource.manager),
-      // The statements and the consent head from one snapshot (consentForKeys): the head a decision write checks is the one they were read at.
-      consentForKeys(
-        this.dataSource.manager,
-        reads.flatMap((read) => read.subjects),
-        reads.flatMap((read) => read.keys),
-      ),
-    ]);
+    // The statements and the consent head from one snapshot: the head a decision write checks is the one they were read at.
+    const { statements: consents, consentSeq, agreementsStamp } = await consentForKeys(
+      this.dataSource.manager,
+      reads.flatMap((read) => read.subjects),
+      reads.flatMap((read) => read.keys),
+    );
+    await this.agreements.refresh(this.dataSource.manager, agreementsStamp);
     let start = 0;
     return reads.map((read) => ({ consents: consents.slice(start, (start += read.keys.length)), consentSeq }));
   }

@@ -7,7 +7,6 @@ import {
 } from '@accord/governance';
 import { RESTRICTIVE_CONSENT_KINDS } from '@accord/contracts';
 import type { AgreementVersionEntity } from './agreement-version.entity';
-import { readConsentHead } from './consent-head';
 
 /*
  * The governance state the broker decides with and the hub simulates with, read from the
@@ -39,9 +38,12 @@ export async function loadLatestAgreements(manager: EntityManager): Promise<Vers
  * newest `applied_at` identify the state. Cheap enough to ask before every batch.
  */
 export async function agreementsStamp(manager: EntityManager): Promise<string> {
-  const [row] = await manager.query(`SELECT count(*)::text AS versions, coalesce(max(applied_at)::text, '') AS latest FROM agreement_versions`);
-  return `${row.versions}@${row.latest}`;
+  const [row] = await manager.query(`SELECT (${AGREEMENTS_STAMP}) AS stamp`);
+  return row.stamp;
 }
+
+/** The stamp as a scalar subquery, so the broker's per-batch read can carry it too. */
+const AGREEMENTS_STAMP = `SELECT count(*)::text || '@' || coalesce(max(applied_at)::text, '') FROM agreement_versions`;
 
 interface ConsentRow {
   id: string;
@@ -84,44 +86,58 @@ export async function consentStatementsForKeys(
 }
 
 /**
- * `consentStatementsForKeys`, and the consent head (consent-head.ts) read in the same
- * statement, so from the same snapshot: a statement is either among those returned or
- * committed after `consentSeq`, whose head it moved in its own transaction. One round
- * trip where reading the head first and the statements after took two, one after the
- * other, on every batch the broker handles.
+ * One statement for a batch's governance read: first the head row (the consent head's seq
+ * and the agreements' stamp), then the links between the people's keyed hashes ($1: NHS
+ * numbers, $2: NI numbers) and other identifiers (subject_key_links), then every statement
+ * about those people and the statements of the kinds $3 about an identifier linked to one
+ * of them. Each way a statement matches is its own branch, so each is an index lookup and
+ * the query costs the batch, not the table: one filter OR-ing them (with the links as
+ * subqueries) scanned every statement on every batch. Exported for the test that reads its
+ * plan.
+ */
+export const CONSENT_FOR_KEYS = `WITH links AS (
+  SELECT nhs_key, ni_key FROM subject_key_links WHERE nhs_key = ANY($1::text[]) OR ni_key = ANY($2::text[])
+), matching AS (
+  SELECT id FROM consent_statements WHERE nhs_key = ANY($1::text[])
+  UNION SELECT id FROM consent_statements WHERE ni_key = ANY($2::text[])
+  UNION SELECT s.id FROM consent_statements s JOIN links l ON s.ni_key = l.ni_key WHERE s.kind = ANY($3::text[])
+  UNION SELECT s.id FROM consent_statements s JOIN links l ON s.nhs_key = l.nhs_key WHERE s.kind = ANY($3::text[])
+)
+SELECT 'head' AS row_kind, seq::text AS head_seq, (${AGREEMENTS_STAMP}) AS agreements_stamp, NULL::uuid AS id, NULL::bigint AS recorded_seq,
+       NULL AS nhs_key, NULL AS ni_key, NULL AS kind, NULL AS scope_purpose, NULL AS scope_recipient, NULL AS scope_agreement_id,
+       NULL::timestamptz AS effective_from, NULL::timestamptz AS recorded_at
+  FROM consent_head WHERE id = 1
+UNION ALL
+SELECT 'link', NULL, NULL, NULL, NULL, nhs_key, ni_key, NULL, NULL, NULL, NULL, NULL, NULL FROM links
+UNION ALL
+(SELECT 'statement', NULL, NULL, id, recorded_seq, nhs_key, ni_key, kind, scope_purpose, scope_recipient, scope_agreement_id, effective_from, recorded_at
+   FROM consent_statements WHERE id IN (SELECT id FROM matching)
+  ORDER BY recorded_seq)`;
+
+/**
+ * `consentStatementsForKeys`, the consent head (consent-head.ts) and the agreements' stamp,
+ * in one statement, so from one snapshot: a statement is either among those returned or
+ * committed after `consentSeq`, whose head it moved in its own transaction. One round trip
+ * where the head, the statements, the links and the stamp took four on every batch the
+ * broker handles.
  */
 export async function consentForKeys(
   manager: EntityManager,
   subjects: readonly (SubjectIdentifiers | null | undefined)[],
   keys: readonly { nhsNumber?: string; niNumber?: string }[],
-): Promise<{ statements: ConsentStatement[][]; consentSeq: number }> {
+): Promise<{ statements: ConsentStatement[][]; consentSeq: number; agreementsStamp: string }> {
   const nhsKeys = [...new Set(keys.map((key) => key.nhsNumber).filter((key): key is string => key !== undefined))];
   const niKeys = [...new Set(keys.map((key) => key.niNumber).filter((key): key is string => key !== undefined))];
-  if (nhsKeys.length === 0 && niKeys.length === 0) return { statements: subjects.map(() => []), consentSeq: await readConsentHead(manager) };
   // The statements about each person's own identifiers, and the withholding ones about an
   // identifier the hub has linked to theirs (an earlier event carried both; subject_key_links).
-  // The head's row comes first, alone (no statement columns), whatever statements there are.
-  const [found, links]: [Array<ConsentRow & { head_seq: string | null }>, Array<{ nhs_key: string; ni_key: string }>] = await Promise.all([
-    manager.query(
-      `WITH links AS (
-         SELECT nhs_key, ni_key FROM subject_key_links WHERE nhs_key = ANY($1::text[]) OR ni_key = ANY($2::text[])
-       )
-       SELECT seq::text AS head_seq, NULL::uuid AS id, NULL::bigint AS recorded_seq, NULL AS nhs_key, NULL AS ni_key, NULL AS kind,
-              NULL AS scope_purpose, NULL AS scope_recipient, NULL AS scope_agreement_id, NULL::timestamptz AS effective_from,
-              NULL::timestamptz AS recorded_at
-         FROM consent_head WHERE id = 1
-       UNION ALL
-       SELECT NULL, id, recorded_seq, nhs_key, ni_key, kind, scope_purpose, scope_recipient, scope_agreement_id, effective_from, recorded_at
-         FROM consent_statements
-        WHERE nhs_key = ANY($1::text[]) OR ni_key = ANY($2::text[])
-           OR (kind = ANY($3::text[]) AND (ni_key IN (SELECT ni_key FROM links) OR nhs_key IN (SELECT nhs_key FROM links)))`,
-      [nhsKeys, niKeys, RESTRICTIVE_CONSENT_KINDS],
-    ),
-    manager.query('SELECT nhs_key, ni_key FROM subject_key_links WHERE nhs_key = ANY($1::text[]) OR ni_key = ANY($2::text[])', [nhsKeys, niKeys]),
-  ]);
-  const head = found.find((row) => row.head_seq !== null);
+  const found: Array<ConsentRow & { row_kind: 'head' | 'link' | 'statement'; head_seq: string | null; agreements_stamp: string | null }> = await manager.query(
+    CONSENT_FOR_KEYS,
+    [nhsKeys, niKeys, RESTRICTIVE_CONSENT_KINDS],
+  );
+  const head = found.find((row) => row.row_kind === 'head');
   if (!head) throw new Error('the consent head row is missing: run the hub migrations');
-  const rows: ConsentRow[] = found.filter((row) => row.head_seq === null);
+  const links = found.filter((row) => row.row_kind === 'link') as unknown as Array<{ nhs_key: string; ni_key: string }>;
+  const rows: ConsentRow[] = found.filter((row) => row.row_kind === 'statement');
   const byNhsKey = group(rows, (row) => row.nhs_key);
   const byNiKey = group(rows, (row) => row.ni_key);
   const niLinkedTo = group(links, (link) => link.nhs_key);
@@ -156,7 +172,7 @@ export async function consentForKeys(
       recordedSeq: Number(row.recorded_seq),
     }));
   });
-  return { statements, consentSeq: Number(head.head_seq) };
+  return { statements, consentSeq: Number(head.head_seq), agreementsStamp: head.agreements_stamp! };
 }
 
 function group<T>(rows: readonly T[], keyOf: (row: T) => string | null): Map<string, T[]> {
