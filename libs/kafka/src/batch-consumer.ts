@@ -95,7 +95,12 @@ export class BatchConsumer {
   private restarting: Promise<void> | undefined;
   private stopped = true;
 
-  constructor(private readonly options: BatchConsumerOptions) {}
+  /** A batch of at least this many bytes says its partition is behind (half the most a partition's fetch returns). */
+  private readonly behindBytes: number;
+
+  constructor(private readonly options: BatchConsumerOptions) {
+    this.behindBytes = (options.consumerConfig?.maxBytesPerPartition ?? KAFKAJS_MAX_BYTES_PER_PARTITION) / 2;
+  }
 
   async start(): Promise<void> {
     this.stopped = false;
@@ -214,8 +219,8 @@ export class BatchConsumer {
     const started = consumer.run({
       autoCommit: false,
       eachBatchAutoResolve: false,
-      // Handing a batch over is quick; a batch waiting for the budget holds the fetch (backpressure).
-      partitionsConsumedConcurrently: 1,
+      // Each fetched batch waits for its own partition only.
+      partitionsConsumedConcurrently: this.options.partitionsConcurrently ?? 1,
       eachBatch: async ({ batch, heartbeat, isRunning, resolveOffset }) => {
         if (running.closing) return; // not handled, not committed: read again by the next owner
         // Kafka answers a heartbeat with a rebalance: thrown to kafkajs, which rejoins at once.
@@ -241,9 +246,15 @@ export class BatchConsumer {
           release?.();
           return;
         }
-        // The fetch goes on past it; the queue hands it to the handler in its turn.
         resolveOffset(batch.lastOffset());
-        running.queues.push({ topic: batch.topic, partition: batch.partition, messages: batch.messages, lastOffset: batch.lastOffset(), bytes, release });
+        const queued = running.queues.push({ topic: batch.topic, partition: batch.partition, messages: batch.messages, lastOffset: batch.lastOffset(), bytes, release });
+        // A partition that is behind (its batch came near full) has its next records fetched
+        // as soon as this batch starts, so they are there when it ends. A partition that has
+        // caught up has its next fetch when this batch ends, as kafkajs would: the fetch then
+        // returns everything that arrived meanwhile, at once, and a lone small batch is not
+        // fetched behind every record (each fetch costs both ends CPU that a steady trickle
+        // of events cannot spare).
+        await (bytes >= this.behindBytes ? queued.started : queued.ended);
       },
     });
     await started.catch((error: unknown) => {

@@ -45,6 +45,34 @@ describe('PartitionQueues', () => {
     expect(runs[2]!.work.firstOffset).toBe('2');
   });
 
+  it('follows each batch handed over: started (alone or merged into its partition\'s next run) and ended, or dropped', async () => {
+    const { queues, runs, settle } = harness();
+    const seen: string[] = [];
+    const follow = (name: string, queued: ReturnType<typeof queues.push>) => {
+      void queued.started.then(() => seen.push(`${name} started`));
+      void queued.ended.then(() => seen.push(`${name} ended`));
+    };
+    follow('first', queues.push(batch(0, 0, 0)));
+    follow('second', queues.push(batch(0, 1, 1)));
+    follow('third', queues.push(batch(0, 2, 2)));
+    await settle();
+    expect(seen).toEqual(['first started']);
+    runs[0]!.finish('handled');
+    await settle();
+    expect(seen).toEqual(['first started', 'first ended', 'second started', 'third started']);
+    runs[1]!.finish('abandoned');
+    await settle();
+    expect(seen.slice(4)).toEqual(['second ended', 'third ended']);
+    follow('running', queues.push(batch(0, 3, 3)));
+    follow('dropped', queues.push(batch(0, 4, 4)));
+    queues.newGeneration();
+    await settle();
+    expect(seen.slice(6)).toEqual(['running started', 'dropped started', 'dropped ended']);
+    runs[2]!.finish('abandoned');
+    await settle();
+    expect(seen.slice(9)).toEqual(['running ended']);
+  });
+
   it('merges no more than the bound, and pauses a partition whose waiting bytes reach it until they drop below', async () => {
     const { queues, runs, calls, offsets, settle } = harness({ maxQueuedBytes: 30 });
     queues.push(batch(0, 0, 0)); // runs at once

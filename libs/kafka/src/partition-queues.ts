@@ -50,12 +50,23 @@ export interface PartitionQueuesOptions {
 interface Queue {
   topic: string;
   partition: number;
-  waiting: Array<FetchedBatch & { generation: number }>;
+  waiting: Waiting[];
   waitingBytes: number;
   running: boolean;
   paused: boolean;
   /** The offset after the last record this process handled; records before it are not handled again. */
   handledUpTo: bigint;
+}
+
+/** A batch in its queue, and what settles its `push` (see QueuedBatch). */
+type Waiting = FetchedBatch & { generation: number; left(): void; ended(): void };
+
+/** A batch handed over, followed. */
+export interface QueuedBatch {
+  /** Settles when it leaves the queue: it started (alone or merged into its partition's next run), or it was dropped. */
+  started: Promise<void>;
+  /** Settles when its run ended (handled or abandoned), or when it was dropped. */
+  ended: Promise<void>;
 }
 
 const keyOf = (topic: string, partition: number): string => `${topic}\u0000${partition}`;
@@ -102,10 +113,10 @@ export class PartitionQueues {
   }
 
   /** Hands a fetched batch over; it runs after every batch of its partition handed over before it. */
-  push(batch: FetchedBatch): void {
+  push(batch: FetchedBatch): QueuedBatch {
     if (this.closed) {
       batch.release?.();
-      return;
+      return { started: Promise.resolve(), ended: Promise.resolve() };
     }
     const key = keyOf(batch.topic, batch.partition);
     let queue = this.queues.get(key);
@@ -113,13 +124,17 @@ export class PartitionQueues {
       queue = { topic: batch.topic, partition: batch.partition, waiting: [], waitingBytes: 0, running: false, paused: false, handledUpTo: -1n };
       this.queues.set(key, queue);
     }
-    queue.waiting.push({ ...batch, generation: this.current });
+    let left!: () => void;
+    let ended!: () => void;
+    const followed: QueuedBatch = { started: new Promise((resolve) => (left = resolve)), ended: new Promise((resolve) => (ended = resolve)) };
+    queue.waiting.push({ ...batch, generation: this.current, left, ended });
     queue.waitingBytes += batch.bytes;
     this.schedule(queue);
     if (!queue.paused && queue.waitingBytes >= this.options.maxQueuedBytes) {
       queue.paused = true;
       this.options.pause(queue.topic, queue.partition);
     }
+    return followed;
   }
 
   /**
@@ -145,7 +160,7 @@ export class PartitionQueues {
 
   private dropWaiting(): void {
     for (const queue of this.queues.values()) {
-      for (const batch of queue.waiting) batch.release?.();
+      for (const batch of queue.waiting) dropped(batch);
       queue.waiting = [];
       queue.waitingBytes = 0;
       if (queue.paused) {
@@ -171,6 +186,7 @@ export class PartitionQueues {
       taken.push(queue.waiting.shift()!);
     }
     queue.waitingBytes -= bytes;
+    for (const batch of taken) batch.left();
     if (queue.paused && queue.waitingBytes < this.options.maxQueuedBytes) {
       queue.paused = false;
       this.options.resume(queue.topic, queue.partition);
@@ -195,7 +211,7 @@ export class PartitionQueues {
         } else if (work.generation === this.current && !this.closed) {
           // Not a rebalance or a stop: what waits behind it must not run before it, and the
           // fetch must give it again.
-          for (const batch of queue.waiting) batch.release?.();
+          for (const batch of queue.waiting) dropped(batch);
           queue.waiting = [];
           queue.waitingBytes = 0;
           this.options.rewind(queue.topic, queue.partition, work.firstOffset);
@@ -205,7 +221,10 @@ export class PartitionQueues {
           }
         }
       } finally {
-        for (const batch of taken) batch.release?.();
+        for (const batch of taken) {
+          batch.release?.();
+          batch.ended();
+        }
         queue.running = false;
         this.runningCount--;
         if (!this.closed) {
@@ -218,4 +237,10 @@ export class PartitionQueues {
     this.under.add(running);
     void running.finally(() => this.under.delete(running)).catch(() => undefined);
   }
+}
+
+function dropped(batch: Waiting): void {
+  batch.release?.();
+  batch.left();
+  batch.ended();
 }
