@@ -1,6 +1,6 @@
 import { DataSource } from 'typeorm';
 import { createTestDatabase, type TestDatabase } from '@accord/testing';
-import { dataSourceOptions, HUB_ENTITIES, HUB_MIGRATIONS, HUB_SCHEMA, openDatabase, ParticipantEntity } from '@accord/persistence';
+import { dataSourceOptions, HUB_ENTITIES, HUB_MIGRATIONS, HUB_SCHEMA, openDatabase, ParticipantEntity, preparedQuery } from '@accord/persistence';
 
 describe('persistence against the real Postgres', () => {
   let database: TestDatabase;
@@ -28,6 +28,27 @@ describe('persistence against the real Postgres', () => {
         `SELECT table_schema FROM information_schema.tables WHERE table_name = 'participants'`,
       );
       expect(table.table_schema).toBe(HUB_SCHEMA);
+    } finally {
+      await dataSource.destroy();
+    }
+  });
+
+  it('runs a hot statement prepared once per connection: on a pooled connection, or inside a transaction on its own (seeing its writes)', async () => {
+    const dataSource = await open();
+    try {
+      const count = `SELECT count(*)::int AS n FROM participants WHERE organisation = $1`;
+      const prepared = async (manager = dataSource.manager) => (await preparedQuery<{ n: number }>(manager, 'test-count-participants', count, ['prepared-test']))[0]!.n;
+      expect(await prepared()).toBe(0);
+      await dataSource.transaction(async (manager) => {
+        await manager.query(`INSERT INTO participants (id, organisation, system, display_name) VALUES ('prepared-test.a', 'prepared-test', 'a', 'A')`);
+        expect(await prepared(manager)).toBe(1);
+        // Prepared on this connection, under its name, once for every call made on it.
+        const [statement] = await manager.query(`SELECT statement FROM pg_prepared_statements WHERE name = 'test-count-participants'`);
+        expect(statement.statement).toBe(count);
+        expect(await prepared(manager)).toBe(1);
+        throw new Error('roll back');
+      }).catch((error: Error) => expect(error.message).toBe('roll back'));
+      expect(await prepared()).toBe(0);
     } finally {
       await dataSource.destroy();
     }

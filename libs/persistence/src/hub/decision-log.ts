@@ -1,5 +1,6 @@
 import type { EntityManager } from 'typeorm';
 import { chainPartition, type ChainedDecision, type ChainHead, type UnchainedDecision } from '@accord/audit-chain';
+import { preparedQuery } from '../database';
 
 /**
  * A decision to append. `subjectKeys` is optional and not part of the row: when a record
@@ -440,7 +441,7 @@ export async function appendDecisionsIfHeads(
   if (decisions.length === 0) return [];
   const chained = chainOnto(decisions, expected, seqs);
   if (!chained) return undefined;
-  const [result] = await manager.query(APPEND_IF_HEADS, appendParameters(decisions, chained, expected, lookup, consentSeq));
+  const [result] = await preparedQuery<{ appended: boolean }>(manager, 'accord-append-if-heads', APPEND_IF_HEADS, appendParameters(decisions, chained, expected, lookup, consentSeq));
   return result.appended ? chained : undefined;
 }
 

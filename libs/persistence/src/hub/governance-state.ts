@@ -6,6 +6,7 @@ import {
   type VersionedAgreement,
 } from '@accord/governance';
 import { RESTRICTIVE_CONSENT_KINDS } from '@accord/contracts';
+import { preparedQuery } from '../database';
 import type { AgreementVersionEntity } from './agreement-version.entity';
 
 /*
@@ -90,18 +91,14 @@ export async function consentStatementsForKeys(
  * and the agreements' stamp), then the links between the people's keyed hashes ($1: NHS
  * numbers, $2: NI numbers) and other identifiers (subject_key_links), then every statement
  * about those people and the statements of the kinds $3 about an identifier linked to one
- * of them. Each way a statement matches is its own branch, so each is an index lookup and
- * the query costs the batch, not the table: one filter OR-ing them (with the links as
+ * of them. Each way a statement matches is its own branch, an index lookup by a list of
+ * keys (the linked ones as an array, computed first), so the query costs the batch, not the
+ * table, whatever the planner's statistics say: one filter OR-ing them (with the links as
  * subqueries) scanned every statement on every batch. Exported for the test that reads its
  * plan.
  */
 export const CONSENT_FOR_KEYS = `WITH links AS (
   SELECT nhs_key, ni_key FROM subject_key_links WHERE nhs_key = ANY($1::text[]) OR ni_key = ANY($2::text[])
-), matching AS (
-  SELECT id FROM consent_statements WHERE nhs_key = ANY($1::text[])
-  UNION SELECT id FROM consent_statements WHERE ni_key = ANY($2::text[])
-  UNION SELECT s.id FROM consent_statements s JOIN links l ON s.ni_key = l.ni_key WHERE s.kind = ANY($3::text[])
-  UNION SELECT s.id FROM consent_statements s JOIN links l ON s.nhs_key = l.nhs_key WHERE s.kind = ANY($3::text[])
 )
 SELECT 'head' AS row_kind, seq::text AS head_seq, (${AGREEMENTS_STAMP}) AS agreements_stamp, NULL::uuid AS id, NULL::bigint AS recorded_seq,
        NULL AS nhs_key, NULL AS ni_key, NULL AS kind, NULL AS scope_purpose, NULL AS scope_recipient, NULL AS scope_agreement_id,
@@ -110,9 +107,11 @@ SELECT 'head' AS row_kind, seq::text AS head_seq, (${AGREEMENTS_STAMP}) AS agree
 UNION ALL
 SELECT 'link', NULL, NULL, NULL, NULL, nhs_key, ni_key, NULL, NULL, NULL, NULL, NULL, NULL FROM links
 UNION ALL
-(SELECT 'statement', NULL, NULL, id, recorded_seq, nhs_key, ni_key, kind, scope_purpose, scope_recipient, scope_agreement_id, effective_from, recorded_at
-   FROM consent_statements WHERE id IN (SELECT id FROM matching)
-  ORDER BY recorded_seq)`;
+(${['nhs_key = ANY($1::text[])', 'ni_key = ANY($2::text[])', 'kind = ANY($3::text[]) AND ni_key = ANY(ARRAY(SELECT ni_key FROM links))', 'kind = ANY($3::text[]) AND nhs_key = ANY(ARRAY(SELECT nhs_key FROM links))']
+  .map((matches) => `SELECT 'statement', NULL, NULL, id, recorded_seq, nhs_key, ni_key, kind, scope_purpose, scope_recipient, scope_agreement_id, effective_from, recorded_at
+   FROM consent_statements WHERE ${matches}`)
+  .join('\nUNION\n')}
+ ORDER BY recorded_seq)`;
 
 /**
  * `consentStatementsForKeys`, the consent head (consent-head.ts) and the agreements' stamp,
@@ -130,7 +129,9 @@ export async function consentForKeys(
   const niKeys = [...new Set(keys.map((key) => key.niNumber).filter((key): key is string => key !== undefined))];
   // The statements about each person's own identifiers, and the withholding ones about an
   // identifier the hub has linked to theirs (an earlier event carried both; subject_key_links).
-  const found: Array<ConsentRow & { row_kind: 'head' | 'link' | 'statement'; head_seq: string | null; agreements_stamp: string | null }> = await manager.query(
+  const found = await preparedQuery<ConsentRow & { row_kind: 'head' | 'link' | 'statement'; head_seq: string | null; agreements_stamp: string | null }>(
+    manager,
+    'accord-consent-for-keys',
     CONSENT_FOR_KEYS,
     [nhsKeys, niKeys, RESTRICTIVE_CONSENT_KINDS],
   );
