@@ -75,12 +75,14 @@ const KAFKAJS_MAX_BYTES_PER_PARTITION = 1024 * 1024;
  * Consumes with `eachBatch` and commits a batch's offsets only after the handler finished
  * it, so nothing is lost if the process dies mid-batch (at-least-once).
  *
- * Nothing waits in kafkajs's fetch cycle, which fetches again only once every batch of the
- * last fetch returned: `eachBatch` hands each batch to its partition's queue
- * (PartitionQueues) and returns, so the next fetch runs while batches are handled, and each
- * partition's next batch starts when its own previous one ends. The commit runs behind the
- * consumer too (OffsetCommitter). What is fetched ahead is bounded by the byte budget and
- * by pausing a partition whose queue is full.
+ * kafkajs fetches again only once every batch of the last fetch returned. `eachBatch`
+ * hands each batch to its partition's queue (PartitionQueues), which runs the partitions
+ * apart, each in order, and returns: for a partition that is behind (a near-full batch)
+ * once the batch has started, so its next records are fetched while it works and are
+ * there when it ends; for one that has caught up once the batch has ended, so the next
+ * fetch brings everything that arrived meanwhile at once instead of a fetch per record.
+ * The commit runs behind the consumer too (OffsetCommitter). What is held is bounded by
+ * the byte budget and by pausing a partition whose queue is full.
  *
  * Stopping waits for the handlers under way and commits what they handled. While the
  * handler fails — a dependency is down — the batch is retried with backoff and heartbeats,
