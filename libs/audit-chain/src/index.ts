@@ -3,6 +3,7 @@ export * from './decision-record';
 export * from './errors';
 export { GENESIS_HASH, canonicalJson, canonicalContent, hashContent, hashRecord } from './canonical';
 export { chain, chainPartition } from './chain';
+export { chainMapKey } from './partition-chain';
 export {
   createChainVerifier,
   verifyChain,

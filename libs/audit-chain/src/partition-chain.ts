@@ -18,12 +18,20 @@ export const MAX_PARTITION_CHAINS = 100_000;
 
 const HASH = /^[0-9a-f]{64}$/;
 
+/**
+ * The map key of the chain `(topic, partition)`, unchecked: the one key of a partition
+ * chain, for the verifier here and for the decision log's writer. A topic name holds no
+ * space, so the key is unambiguous.
+ */
+export function chainMapKey(topic: string, partition: number): string {
+  return `${partition} ${topic}`;
+}
+
 /** The map key of the chain `(topic, partition)`, or undefined when the pair names no partition chain. */
 export function partitionChainKey(topic: unknown, partition: unknown): string | undefined {
   if (typeof topic !== 'string' || !TOPIC_NAME.test(topic)) return undefined;
   if (typeof partition !== 'number' || !Number.isSafeInteger(partition) || partition < 0) return undefined;
-  // A topic name holds no space, so the key is unambiguous.
-  return `${partition} ${topic}`;
+  return chainMapKey(topic, partition);
 }
 
 /**

@@ -1,5 +1,5 @@
 import type { EntityManager } from 'typeorm';
-import { chainPartition, type ChainedDecision, type ChainHead, type UnchainedDecision } from '@accord/audit-chain';
+import { chainMapKey, chainPartition, type ChainedDecision, type ChainHead, type UnchainedDecision } from '@accord/audit-chain';
 import { preparedQuery } from '../database';
 
 /**
@@ -26,9 +26,9 @@ export interface ChainKey {
   partition: number;
 }
 
-/** The key of `chains` maps: a chain's partition and topic. */
+/** The key of `chains` maps (the audit chain's own, chainMapKey). */
 export function chainKey(chain: ChainKey): string {
-  return `${chain.partition}:${chain.topic}`;
+  return chainMapKey(chain.topic, chain.partition);
 }
 
 /** The distinct chains `decisions` go to, in lock order (topic, then partition). */
