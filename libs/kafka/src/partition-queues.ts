@@ -74,9 +74,11 @@ const keyOf = (topic: string, partition: number): string => `${topic}\u0000${par
 /**
  * One consumer's fetched batches, queued per partition and handled apart from the fetch:
  * kafkajs fetches a consumer's next records only once every batch of its last fetch has
- * returned, so handing each batch over here (instead of handling it inside `eachBatch`)
- * lets the fetch run ahead while batches are handled, and a partition's next batch start
- * the moment its previous one ends, not when the slowest partition of the fetch ends.
+ * returned, and handing each batch over here (instead of handling it inside `eachBatch`)
+ * lets the caller choose when to return: once the batch has started (`started`), so the
+ * fetch runs ahead while it is handled and a busy partition's next batch starts the moment
+ * its previous one ends, or once it has ended (`ended`), as kafkajs would (BatchConsumer
+ * does the first for a partition that is behind, the second for one that has caught up).
  *
  * - Each partition's work runs one at a time, in offset order; the batches that arrived
  *   while it ran are merged into its next run (up to `maxQueuedBytes`), so a busy
