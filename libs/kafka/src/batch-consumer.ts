@@ -97,11 +97,11 @@ export class BatchConsumer {
   private restarting: Promise<void> | undefined;
   private stopped = true;
 
-  /** A batch of at least this many bytes says its partition is behind (half the most a partition's fetch returns). */
-  private readonly behindBytes: number;
+  /** The most one partition's fetch returns (kafkajs maxBytesPerPartition). */
+  private readonly maxBatchBytes: number;
 
   constructor(private readonly options: BatchConsumerOptions) {
-    this.behindBytes = (options.consumerConfig?.maxBytesPerPartition ?? KAFKAJS_MAX_BYTES_PER_PARTITION) / 2;
+    this.maxBatchBytes = options.consumerConfig?.maxBytesPerPartition ?? KAFKAJS_MAX_BYTES_PER_PARTITION;
   }
 
   async start(): Promise<void> {
@@ -182,7 +182,7 @@ export class BatchConsumer {
       }),
       queues: new PartitionQueues({
         concurrency: this.options.partitionsConcurrently ?? 1,
-        maxQueuedBytes: this.options.consumerConfig?.maxBytesPerPartition ?? KAFKAJS_MAX_BYTES_PER_PARTITION,
+        maxQueuedBytes: this.maxBatchBytes,
         pause: (topic, partition) => consumer.pause([{ topic, partitions: [partition] }]),
         resume: (topic, partition) => consumer.resume([{ topic, partitions: [partition] }]),
         rewind: (topic, partition, offset) => consumer.seek({ topic, partition, offset }),
@@ -256,7 +256,7 @@ export class BatchConsumer {
         // returns everything that arrived meanwhile, at once, and a lone small batch is not
         // fetched behind every record (each fetch costs both ends CPU that a steady trickle
         // of events cannot spare).
-        await (bytes >= this.behindBytes ? queued.started : queued.ended);
+        await (bytes >= this.maxBatchBytes / 2 ? queued.started : queued.ended);
       },
     });
     await started.catch((error: unknown) => {

@@ -161,16 +161,26 @@ export class PartitionQueues {
   }
 
   private dropWaiting(): void {
-    for (const queue of this.queues.values()) {
-      for (const batch of queue.waiting) dropped(batch);
-      queue.waiting = [];
-      queue.waitingBytes = 0;
-      if (queue.paused) {
-        queue.paused = false;
-        this.options.resume(queue.topic, queue.partition);
-      }
-    }
+    for (const queue of this.queues.values()) this.dropQueued(queue);
     this.ready.length = 0;
+  }
+
+  /** Drops what waits in one partition's queue (its budget released, its pushes settled), and resumes its fetching. */
+  private dropQueued(queue: Queue): void {
+    for (const batch of queue.waiting) {
+      batch.release?.();
+      batch.left();
+      batch.ended();
+    }
+    queue.waiting = [];
+    queue.waitingBytes = 0;
+    this.resume(queue);
+  }
+
+  private resume(queue: Queue): void {
+    if (!queue.paused) return;
+    queue.paused = false;
+    this.options.resume(queue.topic, queue.partition);
   }
 
   private schedule(queue: Queue): void {
@@ -189,10 +199,7 @@ export class PartitionQueues {
     }
     queue.waitingBytes -= bytes;
     for (const batch of taken) batch.left();
-    if (queue.paused && queue.waitingBytes < this.options.maxQueuedBytes) {
-      queue.paused = false;
-      this.options.resume(queue.topic, queue.partition);
-    }
+    if (queue.waitingBytes < this.options.maxQueuedBytes) this.resume(queue);
     const after = queue.handledUpTo;
     const work: PartitionWork = {
       topic: queue.topic,
@@ -213,14 +220,8 @@ export class PartitionQueues {
         } else if (work.generation === this.current && !this.closed) {
           // Not a rebalance or a stop: what waits behind it must not run before it, and the
           // fetch must give it again.
-          for (const batch of queue.waiting) dropped(batch);
-          queue.waiting = [];
-          queue.waitingBytes = 0;
           this.options.rewind(queue.topic, queue.partition, work.firstOffset);
-          if (queue.paused) {
-            queue.paused = false;
-            this.options.resume(queue.topic, queue.partition);
-          }
+          this.dropQueued(queue);
         }
       } finally {
         for (const batch of taken) {
@@ -239,10 +240,4 @@ export class PartitionQueues {
     this.under.add(running);
     void running.finally(() => this.under.delete(running)).catch(() => undefined);
   }
-}
-
-function dropped(batch: Waiting): void {
-  batch.release?.();
-  batch.left();
-  batch.ended();
 }
