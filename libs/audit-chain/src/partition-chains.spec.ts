@@ -94,6 +94,29 @@ const tamperingArbitrary = fc.oneof(
   }),
 );
 
+type Tampering = typeof tamperingArbitrary extends fc.Arbitrary<infer T> ? T : never;
+
+/**
+ * The rows after an edit of row `index` or a forged insertion there, and what verification
+ * must report (checkpoints move neither); skips the case (fc.pre) when the edit changes
+ * nothing or no forgery fits there.
+ */
+function editedOrForged(
+  log: PartitionLog,
+  index: number,
+  how: Exclude<Tampering, { kind: 'delete' }>,
+): { rows: ChainedDecision[]; expected: { firstBrokenSeq: number; checked: number } } {
+  if (how.kind === 'edit') {
+    fc.pre(canonicalJson(how.value) !== canonicalJson((log.rows[index] as unknown as Record<string, unknown>)[how.field]));
+    const rows = copyRows(log.rows);
+    (rows[index] as unknown as Record<string, unknown>)[how.field] = how.value;
+    return { rows, expected: { firstBrokenSeq: log.rows[index]!.seq, checked: index } };
+  }
+  const forgery = forge(log, how.chain, index, how.count, how.pick, how.decisions);
+  fc.pre(forgery !== undefined);
+  return { rows: forgery!.rows, expected: { firstBrokenSeq: forgery!.first, checked: forgery!.checked } };
+}
+
 describe('verifyChain with partition chains', () => {
   it('property: an intact log verifies, every row checked, each chain listed with its last row', () => {
     fc.assert(
@@ -351,23 +374,13 @@ describe('verifyChain with partition chains', () => {
         ([log, index, how]) => {
           let rows: ChainedDecision[];
           let expected: { firstBrokenSeq: number; checked: number } | undefined;
-          if (how.kind === 'edit') {
-            fc.pre(canonicalJson(how.value) !== canonicalJson((log.rows[index] as unknown as Record<string, unknown>)[how.field]));
-            rows = copyRows(log.rows);
-            (rows[index] as unknown as Record<string, unknown>)[how.field] = how.value;
-            expected = { firstBrokenSeq: log.rows[index]!.seq, checked: index };
-          } else if (how.kind === 'delete') {
+          if (how.kind === 'delete') {
             rows = log.rows.filter((_, i) => i !== index);
             const seq = log.rows[index]!.seq;
             // The first row after a gap in the single chain; or the next row of the deleted row's partition chain.
             const namedIndex = seq <= log.boundary ? index + 1 : chainSuccessor(log.rows, index);
             expected = namedIndex > 0 && namedIndex < log.rows.length ? { firstBrokenSeq: log.rows[namedIndex]!.seq, checked: namedIndex - 1 } : undefined;
-          } else {
-            const forgery = forge(log, how.chain, index, how.count, how.pick, how.decisions);
-            fc.pre(forgery !== undefined);
-            rows = forgery!.rows;
-            expected = { firstBrokenSeq: forgery!.first, checked: forgery!.checked };
-          }
+          } else ({ rows, expected } = editedOrForged(log, index, how));
           const result = verifyLog(log, rows);
           if (expected) expect(result).toMatchObject({ ok: false, ...expected });
           // Only a chain's last row can go unseen: its chain-head row then differs from `chains`.
@@ -509,12 +522,7 @@ describe('partition chains with checkpoints (a v2 checkpoint is a cut)', () => {
           const checkpoints = sign(log, throughs);
           let rows: ChainedDecision[];
           let expected: { firstBrokenSeq: number; checked: number } | undefined;
-          if (how.kind === 'edit') {
-            fc.pre(canonicalJson(how.value) !== canonicalJson((log.rows[index] as unknown as Record<string, unknown>)[how.field]));
-            rows = copyRows(log.rows);
-            (rows[index] as unknown as Record<string, unknown>)[how.field] = how.value;
-            expected = { firstBrokenSeq: log.rows[index]!.seq, checked: index };
-          } else if (how.kind === 'delete') {
+          if (how.kind === 'delete') {
             rows = log.rows.filter((_, i) => i !== index);
             const deleted = log.rows[index]!;
             const successor = chainSuccessor(log.rows, index);
@@ -523,12 +531,7 @@ describe('partition chains with checkpoints (a v2 checkpoint is a cut)', () => {
             if (cut !== undefined && (successor < 0 || cut.seq < log.rows[successor]!.seq)) expected = { firstBrokenSeq: deleted.seq, checked: index };
             else if (successor >= 0) expected = { firstBrokenSeq: log.rows[successor]!.seq, checked: successor - 1 };
             else expected = undefined;
-          } else {
-            const forgery = forge(log, how.chain, index, how.count, how.pick, how.decisions);
-            fc.pre(forgery !== undefined);
-            rows = forgery!.rows;
-            expected = { firstBrokenSeq: forgery!.first, checked: forgery!.checked };
-          }
+          } else ({ rows, expected } = editedOrForged(log, index, how));
           const result = verifyLog(log, rows, checkpoints);
           if (expected) expect(result).toMatchObject({ ok: false, ...expected });
           else expect(result).toMatchObject({ ok: true, chains: lastRowsOfChains(rows, log.boundary) });
