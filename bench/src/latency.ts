@@ -123,7 +123,8 @@ export async function measureLatency(options: {
         })
       : Promise.resolve(undefined);
   let stagesBefore = warmUpCount === 0 ? scrapeStages() : undefined;
-  let cpuBefore: { at: number; cpu: CpuSnapshot } | undefined = warmUpCount === 0 ? { at: performance.now(), cpu: readCpu(system.app.pids) } : undefined;
+  const readCpuNow = () => ({ at: performance.now(), cpu: readCpu(system.app.pids) });
+  let cpuBefore: { at: number; cpu: CpuSnapshot } | undefined = warmUpCount === 0 ? readCpuNow() : undefined;
   progress(`${system.kind} latency: publishing ${total.toLocaleString('en-GB')} events at ${rate}/s for ${warmUpSeconds} s of warm-up and ${seconds} s measured`);
   while (sent < total) {
     const now = performance.now();
@@ -132,7 +133,7 @@ export async function measureLatency(options: {
     // awaited here: the publisher must not fall behind its schedule for a scrape.
     if (sent < warmUpCount && due >= warmUpCount) {
       stagesBefore = scrapeStages();
-      cpuBefore = { at: performance.now(), cpu: readCpu(system.app.pids) };
+      cpuBefore = readCpuNow();
     }
     if (due > sent) {
       maxScheduleLagMs = Math.max(maxScheduleLagMs, now - (start + (sent / rate) * 1000));
@@ -154,7 +155,8 @@ export async function measureLatency(options: {
     await sleep(wait > 0 ? Math.max(wait, TICK_MS) : 0);
   }
 
-  const machineCpu = cpuUse(cpuBefore!.cpu, readCpu(system.app.pids), total - warmUpCount, (performance.now() - cpuBefore!.at) / 1000);
+  const cpuAfter = readCpuNow();
+  const machineCpu = cpuUse(cpuBefore!.cpu, cpuAfter.cpu, total - warmUpCount, (cpuAfter.at - cpuBefore!.at) / 1000);
 
   // Done when the system committed everything and the output has been quiet for a second.
   const target = await endOffsets(options.admin, options.sourceTopics);
