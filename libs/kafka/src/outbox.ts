@@ -2,6 +2,7 @@ import { Partitioners, type Kafka, type Message, type Producer } from 'kafkajs';
 import type { DataSource, EntityManager, MigrationInterface, QueryRunner } from 'typeorm';
 import type { Logger } from 'pino';
 import { Gauge, register } from 'prom-client';
+import { MAX_PRODUCE_REQUEST_BYTES } from './record-bytes';
 
 /**
  * The transactional outbox: a service writes its business row and the event row in one
@@ -103,6 +104,54 @@ export async function enqueue(manager: EntityManager, messages: OutboxMessage[])
       [message.eventId, message.topic, message.key, bucketOf(message.key), JSON.stringify(message.headers), message.value],
     );
   }
+}
+
+/** What `enqueueOnce` did with each message, in the order given. */
+export type EnqueuedOnce = { message: OutboxMessage; outcome: 'enqueued' | 'already-enqueued' | 'conflict' };
+
+/**
+ * Enqueues, inside the caller's transaction, each message whose event id is not in the
+ * outbox yet (one statement). A message whose id is there already is `already-enqueued`
+ * when the row holds the same record (a retry: nothing new is published), and a `conflict`
+ * when it holds another one; the caller decides whether a conflict undoes the transaction.
+ * A concurrent transaction enqueueing the same id waits for this one, then sees its row.
+ */
+export async function enqueueOnce(manager: EntityManager, messages: OutboxMessage[]): Promise<EnqueuedOnce[]> {
+  if (messages.length === 0) return [];
+  const inserted: Array<{ event_id: string }> = await manager.query(
+    `INSERT INTO outbox (event_id, topic, message_key, bucket, headers, value)
+     SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::smallint[], $5::jsonb[], $6::text[])
+     ON CONFLICT (event_id) DO NOTHING
+     RETURNING event_id`,
+    [
+      messages.map((message) => message.eventId),
+      messages.map((message) => message.topic),
+      messages.map((message) => message.key),
+      messages.map((message) => bucketOf(message.key)),
+      messages.map((message) => JSON.stringify(message.headers)),
+      messages.map((message) => message.value),
+    ],
+  );
+  const fresh = new Set(inserted.map((row) => row.event_id.toLowerCase()));
+  const others = messages.filter((message) => !fresh.has(message.eventId.toLowerCase()));
+  const existing = new Map<string, OutboxMessage>();
+  if (others.length > 0) {
+    const rows: Array<{ event_id: string; topic: string; message_key: string; headers: Record<string, string>; value: string }> = await manager.query(
+      'SELECT event_id, topic, message_key, headers, value FROM outbox WHERE event_id = ANY($1::uuid[])',
+      [others.map((message) => message.eventId)],
+    );
+    for (const row of rows) existing.set(row.event_id, { eventId: row.event_id, topic: row.topic, key: row.message_key, headers: row.headers, value: row.value });
+  }
+  return messages.map((message) => {
+    if (fresh.has(message.eventId.toLowerCase())) return { message, outcome: 'enqueued' };
+    const row = existing.get(message.eventId.toLowerCase());
+    return { message, outcome: row && sameRecord(row, message) ? 'already-enqueued' : 'conflict' };
+  });
+}
+
+function sameRecord(a: OutboxMessage, b: OutboxMessage): boolean {
+  const headers = (message: OutboxMessage) => JSON.stringify(Object.entries(message.headers).sort(([x], [y]) => (x < y ? -1 : x > y ? 1 : 0)));
+  return a.topic === b.topic && a.key === b.key && a.value === b.value && headers(a) === headers(b);
 }
 
 export interface OutboxRelayOptions {
@@ -213,9 +262,14 @@ export class OutboxRelay {
     return dataSource.transaction(async (manager) => {
       const [lock] = await manager.query('SELECT pg_try_advisory_xact_lock($1, $2) AS locked', [lockNamespace, bucket]);
       if (!lock.locked) return 0;
+      // The oldest pending rows, cut where their bytes reach one produce request's cap (the first row always goes).
       const rows: PendingRow[] = await manager.query(
-        'SELECT id, topic, message_key, headers, value FROM outbox WHERE bucket = $1 AND published_at IS NULL ORDER BY id LIMIT $2',
-        [bucket, this.options.batchSize ?? 500],
+        `SELECT id, topic, message_key, headers, value FROM (
+           SELECT *, sum(size) OVER (ORDER BY id) AS running FROM (
+             SELECT id, topic, message_key, headers, value, octet_length(message_key) + octet_length(headers::text) + octet_length(value) AS size
+             FROM outbox WHERE bucket = $1 AND published_at IS NULL ORDER BY id LIMIT $2) oldest) sized
+         WHERE running - size < $3 ORDER BY id`,
+        [bucket, this.options.batchSize ?? 500, MAX_PRODUCE_REQUEST_BYTES],
       );
       if (rows.length === 0) return 0;
       await manager.query('UPDATE outbox SET attempts = attempts + 1 WHERE id = ANY($1::bigint[])', [rows.map((row) => row.id)]);

@@ -1,5 +1,15 @@
 import type { IHeaders } from 'kafkajs';
 
+/**
+ * Bytes (keys, values and headers) one produce request carries at most. Kafka refuses a
+ * record batch over `message.max.bytes` (1 MB by default) and kafkajs puts all of a
+ * request's records for one partition in one batch: without a cap, a few large records
+ * bound for one partition would make every retry of their request fail. One record is at
+ * most about 330 KB (the record bounds), so a request cut where its bytes reach this cap
+ * stays under 1 MB.
+ */
+export const MAX_PRODUCE_REQUEST_BYTES = 640 * 1024;
+
 /** Bytes of a key, value, header name or header value as Kafka carries it (UTF-8 for text). */
 export function byteSize(part: Buffer | string | null | undefined): number {
   if (part === null || part === undefined) return 0;

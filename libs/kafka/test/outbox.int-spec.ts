@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Kafka, logLevel } from 'kafkajs';
 import type { DataSource } from 'typeorm';
-import { ensureTopics, enqueue, kafkaSsl, OutboxRelay, outboxMigration, type OutboxMessage } from '@accord/kafka';
+import { ensureTopics, enqueue, enqueueOnce, kafkaSsl, MAX_PRODUCE_REQUEST_BYTES, OutboxRelay, outboxMigration, type OutboxMessage } from '@accord/kafka';
 import { dataSourceOptions, openDatabase } from '@accord/persistence';
 import { createTestDatabase, eventually, NetworkSwitch, TEST_KAFKA_BROKERS, testIdentity, testKafka, type TestDatabase } from '@accord/testing';
 
@@ -116,5 +116,38 @@ describe('the transactional outbox relay against real Kafka and Postgres', () =>
     const item = message(topic, 'person-a', 1);
     await write([item]);
     await expect(write([item])).rejects.toThrow(/duplicate key/);
+  });
+
+  it('enqueues once: a repeat of a row is already-enqueued, the same id with another record a conflict', async () => {
+    const topic = await newTopic();
+    const [first, second] = [message(topic, 'person-a', 1), message(topic, 'person-b', 2)];
+    expect((await dataSource.transaction((manager) => enqueueOnce(manager, [first]))).map((result) => result.outcome)).toEqual(['enqueued']);
+    // Headers come back from jsonb in another key order: still the same record.
+    const reordered = { ...first, headers: Object.fromEntries(Object.entries({ ...first.headers, extra: 'x' }).reverse()) };
+    const outcomes = await dataSource.transaction((manager) =>
+      enqueueOnce(manager, [second, { ...first }, { ...first, value: JSON.stringify({ other: true }) }, { ...first, eventId: first.eventId.toUpperCase() }]),
+    );
+    expect(outcomes.map((result) => result.outcome)).toEqual(['enqueued', 'already-enqueued', 'conflict', 'already-enqueued']);
+    expect((await dataSource.transaction((manager) => enqueueOnce(manager, [reordered])))[0]!.outcome).toBe('conflict');
+    const [{ n }] = await dataSource.query('SELECT count(*)::int AS n FROM outbox WHERE event_id = ANY($1::uuid[])', [[first.eventId, second.eventId]]);
+    expect(n).toBe(2);
+  });
+
+  it('publishes large rows in requests Kafka accepts: a backlog of 250 KB records for one key is cut under 1 MB per request', async () => {
+    const topic = await newTopic();
+    const large = Array.from({ length: 12 }, (_, sequence) => ({
+      ...message(topic, 'person-a', sequence),
+      value: JSON.stringify({ person: 'person-a', sequence, padding: 'x'.repeat(250 * 1024) }),
+    }));
+    await write(large);
+    expect(MAX_PRODUCE_REQUEST_BYTES + 260 * 1024).toBeLessThan(1024 * 1024);
+    const relay = new OutboxRelay({ dataSource, kafka, lockNamespace: 7003, pollIntervalMs: 20 });
+    relay.start();
+    try {
+      const received = await readAll(kafka, topic, large.length);
+      expect(received.map((record) => record.sequence)).toEqual(large.map((_, sequence) => sequence));
+    } finally {
+      await relay.stop();
+    }
   });
 });

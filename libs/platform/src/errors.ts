@@ -9,7 +9,7 @@ import {
   ValidationError,
   ValidationPipe,
 } from '@nestjs/common';
-import type { Response } from 'express';
+import type { Request, RequestHandler, Response } from 'express';
 
 export interface Problem {
   path: string;
@@ -83,6 +83,17 @@ export function bodyParserError(error: unknown, tooLarge: string): AccordError |
     return new AccordError('unsupported-media-type', 'The body uses an unsupported character set or encoding', HttpStatus.UNSUPPORTED_MEDIA_TYPE);
   }
   return new AccordError('bad-request', 'The request body could not be read', status >= 400 && status < 500 ? status : HttpStatus.BAD_REQUEST);
+}
+
+/**
+ * Runs an Express body parser for one route's middleware: resolves once the body is read,
+ * rejects with bodyParserError's answer (else the parser's own error), so the failure
+ * reaches the exception filter in the one error format.
+ */
+export function parseBody(parser: RequestHandler, request: Request, response: Response, tooLarge: string): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    void parser(request, response, (error?: unknown) => (error ? reject(bodyParserError(error, tooLarge) ?? error) : resolve()));
+  });
 }
 
 const CODES: Record<number, string> = {

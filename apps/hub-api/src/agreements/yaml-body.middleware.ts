@@ -1,7 +1,7 @@
 import { Injectable, type NestMiddleware } from '@nestjs/common';
 import { text } from 'express';
 import type { NextFunction, Request, Response } from 'express';
-import { bodyParserError } from '@accord/platform';
+import { parseBody } from '@accord/platform';
 
 /** The media types an agreement may be sent as YAML with (CONTRACT.md §3 names application/yaml). */
 export const YAML_MEDIA_TYPES = ['application/yaml', 'application/x-yaml', 'text/yaml', 'text/x-yaml'];
@@ -21,9 +21,7 @@ export class YamlBodyMiddleware implements NestMiddleware {
   private readonly parse = text({ type: YAML_MEDIA_TYPES, limit: MAX_AGREEMENT_BYTES, defaultCharset: 'utf-8' });
 
   async use(request: Request, response: Response, next: NextFunction): Promise<void> {
-    await new Promise<void>((resolve, reject) => {
-      this.parse(request, response, (error?: unknown) => (error ? reject(bodyParserError(error, TOO_LARGE) ?? error) : resolve()));
-    });
+    await parseBody(this.parse, request, response, TOO_LARGE);
     next();
   }
 }

@@ -1,15 +1,16 @@
-import { MAX_SEND_BYTES, requestsOf } from './record-producer';
+import { MAX_PRODUCE_REQUEST_BYTES } from '@accord/kafka';
+import { requestsOf } from './record-producer';
 import type { Outgoing } from './deliveries';
 
 const record = (topic: string, bytes: number, n: number): Outgoing => ({ topic, message: { key: `k${n}`, value: 'v'.repeat(bytes), headers: { n: String(n) } } });
 
 describe('requestsOf', () => {
-  it('cuts the records into requests under MAX_SEND_BYTES, in order, a larger record alone', () => {
+  it('cuts the records into requests under MAX_PRODUCE_REQUEST_BYTES, in order, a larger record alone', () => {
     const records = [
       record('accord.dlq', 300 * 1024, 1),
       record('accord.dlq', 300 * 1024, 2),
       record('accord.inbox.a.b', 10, 3),
-      record('accord.dlq', MAX_SEND_BYTES + 1, 4),
+      record('accord.dlq', MAX_PRODUCE_REQUEST_BYTES + 1, 4),
       record('accord.inbox.a.b', 10, 5),
     ];
     const requests = requestsOf(records);

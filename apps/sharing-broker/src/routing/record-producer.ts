@@ -1,6 +1,6 @@
 import { Inject, Injectable, type OnApplicationShutdown } from '@nestjs/common';
 import { Partitioners, type Kafka, type Producer } from 'kafkajs';
-import { Coalescer, LazyClient, recordBytes } from '@accord/kafka';
+import { Coalescer, LazyClient, MAX_PRODUCE_REQUEST_BYTES, recordBytes } from '@accord/kafka';
 import { byTopic, type Outgoing } from './deliveries';
 
 export const BROKER_KAFKA = Symbol('BROKER_KAFKA');
@@ -8,14 +8,6 @@ export const BROKER_KAFKA = Symbol('BROKER_KAFKA');
 /** Records one produce request may carry when batches' sends are grouped. */
 export const MAX_SEND_RECORDS = 5000;
 
-/**
- * Bytes (keys, values and headers) one produce request carries at most. Kafka refuses a
- * record batch over `message.max.bytes` (1 MB by default) and kafkajs puts all of a
- * request's records for one partition in one batch: without a cap, a few large records
- * bound for one inbox or the DLQ would make every retry of their batch fail. One record is
- * at most about 330 KB (the record bounds; dead letters drop what is over them).
- */
-export const MAX_SEND_BYTES = 640 * 1024;
 
 /**
  * Produces the batches' inbox and dead-letter records: one idempotent producer, acks from
@@ -72,14 +64,14 @@ export class RecordProducer implements OnApplicationShutdown {
   }
 }
 
-/** The records in order, cut into runs of at most MAX_SEND_BYTES (a larger record alone). */
+/** The records in order, cut into runs of at most MAX_PRODUCE_REQUEST_BYTES (a larger record alone). */
 export function requestsOf(records: readonly Outgoing[]): Outgoing[][] {
   const requests: Outgoing[][] = [];
   let current: Outgoing[] = [];
   let bytes = 0;
   for (const record of records) {
     const size = recordBytes(record.message);
-    if (current.length > 0 && bytes + size > MAX_SEND_BYTES) {
+    if (current.length > 0 && bytes + size > MAX_PRODUCE_REQUEST_BYTES) {
       requests.push(current);
       current = [];
       bytes = 0;
