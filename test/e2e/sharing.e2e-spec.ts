@@ -211,6 +211,41 @@ describe('sharing end to end: reference agreements, consent and rejects through 
     });
   });
 
+  it('decides an event published over HTTPS (POST /v1/events) exactly as the same event published to Kafka, for every reference agreement', async () => {
+    const tokens = new Map<string, string>();
+    const publisherToken = async (provider: string): Promise<string> => {
+      if (!tokens.has(provider)) {
+        const issued = await hub.request('POST', '/v1/tokens', { token: ADMIN_TOKEN, body: { participant: scoped(provider), roles: ['publisher'] } });
+        expect(issued.status).toBe(201);
+        tokens.set(provider, issued.body.token);
+      }
+      return tokens.get(provider)!;
+    };
+    /** What a decision says, without what differs between two events (ids, times, chain). */
+    const outcome = (row: Record<string, any>) => [row.recipient, row.agreement_id, row.outcome, row.reasons, [...row.fields_released].sort()];
+    for (const agreement of agreements) {
+      const rule = agreement.rules[0];
+      const { data, nhsNumber } = eventAbout(rule.eventType);
+      if (agreement.consent.basis === 'explicit') await recordConsent({ subject: { nhsNumber }, kind: 'grant', scope: { agreementId: agreement.id } });
+      const overKafka = await publish(agreement.provider, rule.eventType, data);
+      const overHttps = randomUUID();
+      const answer = await hub.request('POST', '/v1/events', {
+        token: await publisherToken(agreement.provider),
+        contentType: 'application/cloudevents+json',
+        body: { specversion: '1.0', id: overHttps, source: `urn:accord:${scoped(agreement.provider)}`, type: rule.eventType, time: new Date().toISOString(), data },
+      });
+      expect({ agreement: agreement.id, status: answer.status, body: answer.body }).toEqual({ agreement: agreement.id, status: 202, body: { ids: [overHttps], alreadyAccepted: [] } });
+
+      const kafkaDecisions = await decisionsFor(overKafka, agreement.recipients.length);
+      const httpsDecisions = await decisionsFor(overHttps, kafkaDecisions.length);
+      expect(httpsDecisions.map(outcome).sort()).toEqual(kafkaDecisions.map(outcome).sort());
+      for (const recipient of agreement.recipients) {
+        const [fromKafka, fromHttps] = [await delivered(recipient, overKafka), await delivered(recipient, overHttps)];
+        expect({ key: fromHttps.key, value: JSON.parse(fromHttps.value) }).toEqual({ key: fromKafka.key, value: JSON.parse(fromKafka.value) });
+      }
+    }
+  });
+
   it('withholds after a withdrawal (objection basis) and shares nothing, while recording why', async () => {
     const careHomes = byId('scc-asc-care-home-to-rb');
     const { data, nhsNumber } = eventAbout('asc.service.started.v1');

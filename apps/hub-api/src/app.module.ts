@@ -10,8 +10,10 @@ import { AuditModule } from './audit/audit.module';
 import { AuthModule } from './auth/auth.module';
 import { CatalogModule } from './catalog/catalog.module';
 import { ConsoleModule } from './console/console.module';
+import { EventsModule } from './events/events.module';
 import { HubKafkaModule } from './hub-kafka';
 import { OpsModule } from './ops/ops.module';
+import { HubOutboxModule } from './outbox';
 import { ParticipantsModule } from './participants/participants.module';
 import { TopicsModule } from './topics/topics.module';
 
@@ -28,11 +30,13 @@ export class AppModule {
           healthChecks: [PostgresHealthCheck, kafkaHealthCheck(environment, HUB_IDENTITIES.hubApi)],
         }),
         HubKafkaModule,
+        HubOutboxModule,
         AuthModule,
         TopicsModule,
         ParticipantsModule.forRoot(environment),
         AgreementsModule,
         ConsentsModule,
+        EventsModule,
         OpsModule,
         ConsoleModule,
         AuditModule,

@@ -26,7 +26,7 @@ import {
   type RecordedStatement,
   type SharedDecision,
 } from './consent-notices';
-import { ConsentOutbox } from './consent-outbox';
+import { HubOutbox } from '../outbox';
 import { ConsentScopeUnknown } from './consents.errors';
 import type { ConsentLookupQuery, RecordConsentRequest } from './dto/record-consent.dto';
 import type {
@@ -65,7 +65,7 @@ interface StatementRow {
 export class ConsentsService {
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
-    private readonly outbox: ConsentOutbox,
+    private readonly outbox: HubOutbox,
     private readonly environment: HubApiEnvironment,
   ) {}
 

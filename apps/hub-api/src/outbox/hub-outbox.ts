@@ -1,4 +1,4 @@
-import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
+import { Global, Inject, Injectable, Module, type OnApplicationBootstrap, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { Kafka } from 'kafkajs';
 import { DataSource } from 'typeorm';
@@ -19,13 +19,14 @@ export const HUB_API_MIGRATIONS_TABLE = 'hub_api_migrations';
 export const HUB_API_MIGRATIONS = [outboxMigration(1764338900000)];
 
 /**
- * The transactional outbox for consent changes and notices: they are enqueued in the
- * transaction that records the statement, so a POST succeeds while Kafka is down and
- * nothing is lost if the process dies before publishing; the relay publishes them (with
- * backoff while Kafka is unreachable) once it can, at least once, with stable ids.
+ * hub-api's transactional outbox: consent changes and notices, enqueued in the transaction
+ * that records the statement, and events partners publish over HTTPS, enqueued in the
+ * transaction that accepts them. A POST succeeds while Kafka is down and nothing is lost if
+ * the process dies before publishing; the relay publishes the rows (with backoff while
+ * Kafka is unreachable) once it can, at least once, with stable ids, each key in order.
  */
 @Injectable()
-export class ConsentOutbox implements OnModuleInit, OnApplicationBootstrap, OnApplicationShutdown {
+export class HubOutbox implements OnModuleInit, OnApplicationBootstrap, OnApplicationShutdown {
   private readonly relay: OutboxRelay;
 
   constructor(
@@ -63,7 +64,7 @@ export class ConsentOutbox implements OnModuleInit, OnApplicationBootstrap, OnAp
     this.relay.start();
   }
 
-  /** A statement was committed: publish now rather than at the next poll. */
+  /** Rows were committed: publish now rather than at the next poll. */
   nudge(): void {
     this.relay.nudge();
   }
@@ -76,3 +77,8 @@ export class ConsentOutbox implements OnModuleInit, OnApplicationBootstrap, OnAp
     await this.relay.stop();
   }
 }
+
+/** The one outbox of hub-api, for every feature that publishes through it. */
+@Global()
+@Module({ providers: [HubOutbox], exports: [HubOutbox] })
+export class HubOutboxModule {}

@@ -1,0 +1,54 @@
+import type { IncomingHttpHeaders } from 'node:http';
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource } from 'typeorm';
+import { enqueueOnce } from '@accord/kafka';
+import { findParticipant } from '@accord/persistence';
+import type { Caller } from '../auth';
+import { HubOutbox } from '../outbox';
+import { readCloudEvents } from './cloudevents-http';
+import type { PublishedEventsView } from './dto/published-events.view';
+import { EventIdConflict, EventsInvalid, PublisherNotBound, PublisherNotRegistered, PublisherSuspended } from './events.errors';
+
+/**
+ * Publishing over HTTPS (CONTRACT.md §1): a partner without a Kafka client sends
+ * CloudEvents, and each valid one is written to its events topic exactly as a Kafka partner
+ * would write it, through hub-api's outbox. All of a request or none of it: one invalid
+ * event, or one id already used for other content, and nothing of the request is enqueued.
+ * A retry with the same ids and content enqueues nothing new while the outbox remembers
+ * them (its relay's retention: 7 days after publishing); after that the broker still
+ * decides a repeated id only once.
+ */
+@Injectable()
+export class EventsService {
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly outbox: HubOutbox,
+  ) {}
+
+  async publish(caller: Caller, request: { headers: IncomingHttpHeaders; body: unknown }): Promise<PublishedEventsView> {
+    const participant = caller.participant;
+    if (participant === null) throw new PublisherNotBound();
+    const registered = await findParticipant(this.dataSource.manager, participant);
+    if (!registered) throw new PublisherNotRegistered();
+    if (registered.suspendedAt !== null) throw new PublisherSuspended();
+
+    const read = readCloudEvents(request, participant);
+    if (!read.ok) throw new EventsInvalid(read.problems);
+    const outcomes = await this.dataSource.transaction(async (manager) => {
+      const enqueued = await enqueueOnce(
+        manager,
+        read.events.map((event) => event.message),
+      );
+      const conflicts = read.events.filter((_, index) => enqueued[index]!.outcome === 'conflict');
+      // Thrown inside the transaction: what it enqueued is rolled back.
+      if (conflicts.length > 0) throw new EventIdConflict(conflicts.map((event) => ({ path: event.idPath, problem: 'was already published with other content' })));
+      return enqueued;
+    });
+    if (outcomes.some((outcome) => outcome.outcome === 'enqueued')) this.outbox.nudge();
+    return {
+      ids: read.events.map((event) => event.id),
+      alreadyAccepted: read.events.filter((_, index) => outcomes[index]!.outcome === 'already-enqueued').map((event) => event.id),
+    };
+  }
+}
