@@ -282,7 +282,7 @@ describe('docker-compose.yml', () => {
       'kafka-2': [...keyFiles('kafka-broker'), '/pki/kafka-broker.keystore.pem'],
       'kafka-3': [...keyFiles('kafka-broker'), '/pki/kafka-broker.keystore.pem'],
       'kafka-acls': keyFiles('accord-operator'),
-      'hub-api': ['/pki/ca.key', ...keyFiles('accord-hub-api')],
+      'hub-api': ['/pki/ca.key', ...keyFiles('accord-hub-api'), ...keyFiles('accord-partner-delivery')],
       'sharing-broker': keyFiles('accord-sharing-broker'),
       'adult-social-care': keyFiles(environmentOf(services['adult-social-care']!).ASC_PARTICIPANT),
       'public-health': keyFiles(environmentOf(services['public-health']!).PH_PARTICIPANT),

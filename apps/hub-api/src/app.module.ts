@@ -10,6 +10,7 @@ import { AuditModule } from './audit/audit.module';
 import { AuthModule } from './auth/auth.module';
 import { CatalogModule } from './catalog/catalog.module';
 import { ConsoleModule } from './console/console.module';
+import { DeliveryModule } from './delivery/delivery.module';
 import { EventsModule } from './events/events.module';
 import { HubKafkaModule } from './hub-kafka';
 import { OpsModule } from './ops/ops.module';
@@ -37,6 +38,7 @@ export class AppModule {
         AgreementsModule,
         ConsentsModule,
         EventsModule,
+        DeliveryModule,
         OpsModule,
         ConsoleModule,
         AuditModule,

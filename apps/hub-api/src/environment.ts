@@ -1,4 +1,4 @@
-import { IsString } from 'class-validator';
+import { IsString, Matches } from 'class-validator';
 import { DEVELOPMENT_DEFAULTS, integerSetting, portSetting, secretSetting } from '@accord/platform';
 import { AuditEnvironment, ED25519_PRIVATE_KEY_FORMAT } from './audit/audit.environment';
 import { optionalBrokerListSetting } from './participants/participants.settings';
@@ -71,6 +71,15 @@ export class HubApiEnvironment extends AuditEnvironment {
   KAFKA_PUBLIC_BROKERS: string = '';
 
   /** A dead letter redriven this many times is not redriven again. */
+  /**
+   * The partner delivery's consumer group (it collects the inboxes of participants that
+   * receive over HTTPS). It starts with `accord-partner-delivery`, the prefix its ACLs allow.
+   */
+  @Matches(/^accord-partner-delivery[A-Za-z0-9_-]{0,100}$/, {
+    message: 'DELIVERY_GROUP_ID must start with accord-partner-delivery (its ACLs allow that prefix), then up to 100 letters, digits, underscores or hyphens',
+  })
+  DELIVERY_GROUP_ID: string = 'accord-partner-delivery';
+
   @integerSetting('OPS_REDRIVE_LIMIT', 1, 100)
   OPS_REDRIVE_LIMIT: number = 3;
 

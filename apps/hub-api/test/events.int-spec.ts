@@ -155,8 +155,8 @@ describe('POST /v1/events: CloudEvents over HTTPS to the events topic', () => {
     expect(asOther).toMatchObject({ status: 400, body: { problems: [{ path: 'source' }] } });
 
     const unbound = (await issueTestToken(hub, { roles: ['publisher'] })).token;
-    expect(await post(HTTP.structured(event()), unbound)).toMatchObject({ status: 403, body: { code: 'publisher-not-bound' } });
-    expect(await post(HTTP.structured(event()), TEST_ADMIN_TOKEN)).toMatchObject({ status: 403, body: { code: 'publisher-not-bound' } });
+    expect(await post(HTTP.structured(event()), unbound)).toMatchObject({ status: 403, body: { code: 'token-not-bound' } });
+    expect(await post(HTTP.structured(event()), TEST_ADMIN_TOKEN)).toMatchObject({ status: 403, body: { code: 'token-not-bound' } });
     const reader = (await issueTestToken(hub, { participant: publisher, roles: ['reader'] })).token;
     expect(await post(HTTP.structured(event()), reader)).toMatchObject({ status: 403, body: { code: 'forbidden' } });
     expect(await post(HTTP.structured(event()), 'not-a-token')).toMatchObject({ status: 401 });
@@ -168,7 +168,7 @@ describe('POST /v1/events: CloudEvents over HTTPS to the events topic', () => {
     const bound = (await issueTestToken(hub, { participant, roles: ['publisher'] })).token;
     const suspended = await hub.request('POST', `/v1/participants/${participant}/suspend`, { token: TEST_ADMIN_TOKEN });
     expect(suspended.status).toBe(200);
-    expect(await post(HTTP.structured(event({ source: `urn:accord:${participant}` })), bound)).toMatchObject({ status: 403, body: { code: 'publisher-suspended' } });
+    expect(await post(HTTP.structured(event({ source: `urn:accord:${participant}` })), bound)).toMatchObject({ status: 403, body: { code: 'participant-suspended' } });
     expect((await hub.request('POST', `/v1/participants/${participant}/resume`, { token: TEST_ADMIN_TOKEN, body: {} })).status).toBe(200);
     expect((await post(HTTP.structured(event({ source: `urn:accord:${participant}` })), bound)).status).toBe(202);
   });

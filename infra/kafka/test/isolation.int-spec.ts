@@ -10,7 +10,7 @@
 import { randomBytes } from 'node:crypto';
 import { AclOperationTypes, AclPermissionTypes, AclResourceTypes, Kafka, logLevel, ResourcePatternTypes, type Admin, type KafkaConfig } from 'kafkajs';
 import { CONSENT_CHANGES_TOPIC, DLQ_TOPIC, eventsTopic, inboxTopic } from '@accord/contracts';
-import { grant, HUB_IDENTITIES, kafkaSsl, participantAcls, participantGroupPrefix, revoke, SHARING_BROKER_GROUP_PREFIX, type KafkaIdentity } from '@accord/kafka';
+import { grant, HUB_IDENTITIES, kafkaSsl, participantAcls, participantGroupPrefix, revoke, PARTNER_DELIVERY_GROUP_PREFIX, SHARING_BROKER_GROUP_PREFIX, type KafkaIdentity } from '@accord/kafka';
 import { CertificateAuthority, generateKeyPair, type IssueOptions } from '@accord/pki';
 import { eventually, provisionTestParticipant, TEST_KAFKA_BROKERS, testCertificateAuthority, testIdentity, testKafka, uniqueParticipant } from '@accord/testing';
 
@@ -306,6 +306,33 @@ describe('Kafka isolation: what each identity may touch on the backbone', () => 
       expect(rootCause(await refusal('the sharing broker creating a topic', admin.createTopics({ topics: [{ topic: hubApiTopic, numPartitions: 1 }] })))).toMatchObject(TOPIC_REFUSED);
     } finally {
       await admin.disconnect();
+    }
+  });
+
+  it("lets hub-api's partner delivery read inboxes, in groups of its own, and write nothing", async () => {
+    const delivery = client('accord-test-isolation-delivery', kafkaSsl(testIdentity(HUB_IDENTITIES.partnerDelivery)));
+    const group = (name: string) => {
+      const groupId = `${PARTNER_DELIVERY_GROUP_PREFIX}-isolation-${suffix}-${name}`;
+      groupsUsed.push(groupId);
+      return groupId;
+    };
+    // B's inbox holds the sharing broker's record from the test before.
+    await expect(firstRecord(delivery, group('inbox'), inboxTopic(b))).resolves.toEqual(expect.any(String));
+    expect(rootCause(await refusal('the partner delivery consuming an events topic', firstRecord(delivery, group('events'), eventsTopic(a))))).toMatchObject(TOPIC_REFUSED);
+    const outsideItsGroups = `${SHARING_BROKER_GROUP_PREFIX}-isolation-${suffix}-delivery`;
+    groupsUsed.push(outsideItsGroups);
+    const error = await refusal("the partner delivery joining the sharing broker's group", firstRecord(delivery, outsideItsGroups, inboxTopic(b)));
+    expect(groupRefusal(delivery, error)).toEqual(GROUP_REFUSED);
+
+    const producer = delivery.kafka.producer({ allowAutoTopicCreation: false, retry: FAIL_FAST });
+    await producer.connect();
+    try {
+      for (const topic of [inboxTopic(b), eventsTopic(a), DLQ_TOPIC]) {
+        const send = producer.send({ topic, acks: -1, messages: [{ value: 'from the partner delivery' }] });
+        expect(rootCause(await refusal(`the partner delivery producing to ${topic}`, send))).toMatchObject(TOPIC_REFUSED);
+      }
+    } finally {
+      await producer.disconnect();
     }
   });
 

@@ -47,6 +47,9 @@ export const CONSENT_CHANGES_TOPIC = 'accord.consent.changes';
  */
 export const EVENTS_TOPIC_PATTERN = /^accord\.events\.[a-z0-9-]+\.[a-z0-9-]+$/;
 
+/** Every participant's inbox topic, for a pattern subscription (hub-api's partner delivery). */
+export const INBOX_TOPIC_PATTERN = /^accord\.inbox\.[a-z0-9-]+\.[a-z0-9-]+$/;
+
 /** `accord.events.uhs.discharge-hub` → `uhs.discharge-hub`; undefined for any other topic. */
 export function participantFromEventsTopic(topic: string): string | undefined {
   if (!topic.startsWith(EVENTS_PREFIX)) return undefined;

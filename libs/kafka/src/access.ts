@@ -24,6 +24,8 @@ export const HUB_IDENTITIES = {
   kafkaNode: 'kafka-broker',
   hubApi: 'accord-hub-api',
   sharingBroker: 'accord-sharing-broker',
+  /** hub-api's partner delivery (the pull feed): reads every inbox, writes nothing. */
+  partnerDelivery: 'accord-partner-delivery',
 } as const;
 
 /** Consumer groups of a participant start with `<participant>.`; the hub's components have prefixes of their own. */
@@ -35,6 +37,8 @@ export function participantGroupPrefix(participant: string): string {
 export const SHARING_BROKER_GROUP_PREFIX = 'accord-sharing-broker';
 /** hub-api's consumer groups (DLQ reader, simulation windows). */
 export const HUB_API_GROUP_PREFIX = 'accord-hub-api';
+/** The partner delivery's consumer group (its group id must start with this). */
+export const PARTNER_DELIVERY_GROUP_PREFIX = 'accord-partner-delivery';
 
 const EVENTS_TOPICS = eventsTopic('');
 const INBOX_TOPICS = inboxTopic('');
@@ -105,9 +109,21 @@ export function hubApiAcls(): AclEntry[] {
   ]);
 }
 
+/**
+ * The partner delivery (hub-api's pull feed for partners without a Kafka client): reads
+ * and describes the inboxes, with its own consumer groups. It writes nothing, so the
+ * component that holds every recipient's shared records cannot publish or redrive.
+ */
+export function partnerDeliveryAcls(): AclEntry[] {
+  return entries(HUB_IDENTITIES.partnerDelivery, [
+    { resourceType: Resource.TOPIC, resourceName: INBOX_TOPICS, resourcePatternType: Pattern.PREFIXED, operations: [Operation.READ, Operation.DESCRIBE] },
+    { resourceType: Resource.GROUP, resourceName: PARTNER_DELIVERY_GROUP_PREFIX, resourcePatternType: Pattern.PREFIXED, operations: [Operation.READ] },
+  ]);
+}
+
 /** Every hub component's ACLs; created once by the operator identity when a cluster is set up. */
 export function hubComponentAcls(): AclEntry[] {
-  return [...hubApiAcls(), ...sharingBrokerAcls()];
+  return [...hubApiAcls(), ...sharingBrokerAcls(), ...partnerDeliveryAcls()];
 }
 
 /** How long a grant waits for the broker to enforce the ACLs it created. */

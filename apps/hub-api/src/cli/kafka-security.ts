@@ -26,7 +26,7 @@ function option(args: string[], name: string): string[] {
 async function pki(directory: string, args: string[]): Promise<void> {
   const participants = (parse(readFileSync(REFERENCE_PARTICIPANTS, 'utf8')) as Array<{ id: string }>).map((participant) => participant.id);
   const issued = await ensureDevelopmentPki(directory, {
-    identities: [HUB_IDENTITIES.operator, HUB_IDENTITIES.hubApi, HUB_IDENTITIES.sharingBroker, ...participants],
+    identities: [HUB_IDENTITIES.operator, HUB_IDENTITIES.hubApi, HUB_IDENTITIES.sharingBroker, HUB_IDENTITIES.partnerDelivery, ...participants],
     servers: [{ identity: HUB_IDENTITIES.kafkaNode, dns: ['localhost', ...option(args, '--server-dns')], ip: ['127.0.0.1', ...option(args, '--server-ip')] }],
   });
   if (issued.length > 0) process.stdout.write(`[kafka] development PKI in ${directory}: issued ${issued.join(', ')}\n`);

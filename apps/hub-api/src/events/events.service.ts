@@ -3,12 +3,12 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { enqueueOnce } from '@accord/kafka';
-import { findParticipant } from '@accord/persistence';
 import type { Caller } from '../auth';
 import { HubOutbox } from '../outbox';
+import { actingParticipant } from '../participants';
 import { readCloudEvents } from './cloudevents-http';
 import type { PublishedEventsView } from './dto/published-events.view';
-import { EventIdConflict, EventsInvalid, PublisherNotBound, PublisherNotRegistered, PublisherSuspended } from './events.errors';
+import { EventIdConflict, EventsInvalid } from './events.errors';
 
 /**
  * Publishing over HTTPS (CONTRACT.md §1): a partner without a Kafka client sends
@@ -27,11 +27,7 @@ export class EventsService {
   ) {}
 
   async publish(caller: Caller, request: { headers: IncomingHttpHeaders; body: unknown }): Promise<PublishedEventsView> {
-    const participant = caller.participant;
-    if (participant === null) throw new PublisherNotBound();
-    const registered = await findParticipant(this.dataSource.manager, participant);
-    if (!registered) throw new PublisherNotRegistered();
-    if (registered.suspendedAt !== null) throw new PublisherSuspended();
+    const participant = await actingParticipant(this.dataSource.manager, caller, 'Publishing');
 
     const read = readCloudEvents(request, participant);
     if (!read.ok) throw new EventsInvalid(read.problems);

@@ -2,21 +2,15 @@ import { Global, Inject, Injectable, Module, type OnApplicationBootstrap, type O
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { Kafka } from 'kafkajs';
 import { DataSource } from 'typeorm';
-import { OutboxRelay, outboxMigration } from '@accord/kafka';
+import { OutboxRelay } from '@accord/kafka';
 import { dataSourceOptions, HUB_SCHEMA, openDatabase } from '@accord/persistence';
 import { createLogger } from '@accord/platform';
 import { HubApiEnvironment } from '../environment';
 import { HUB_KAFKA } from '../hub-kafka';
+import { HUB_API_MIGRATIONS, HUB_API_MIGRATIONS_TABLE } from '../migrations';
 
 /** The outbox relay's advisory-lock namespace ("hub"), distinct from the domain services'. */
 const OUTBOX_LOCK_NAMESPACE = 0x687562;
-
-/**
- * hub-api's own migration history, apart from the shared HUB_MIGRATIONS (which the broker
- * runs too): it creates `accord.outbox`, the transactional outbox of `@accord/kafka`.
- */
-export const HUB_API_MIGRATIONS_TABLE = 'hub_api_migrations';
-export const HUB_API_MIGRATIONS = [outboxMigration(1764338900000)];
 
 /**
  * hub-api's transactional outbox: consent changes and notices, enqueued in the transaction

@@ -9,6 +9,8 @@ export enum ParticipantErrorCode {
   Forbidden = 'participant-forbidden',
   RevokedCertificatesValid = 'participant-revoked-certificates-valid',
   AccessUnavailable = 'participant-access-unavailable',
+  TokenNotBound = 'token-not-bound',
+  Suspended = 'participant-suspended',
 }
 
 export const PARTICIPANT_ERROR_STATUS = {
@@ -17,6 +19,8 @@ export const PARTICIPANT_ERROR_STATUS = {
   [ParticipantErrorCode.Forbidden]: HttpStatus.FORBIDDEN,
   [ParticipantErrorCode.RevokedCertificatesValid]: HttpStatus.CONFLICT,
   [ParticipantErrorCode.AccessUnavailable]: HttpStatus.SERVICE_UNAVAILABLE,
+  [ParticipantErrorCode.TokenNotBound]: HttpStatus.FORBIDDEN,
+  [ParticipantErrorCode.Suspended]: HttpStatus.FORBIDDEN,
 } satisfies Record<ParticipantErrorCode, HttpStatus>;
 
 /** libs/pki's refusals as this API answers them; a CA problem is the hub's, never the caller's. */
@@ -89,5 +93,23 @@ export class ParticipantAccessUnavailable extends AccordError {
 export class CertificateRequestRefused extends AccordError {
   constructor(error: PkiError) {
     super(error.code, `${error.message}; nothing was stored`, PKI_ERROR_STATUS[error.code], error.problems);
+  }
+}
+
+/** A route that acts as a participant (publishing, reading its inbox) was called with a token bound to none. */
+export class TokenNotBound extends AccordError {
+  constructor(action: string) {
+    super(
+      ParticipantErrorCode.TokenNotBound,
+      `${action} needs a token bound to the participant (POST /v1/tokens with participant)`,
+      PARTICIPANT_ERROR_STATUS[ParticipantErrorCode.TokenNotBound],
+    );
+  }
+}
+
+/** The token's participant is suspended: it publishes and receives nothing, over Kafka (no ACLs) or HTTPS. */
+export class ParticipantSuspended extends AccordError {
+  constructor() {
+    super(ParticipantErrorCode.Suspended, "The token's participant is suspended", PARTICIPANT_ERROR_STATUS[ParticipantErrorCode.Suspended]);
   }
 }
