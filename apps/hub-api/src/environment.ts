@@ -80,6 +80,18 @@ export class HubApiEnvironment extends AuditEnvironment {
   })
   DELIVERY_GROUP_ID: string = 'accord-partner-delivery';
 
+  /** How long a webhook endpoint may refuse a record before it is dead-lettered (CONTRACT.md §1: 24 hours). */
+  @integerSetting('WEBHOOK_RETRY_FOR_MS', 1000, 7 * 24 * 3_600_000)
+  WEBHOOK_RETRY_FOR_MS: number = 24 * 3_600_000;
+
+  /** The longest wait between two attempts at a webhook (exponential backoff with jitter up to this). */
+  @integerSetting('WEBHOOK_RETRY_MAX_MS', 100, 3_600_000)
+  WEBHOOK_RETRY_MAX_MS: number = 300_000;
+
+  /** How long one webhook POST may take before it counts as failed. */
+  @integerSetting('WEBHOOK_TIMEOUT_MS', 1000, 60_000)
+  WEBHOOK_TIMEOUT_MS: number = 10_000;
+
   @integerSetting('OPS_REDRIVE_LIMIT', 1, 100)
   OPS_REDRIVE_LIMIT: number = 3;
 

@@ -165,6 +165,7 @@ describe('the pull feed: GET /v1/inbox and POST /v1/inbox/ack', () => {
     expect(await hub.request('GET', `/v1/participants/${recipient}/subscription`, { token: TEST_ADMIN_TOKEN })).toMatchObject({ status: 200, body: { mode: 'pull' } });
 
     expect((await hub.request('DELETE', `/v1/participants/${recipient}/subscription`, { token: TEST_ADMIN_TOKEN })).status).toBe(204);
+    expect((await hub.request('DELETE', `/v1/participants/${recipient}/subscription`, { token: TEST_ADMIN_TOKEN })).status).toBe(404);
     expect(await pull()).toMatchObject({ status: 404, body: { code: 'pull-feed-not-enabled' } });
     expect(await hub.request('GET', `/v1/participants/${recipient}/subscription`, { token: TEST_ADMIN_TOKEN })).toMatchObject({ status: 404 });
   });

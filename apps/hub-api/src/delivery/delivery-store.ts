@@ -9,15 +9,18 @@ import { HEADERS, headerText } from '@accord/contracts';
  * DELIVERY_RETENTION_DAYS at most (the inbox topics' own retention).
  */
 
-export const DELIVERY_MODES = ['pull'] as const;
+export const DELIVERY_MODES = ['pull', 'webhook'] as const;
 export type DeliveryMode = (typeof DELIVERY_MODES)[number];
 
 /** How long an unacknowledged record is held: as long as Kafka keeps the inbox topic's records. */
 export const DELIVERY_RETENTION_DAYS = 7;
 
+/** A subscription as shown: never its secret. */
 export interface Subscription {
   participant: string;
   mode: DeliveryMode;
+  /** The webhook endpoint (mode `webhook`), else null. */
+  url: string | null;
   createdAt: Date;
   updatedAt: Date;
 }
@@ -25,43 +28,114 @@ export interface Subscription {
 interface SubscriptionRow {
   participant: string;
   mode: DeliveryMode;
+  url: string | null;
+  secret: string | null;
   created_at: Date;
   updated_at: Date;
 }
 
-const subscriptionOf = (row: SubscriptionRow): Subscription => ({ participant: row.participant, mode: row.mode, createdAt: row.created_at, updatedAt: row.updated_at });
+const SUBSCRIPTION_COLUMNS = 'participant, mode, url, secret, created_at, updated_at';
+const subscriptionOf = (row: SubscriptionRow): Subscription => ({
+  participant: row.participant,
+  mode: row.mode,
+  url: row.url,
+  createdAt: row.created_at,
+  updatedAt: row.updated_at,
+});
 
-export async function putSubscription(manager: EntityManager, participant: string, mode: DeliveryMode): Promise<Subscription> {
-  const [row] = await manager.query(
-    `INSERT INTO delivery_subscriptions (participant, mode) VALUES ($1, $2)
-     ON CONFLICT (participant) DO UPDATE SET mode = excluded.mode, updated_at = now()
-     RETURNING participant, mode, created_at, updated_at`,
-    [participant, mode],
+/**
+ * Creates or changes a subscription. A webhook keeps its signing secret when only its URL
+ * changes; one that had none (new, or a pull feed before) gets `newSecret()`, which is
+ * returned that once. Moving to `pull` drops the secrets.
+ */
+export async function putSubscription(
+  manager: EntityManager,
+  participant: string,
+  wanted: { mode: DeliveryMode; url: string | null },
+  newSecret: () => string,
+): Promise<{ subscription: Subscription; secret?: string }> {
+  const [existing]: SubscriptionRow[] = await manager.query(`SELECT ${SUBSCRIPTION_COLUMNS} FROM delivery_subscriptions WHERE participant = $1 FOR UPDATE`, [participant]);
+  const secret = wanted.mode === 'webhook' && !existing?.secret ? newSecret() : undefined;
+  const [row]: SubscriptionRow[] = await manager.query(
+    `INSERT INTO delivery_subscriptions (participant, mode, url, secret) VALUES ($1, $2, $3, $4)
+     ON CONFLICT (participant) DO UPDATE SET
+       mode = excluded.mode,
+       url = excluded.url,
+       secret = CASE WHEN excluded.mode = 'pull' THEN NULL ELSE coalesce(excluded.secret, delivery_subscriptions.secret) END,
+       previous_secret = CASE WHEN excluded.mode = 'pull' THEN NULL ELSE delivery_subscriptions.previous_secret END,
+       previous_secret_until = CASE WHEN excluded.mode = 'pull' THEN NULL ELSE delivery_subscriptions.previous_secret_until END,
+       updated_at = now()
+     RETURNING ${SUBSCRIPTION_COLUMNS}`,
+    [participant, wanted.mode, wanted.mode === 'webhook' ? wanted.url : null, secret ?? null],
   );
-  return subscriptionOf(row);
+  return { subscription: subscriptionOf(row!), secret };
+}
+
+/**
+ * Gives a webhook subscription a new signing secret; the old one still signs (beside it)
+ * for `graceMs`, so the endpoint can switch without refusing a delivery. Null when the
+ * participant has no webhook.
+ */
+export async function rotateSecret(manager: EntityManager, participant: string, secret: string, graceMs: number): Promise<Subscription | null> {
+  const rows: SubscriptionRow[] = await manager.query(
+    // In a WITH: TypeORM answers a bare UPDATE with [rows, count], not the rows.
+    `WITH rotated AS (
+       UPDATE delivery_subscriptions SET previous_secret = secret, previous_secret_until = now() + ($3::bigint * interval '1 millisecond'),
+         secret = $2, updated_at = now()
+       WHERE participant = $1 AND mode = 'webhook'
+       RETURNING ${SUBSCRIPTION_COLUMNS})
+     SELECT * FROM rotated`,
+    [participant, secret, graceMs],
+  );
+  return rows[0] ? subscriptionOf(rows[0]) : null;
 }
 
 export async function findSubscription(manager: EntityManager, participant: string): Promise<Subscription | null> {
-  const rows: SubscriptionRow[] = await manager.query('SELECT participant, mode, created_at, updated_at FROM delivery_subscriptions WHERE participant = $1', [participant]);
+  const rows: SubscriptionRow[] = await manager.query(`SELECT ${SUBSCRIPTION_COLUMNS} FROM delivery_subscriptions WHERE participant = $1`, [participant]);
   return rows[0] ? subscriptionOf(rows[0]) : null;
 }
 
 export async function listSubscriptions(manager: EntityManager): Promise<Subscription[]> {
-  const rows: SubscriptionRow[] = await manager.query('SELECT participant, mode, created_at, updated_at FROM delivery_subscriptions ORDER BY participant');
+  const rows: SubscriptionRow[] = await manager.query(`SELECT ${SUBSCRIPTION_COLUMNS} FROM delivery_subscriptions ORDER BY participant`);
   return rows.map(subscriptionOf);
+}
+
+/** A webhook endpoint with the secrets that sign for it now (the current one first). */
+export interface WebhookTarget {
+  participant: string;
+  url: string;
+  secrets: string[];
+}
+
+export async function webhookTargets(manager: EntityManager): Promise<WebhookTarget[]> {
+  const rows: Array<{ participant: string; url: string; secret: string; previous_secret: string | null; previous_valid: boolean | null }> = await manager.query(
+    `SELECT participant, url, secret, previous_secret, previous_secret_until > now() AS previous_valid
+     FROM delivery_subscriptions WHERE mode = 'webhook' ORDER BY participant`,
+  );
+  return rows.map((row) => ({
+    participant: row.participant,
+    url: row.url,
+    secrets: row.previous_valid && row.previous_secret ? [row.secret, row.previous_secret] : [row.secret],
+  }));
 }
 
 /** Ends a subscription and drops what was held for it; true when there was one. */
 export async function deleteSubscription(manager: EntityManager, participant: string): Promise<boolean> {
-  const deleted: unknown[] = await manager.query('DELETE FROM delivery_subscriptions WHERE participant = $1 RETURNING participant', [participant]);
+  const deleted: unknown[] = await manager.query(
+    'WITH deleted AS (DELETE FROM delivery_subscriptions WHERE participant = $1 RETURNING participant) SELECT * FROM deleted',
+    [participant],
+  );
   await manager.query('DELETE FROM delivery_records WHERE participant = $1', [participant]);
   await manager.query('DELETE FROM delivery_cursors WHERE participant = $1', [participant]);
+  await manager.query('DELETE FROM delivery_webhook_state WHERE participant = $1', [participant]);
   return deleted.length > 0;
 }
 
 /** An inbox record as held for delivery. */
 export interface HeldRecord {
   seq: string;
+  eventId: string;
+  agreement: string;
   key: string;
   headers: Record<string, string>;
   value: string;
@@ -110,11 +184,12 @@ export async function holdRecords(manager: EntityManager, participant: string, p
 
 /** Up to `limit` held records of the participant after `afterSeq`, in order. */
 export async function recordsAfter(manager: EntityManager, participant: string, afterSeq: string, limit: number): Promise<HeldRecord[]> {
-  const rows: Array<{ seq: string; message_key: string; headers: Record<string, string>; value: string }> = await manager.query(
-    'SELECT seq::text AS seq, message_key, headers, value FROM delivery_records WHERE participant = $1 AND seq > $2::bigint ORDER BY seq LIMIT $3',
+  const rows: Array<{ seq: string; event_id: string; agreement: string; message_key: string; headers: Record<string, string>; value: string }> = await manager.query(
+    `SELECT seq::text AS seq, event_id, agreement, message_key, headers, value
+     FROM delivery_records WHERE participant = $1 AND seq > $2::bigint ORDER BY seq LIMIT $3`,
     [participant, afterSeq, limit],
   );
-  return rows.map((row) => ({ seq: row.seq, key: row.message_key, headers: row.headers, value: row.value }));
+  return rows.map((row) => ({ seq: row.seq, eventId: row.event_id, agreement: row.agreement, key: row.message_key, headers: row.headers, value: row.value }));
 }
 
 /** The cursor the participant acknowledged ('0' before any). */

@@ -6,14 +6,16 @@ import { InboxController } from './inbox.controller';
 import { DELIVERY_KAFKA, InboxCollector } from './inbox-collector';
 import { PullFeed } from './pull-feed.service';
 import { SubscriptionController } from './subscription.controller';
+import { WebhookDispatcher } from './webhook-dispatcher';
+import { WebhookOpsController } from './webhook-ops.controller';
 
 /**
  * Partner delivery over HTTPS: subscriptions, the collector that holds subscribed
- * participants' inbox records, and the pull feed. Its Kafka client is its own identity
+ * participants' inbox records, the pull feed and the signed webhooks. Its Kafka client is its own identity
  * (CONTRACT.md §1: least privilege), which reads inboxes and nothing else.
  */
 @Module({
-  controllers: [InboxController, SubscriptionController],
+  controllers: [InboxController, SubscriptionController, WebhookOpsController],
   providers: [
     {
       provide: DELIVERY_KAFKA,
@@ -28,6 +30,7 @@ import { SubscriptionController } from './subscription.controller';
     },
     InboxCollector,
     PullFeed,
+    WebhookDispatcher,
   ],
 })
 export class DeliveryModule {}

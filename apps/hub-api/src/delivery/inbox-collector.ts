@@ -66,8 +66,8 @@ export class InboxCollector implements OnApplicationBootstrap, OnModuleDestroy {
     return this.refreshing;
   }
 
-  /** Calls `listener` when records for `participant` are held; returns the unsubscribe. */
-  onArrival(participant: string, listener: () => void): () => void {
+  /** Calls `listener` when records for `participant` (or, with '*', for anyone, named) are held; returns the unsubscribe. */
+  onArrival(participant: string, listener: (participant: string) => void): () => void {
     this.arrivals.on(participant, listener);
     return () => this.arrivals.off(participant, listener);
   }
@@ -97,6 +97,9 @@ export class InboxCollector implements OnApplicationBootstrap, OnModuleDestroy {
     const participant = participantFromInboxTopic(context.topic);
     if (participant === undefined || !this.subscribed.has(participant)) return;
     const held = await holdRecords(this.dataSource.manager, participant, context.partition, messages);
-    if (held > 0) this.arrivals.emit(participant);
+    if (held > 0) {
+      this.arrivals.emit(participant, participant);
+      this.arrivals.emit('*', participant);
+    }
   }
 }

@@ -1,6 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { IsIn, IsInt, IsOptional, Matches, Max, Min } from 'class-validator';
+import { ArrayMaxSize, ArrayMinSize, IsArray, IsIn, IsInt, IsOptional, IsString, Matches, Max, MaxLength, Min, ValidateIf } from 'class-validator';
 import { IsPageLimit } from '@accord/platform';
 import { DELIVERY_MODES, type DeliveryMode } from '../delivery-store';
 
@@ -13,16 +13,46 @@ const CURSOR = /^\d{1,18}$/;
 const CURSOR_MESSAGE = 'must be a cursor from this feed (digits)';
 
 export class PutSubscriptionRequest {
-  @ApiProperty({ enum: DELIVERY_MODES, description: '`pull`: the participant reads its inbox with GET /v1/inbox and acknowledges with POST /v1/inbox/ack' })
+  @ApiProperty({
+    enum: DELIVERY_MODES,
+    description:
+      '`pull`: the participant reads its inbox with GET /v1/inbox and acknowledges with POST /v1/inbox/ack. ' +
+      '`webhook`: the hub POSTs each inbox record to `url`, signed per Standard Webhooks',
+  })
   @IsIn(DELIVERY_MODES, { message: `must be one of ${DELIVERY_MODES.join(', ')}` })
   mode: DeliveryMode;
+
+  @ApiPropertyOptional({ description: 'The HTTPS endpoint (mode `webhook` only)', example: 'https://partner.example.nhs.uk/accord/webhook', maxLength: 2048 })
+  @ValidateIf((request: PutSubscriptionRequest) => request.mode === 'webhook' || request.url !== undefined)
+  @IsString({ message: 'must be the endpoint URL (mode webhook needs one)' })
+  @MaxLength(2048, { message: 'must be at most 2048 characters' })
+  url?: string;
 }
 
 export class SubscriptionView {
   @ApiProperty() participant: string;
   @ApiProperty({ enum: DELIVERY_MODES }) mode: DeliveryMode;
+  @ApiProperty({ nullable: true, type: String, description: 'The webhook endpoint' }) url: string | null;
   @ApiProperty() createdAt: string;
   @ApiProperty() updatedAt: string;
+  @ApiPropertyOptional({
+    description: 'The webhook signing secret (Standard Webhooks, `whsec_…`): shown once, when a webhook gets one; keep it to verify `webhook-signature`',
+  })
+  secret?: string;
+}
+
+export class RedriveWebhookDeadLettersRequest {
+  @ApiProperty({ description: 'The participant whose dead letters to redrive' })
+  @IsString({ message: 'must be a participant id' })
+  @MaxLength(200, { message: 'must be a participant id' })
+  participant: string;
+
+  @ApiProperty({ type: [String], description: 'Dead letter ids (from GET /v1/ops/webhooks/dead-letters)', example: ['12'] })
+  @IsArray({ message: 'must be a list of dead letter ids' })
+  @ArrayMinSize(1, { message: 'must name at least one dead letter' })
+  @ArrayMaxSize(1000, { message: 'must name at most 1000 dead letters' })
+  @Matches(CURSOR, { each: true, message: 'must be dead letter ids (digits)' })
+  ids: string[];
 }
 
 export class PullQuery {
@@ -81,4 +111,32 @@ export class PullPageView {
 
   @ApiProperty({ description: 'Pass as `after` for the next page (the last record\'s cursor, or `after` when there was none)' })
   next: string;
+}
+
+export class WebhookEndpointView {
+  @ApiProperty() participant: string;
+  @ApiProperty({ description: "The endpoint's origin (its path and query may hold a partner's own tokens, so they are not shown)", example: 'https://partner.example.nhs.uk' })
+  endpoint: string;
+  @ApiProperty({ enum: ['ok', 'retrying'], description: '`retrying`: the record at the head failed and waits for its next attempt' }) state: 'ok' | 'retrying';
+  @ApiProperty({ nullable: true, type: String, description: 'Since when the head record fails' }) failingSince: string | null;
+  @ApiProperty() attempts: number;
+  @ApiProperty({ nullable: true, type: String, example: 'http-503', description: 'What the last failed attempt got (a status or a connection error code, never a body)' })
+  lastError: string | null;
+  @ApiProperty({ nullable: true, type: String }) nextAttemptAt: string | null;
+  @ApiProperty({ nullable: true, type: String }) lastDeliveredAt: string | null;
+  @ApiProperty({ description: 'Records waiting for the endpoint' }) pending: number;
+  @ApiProperty({ nullable: true, type: Number, description: 'Seconds the oldest waiting record has waited' }) lagSeconds: number | null;
+  @ApiProperty({ description: 'Records set aside after failing for the whole retry period, not redriven' }) deadLetters: number;
+}
+
+export class WebhookDeadLetterView {
+  @ApiProperty() id: string;
+  @ApiProperty() participant: string;
+  @ApiProperty() eventId: string;
+  @ApiProperty() agreement: string;
+  @ApiProperty({ example: 'webhook-failed: http-503' }) reason: string;
+  @ApiProperty() attempts: number;
+  @ApiProperty() failingSince: string;
+  @ApiProperty() deadLetteredAt: string;
+  @ApiProperty({ nullable: true, type: String }) redrivenAt: string | null;
 }
