@@ -1,7 +1,10 @@
 import { randomBytes, randomUUID } from 'node:crypto';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Client } from 'pg';
+import { Webhook } from 'standardwebhooks';
 import YAML from 'yaml';
 import { DLQ_TOPIC, encodeEvent, eventsTopic, inboxTopic } from '@accord/contracts';
 import { ensureTopics } from '@accord/kafka';
@@ -83,7 +86,7 @@ describe('sharing end to end: reference agreements, consent and rejects through 
     hub = await startTestApp({
       service: 'hub-api',
       environmentClass: HubApiEnvironment,
-      environment: { DATABASE_URL: database.url, ACCORD_ADMIN_TOKEN: ADMIN_TOKEN },
+      environment: { DATABASE_URL: database.url, ACCORD_ADMIN_TOKEN: ADMIN_TOKEN, DELIVERY_GROUP_ID: `accord-partner-delivery-e2e-${RUN}` },
       module: HubModule.forRoot,
     });
     for (const participant of participantsFile) {
@@ -243,6 +246,46 @@ describe('sharing end to end: reference agreements, consent and rejects through 
         const [fromKafka, fromHttps] = [await delivered(recipient, overKafka), await delivered(recipient, overHttps)];
         expect({ key: fromHttps.key, value: JSON.parse(fromHttps.value) }).toEqual({ key: fromKafka.key, value: JSON.parse(fromKafka.value) });
       }
+    }
+  });
+
+  it('delivers to a recipient subscribed by webhook exactly the projected records, signed, as its Kafka inbox holds them', async () => {
+    const received: Array<{ headers: Record<string, string>; body: string }> = [];
+    const endpoint = createServer((request, response) => {
+      const chunks: Buffer[] = [];
+      request.on('data', (chunk: Buffer) => chunks.push(chunk));
+      request.on('end', () => {
+        received.push({ headers: request.headers as Record<string, string>, body: Buffer.concat(chunks).toString('utf8') });
+        response.writeHead(204).end();
+      });
+    });
+    await new Promise<void>((resolve) => endpoint.listen(0, '127.0.0.1', resolve));
+    try {
+      const careHomes = byId('scc-asc-care-home-to-rb');
+      const recipient = careHomes.recipients[0]!;
+      const url = `http://127.0.0.1:${(endpoint.address() as AddressInfo).port}/accord`;
+      const subscribed = await hub.request('PUT', `/v1/participants/${scoped(recipient)}/subscription`, { token: ADMIN_TOKEN, body: { mode: 'webhook', url } });
+      expect(subscribed.status).toBe(200);
+      const webhook = new Webhook(subscribed.body.secret);
+      const ids: string[] = [];
+      for (let index = 0; index < 3; index++) {
+        const { data } = eventAbout('asc.service.started.v1');
+        ids.push(await publish(careHomes.provider, 'asc.service.started.v1', data));
+      }
+      const deliveries = await eventually(async () => {
+        const ours = received.filter((request) => ids.includes(JSON.parse(request.body).id));
+        return ours.length >= ids.length ? ours : undefined;
+      });
+      for (const id of ids) {
+        const inKafka = await delivered(recipient, id);
+        const request = deliveries.find((delivery) => JSON.parse(delivery.body).id === id)!;
+        const event = webhook.verify(request.body, request.headers) as Record<string, unknown>;
+        expect(event).toMatchObject({ id, key: inKafka.key, accordagreement: inKafka.headers.ce_accordagreement, accorddecision: inKafka.headers.ce_accorddecision });
+        expect(event.data).toEqual(JSON.parse(inKafka.value));
+      }
+    } finally {
+      await hub.request('DELETE', `/v1/participants/${scoped(byId('scc-asc-care-home-to-rb').recipients[0]!)}/subscription`, { token: ADMIN_TOKEN });
+      await new Promise((resolve) => endpoint.close(resolve));
     }
   });
 
