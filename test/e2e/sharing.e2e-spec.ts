@@ -24,6 +24,7 @@ import {
   exampleEventData,
 } from '@accord/testing';
 import { AppModule as HubModule } from '../../apps/hub-api/src/app.module';
+import { fhirIssues } from '../../apps/hub-api/src/fhir/fhir-definitions';
 import { HubApiEnvironment } from '../../apps/hub-api/src/environment';
 import { AppModule as BrokerModule } from '../../apps/sharing-broker/src/app.module';
 import { SharingBrokerEnvironment } from '../../apps/sharing-broker/src/environment';
@@ -287,6 +288,55 @@ describe('sharing end to end: reference agreements, consent and rejects through 
       await hub.request('DELETE', `/v1/participants/${scoped(byId('scc-asc-care-home-to-rb').recipients[0]!)}/subscription`, { token: ADMIN_TOKEN });
       await new Promise((resolve) => endpoint.close(resolve));
     }
+  });
+
+  it('withholds the next event after a FHIR Consent deny (objection), and shows both decisions as FHIR R4 AuditEvents, paged', async () => {
+    const careHomes = byId('scc-asc-care-home-to-rb');
+    const { data, nhsNumber } = eventAbout('asc.service.started.v1');
+    const sharedBefore = await publish(careHomes.provider, 'asc.service.started.v1', data);
+    await decisionsFor(sharedBefore, 2);
+
+    const consent = {
+      resourceType: 'Consent',
+      status: 'active',
+      scope: { coding: [{ system: 'http://terminology.hl7.org/CodeSystem/consentscope', code: 'patient-privacy' }] },
+      category: [{ coding: [{ system: 'http://loinc.org', code: '59284-0' }] }],
+      patient: { identifier: { system: 'https://fhir.nhs.uk/Id/nhs-number', value: nhsNumber } },
+      policy: [{ uri: `urn:accord:agreement:${careHomes.id}` }],
+      provision: { type: 'deny' },
+    };
+    const recorded = await hub.request('POST', '/fhir/Consent', { token: ADMIN_TOKEN, body: consent, contentType: 'application/fhir+json' });
+    expect({ status: recorded.status, body: recorded.body }).toMatchObject({ status: 201, body: { resourceType: 'OperationOutcome' } });
+    const withheldAfter = await publish(careHomes.provider, 'asc.service.started.v1', { ...data, subject: { ...(data.subject as object) } }, randomUUID());
+    const decisions = await decisionsFor(withheldAfter, 2);
+    expect(decisions.find((row) => row.agreement_id === careHomes.id)).toMatchObject({ outcome: 'withheld', reasons: ['objection'] });
+
+    // The audit trail as FHIR, one decision a page: a valid R4 searchset, followed by its next links.
+    const identifier = encodeURIComponent(`https://fhir.nhs.uk/Id/nhs-number|${nhsNumber}`);
+    const resources: Array<Record<string, any>> = [];
+    let url: string | undefined = `/fhir/AuditEvent?patient.identifier=${identifier}&_count=1`;
+    for (let page = 0; url && page < 10; page++) {
+      const answer = await hub.request('GET', url, { token: ADMIN_TOKEN });
+      expect(answer.status).toBe(200);
+      expect(answer.headers.get('content-type')).toContain('application/fhir+json');
+      expect(fhirIssues(answer.body)).toEqual([]);
+      expect(answer.body).toMatchObject({ resourceType: 'Bundle', type: 'searchset' });
+      for (const entry of answer.body.entry ?? []) {
+        expect(fhirIssues(entry.resource)).toEqual([]);
+        resources.push(entry.resource);
+      }
+      const next = answer.body.link.find((link: any) => link.relation === 'next')?.url as string | undefined;
+      url = next ? next.slice(next.indexOf('/fhir/')) : undefined;
+    }
+    const authorizations = resources.filter((resource) => resource.type.code === '110113');
+    const decisionIds = (await sql.query('SELECT decision_id FROM decisions WHERE event_id = ANY($1)', [[sharedBefore, withheldAfter]])).rows.map((row) => row.decision_id);
+    expect(authorizations.map((resource) => resource.id).sort()).toEqual([...decisionIds].sort());
+    const names = (resource: Record<string, any>, value: string) => resource.entity.some((entity: any) => entity.what.identifier.value === value);
+    const careHomeDecision = (eventId: string) => authorizations.find((resource) => names(resource, eventId) && names(resource, `${careHomes.id}@1`));
+    expect(careHomeDecision(sharedBefore)).toMatchObject({ outcome: '0', subtype: [{ code: 'AuthZ-Consent' }], entity: expect.arrayContaining([{ what: { identifier: { system: 'https://fhir.nhs.uk/Id/nhs-number', value: nhsNumber } }, type: expect.anything(), role: expect.objectContaining({ code: '1' }) }]) });
+    expect(careHomeDecision(withheldAfter)).toMatchObject({ outcome: '8', outcomeDesc: 'withheld: objection' });
+    // Each shared decision is also a disclosure to its recipient.
+    expect(resources.filter((resource) => resource.type.code === '110106')).toHaveLength(authorizations.filter((resource) => resource.outcome === '0').length);
   });
 
   it('withholds after a withdrawal (objection basis) and shares nothing, while recording why', async () => {

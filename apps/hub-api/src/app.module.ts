@@ -12,6 +12,7 @@ import { CatalogModule } from './catalog/catalog.module';
 import { ConsoleModule } from './console/console.module';
 import { DeliveryModule } from './delivery/delivery.module';
 import { EventsModule } from './events/events.module';
+import { FhirModule } from './fhir/fhir.module';
 import { HubKafkaModule } from './hub-kafka';
 import { OpsModule } from './ops/ops.module';
 import { HubOutboxModule } from './outbox';
@@ -39,6 +40,7 @@ export class AppModule {
         ConsentsModule,
         EventsModule,
         DeliveryModule,
+        FhirModule,
         OpsModule,
         ConsoleModule,
         AuditModule,

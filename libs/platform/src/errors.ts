@@ -131,6 +131,11 @@ export class AccordExceptionFilter implements ExceptionFilter {
     if (status >= 500 && exception instanceof AccordError) this.logger.warn({ code: exception.code, status }, exception.message);
     else if (status >= 500) this.logger.error({ err: exception, code: body.code }, 'unhandled error');
     if (exception instanceof AccordError && exception.headers) response.set(exception.headers);
+    this.respond(response, status, body);
+  }
+
+  /** Writes the error; a filter for another media type (FHIR's OperationOutcome) overrides this only. */
+  protected respond(response: Response, status: number, body: ErrorBody): void {
     response.status(status).json(body);
   }
 
