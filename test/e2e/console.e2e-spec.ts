@@ -1,11 +1,13 @@
 import { execFileSync } from 'node:child_process';
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client } from 'pg';
 import { chromium, type Browser, type Locator, type Page } from 'playwright-core';
-import { encodeEvent, eventsTopic, isParticipantId, EVENT_TYPES, fieldsOf, mayPublish } from '@accord/contracts';
+import { encodeEvent, eventsTopic, inboxTopic, isParticipantId, EVENT_TYPES, fieldsOf, mayPublish } from '@accord/contracts';
 import { createEventTypeCatalog, readAgreement } from '@accord/governance';
 import {
   createTestDatabase,
@@ -94,6 +96,7 @@ describe('the ops and audit console in a browser', () => {
         AUDIT_CHECKPOINT_INTERVAL_SECONDS: '0',
         OPS_WINDOW_MS: String(WINDOW_MS),
         OPS_SAMPLE_INTERVAL_MS: '1000',
+        DELIVERY_GROUP_ID: `accord-partner-delivery-console-${RUN}`,
       },
       module: (environment) => HubModule.forRoot(environment),
     });
@@ -303,6 +306,26 @@ describe('the ops and audit console in a browser', () => {
     await row.waitFor();
     expect(await row.textContent()).toContain(PROVIDER);
     await snapshot('certificates');
+  });
+
+  it("shows a webhook endpoint that refuses connections as retrying, with its error and backlog", async () => {
+    // A port nothing listens on: every attempt is refused.
+    const closed = createServer();
+    await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
+    const port = (closed.address() as AddressInfo).port;
+    await new Promise((resolve) => closed.close(resolve));
+    const subscribed = await hub.request('PUT', `/v1/participants/${RECIPIENT}/subscription`, { token: ADMIN_TOKEN, body: { mode: 'webhook', url: `http://127.0.0.1:${port}/hook` } });
+    expect(subscribed.status).toBe(200);
+    await produce(inboxTopic(RECIPIENT), [{ key: 'person-1', value: '{}', headers: { ce_id: randomUUID(), ce_accordagreement: `${AGREEMENT_ID}@1` } }]);
+
+    await openTab('Webhooks');
+    const row = page.locator(`#webhooks-table tr[data-participant="${RECIPIENT}"][data-state="retrying"]`);
+    await row.waitFor({ timeout: 30_000 });
+    const text = await row.textContent();
+    expect(text).toContain(`http://127.0.0.1:${port}`);
+    expect(text).toContain('econnrefused');
+    await snapshot('webhooks');
+    await hub.request('DELETE', `/v1/participants/${RECIPIENT}/subscription`, { token: ADMIN_TOKEN });
   });
 
   it('lists agreements and their versions', async () => {

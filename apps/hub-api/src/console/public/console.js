@@ -146,8 +146,9 @@ const VIEWS = {
   audit: () => undefined,
   agreements: () => refreshAgreements(),
   certificates: () => refreshExpiringCertificates(),
+  webhooks: () => refreshWebhooks(),
 };
-const LIVE_VIEWS = new Set(['topics', 'groups', 'dlq']);
+const LIVE_VIEWS = new Set(['topics', 'groups', 'dlq', 'webhooks']);
 
 function show(view) {
   state.view = view;
@@ -619,6 +620,41 @@ async function refreshExpiringCertificates() {
         cell(number(Math.max(0, Math.floor((Date.parse(certificate.notAfter) - now) / 86_400_000))), 'number'),
         cell(certificate.serialNumber, 'mono'),
         el('td', { className: 'mono', title: certificate.fingerprint }, `${certificate.fingerprint.slice(0, 16)}…`),
+      ),
+    ),
+  );
+  markUpdated();
+}
+
+// ---------------------------------------------------------------- webhooks
+
+async function refreshWebhooks() {
+  let endpoints;
+  try {
+    endpoints = await api('/v1/ops/webhooks');
+    setError('#webhooks-error', '');
+  } catch (error) {
+    setError('#webhooks-error', describe(error, 'ops'));
+    return;
+  }
+  const retrying = endpoints.filter((endpoint) => endpoint.state === 'retrying').length;
+  $('#webhooks-summary').textContent = endpoints.length
+    ? `${endpoints.length} ${endpoints.length === 1 ? 'endpoint' : 'endpoints'}, ${retrying} retrying.`
+    : 'No participant receives by webhook.';
+  $('#webhooks-table tbody').replaceChildren(
+    ...endpoints.map((endpoint) =>
+      el(
+        'tr',
+        { dataset: { participant: endpoint.participant, state: endpoint.state } },
+        el('th', { scope: 'row', className: 'mono' }, endpoint.participant),
+        cell(endpoint.endpoint, 'mono'),
+        el('td', {}, badge(endpoint.state)),
+        cell(endpoint.failingSince ? when(endpoint.failingSince) : '—'),
+        cell(endpoint.lastError ?? '—', 'mono'),
+        cell(number(endpoint.pending), 'number'),
+        cell(endpoint.lagSeconds === null ? '—' : number(endpoint.lagSeconds), 'number'),
+        cell(number(endpoint.deadLetters), 'number'),
+        cell(endpoint.lastDeliveredAt ? when(endpoint.lastDeliveredAt) : '—'),
       ),
     ),
   );
