@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
-import type { Message } from 'kafkajs';
 import { inboxTopic } from '@accord/contracts';
 import {
   createTestDatabase,
+  exampleInboxRecord,
   issueTestToken,
   produce,
   registerTestParticipants,
@@ -22,25 +22,6 @@ import { HubApiEnvironment } from '../src/environment';
  */
 
 const GROUP = `accord-partner-delivery-test-${randomUUID().slice(0, 8)}`;
-
-/** An inbox record as the sharing broker writes it. */
-function inboxRecord(key: string, sequence: number, id = randomUUID()): Message {
-  return {
-    key,
-    value: JSON.stringify({ subject: { localId: key }, sequence }),
-    headers: {
-      ce_specversion: '1.0',
-      ce_id: id,
-      ce_source: 'urn:accord:southampton.adult-social-care',
-      ce_type: 'asc.service.started.v1',
-      ce_time: '2026-12-04T10:00:00Z',
-      'content-type': 'application/json',
-      ce_accordagreement: 'test-agreement@1',
-      ce_accordpurpose: 'direct-care',
-      ce_accorddecision: randomUUID(),
-    },
-  };
-}
 
 describe('the pull feed: GET /v1/inbox and POST /v1/inbox/ack', () => {
   let database: TestDatabase;
@@ -84,7 +65,7 @@ describe('the pull feed: GET /v1/inbox and POST /v1/inbox/ack', () => {
   }
 
   it('returns the inbox in order as CloudEvents, each record once, from a cursor; an acknowledged cursor holds across a restart', async () => {
-    const sent = [inboxRecord('person-a', 1), inboxRecord('person-b', 2), inboxRecord('person-a', 3), inboxRecord('person-b', 4), inboxRecord('person-a', 5)];
+    const sent = [exampleInboxRecord('person-a', 1), exampleInboxRecord('person-b', 2), exampleInboxRecord('person-a', 3), exampleInboxRecord('person-b', 4), exampleInboxRecord('person-a', 5)];
     await produce(inboxTopic(recipient), sent);
     // The broker redelivering a recorded decision: the same ce_id and agreement, held once.
     await produce(inboxTopic(recipient), [sent[0]!]);
@@ -132,7 +113,7 @@ describe('the pull feed: GET /v1/inbox and POST /v1/inbox/ack', () => {
     const started = Date.now();
     const waiting = pull(`?after=${cursor}&wait=20`);
     await new Promise((resolve) => setTimeout(resolve, 1000));
-    const record = inboxRecord('person-c', 6);
+    const record = exampleInboxRecord('person-c', 6);
     await produce(inboxTopic(recipient), [record]);
     const answer = await waiting;
     expect(answer.status).toBe(200);

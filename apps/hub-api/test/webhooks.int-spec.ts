@@ -1,11 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { Message } from 'kafkajs';
 import { Webhook } from 'standardwebhooks';
 import { inboxTopic } from '@accord/contracts';
 import {
   createTestDatabase,
+  exampleInboxRecord,
   eventually,
   produce,
   registerTestParticipants,
@@ -23,25 +23,6 @@ import { HubApiEnvironment } from '../src/environment';
  * test HTTP server standing in for the recipient's system: it verifies every signature
  * with the standardwebhooks library, as a partner would.
  */
-
-/** An inbox record as the sharing broker writes it. */
-function inboxRecord(key: string, sequence: number): Message {
-  return {
-    key,
-    value: JSON.stringify({ subject: { localId: key }, sequence }),
-    headers: {
-      ce_specversion: '1.0',
-      ce_id: randomUUID(),
-      ce_source: 'urn:accord:southampton.adult-social-care',
-      ce_type: 'asc.service.started.v1',
-      ce_time: '2026-12-04T10:00:00Z',
-      'content-type': 'application/json',
-      ce_accordagreement: 'test-agreement@1',
-      ce_accordpurpose: 'direct-care',
-      ce_accorddecision: randomUUID(),
-    },
-  };
-}
 
 interface Received {
   headers: IncomingHttpHeaders;
@@ -130,7 +111,7 @@ describe('webhooks: each inbox record POSTed as a signed CloudEvent, in order, r
     const recipient = uniqueParticipant('revenues-benefits');
     await registerTestParticipants(hub, [recipient]);
     const secret = await subscribe(hub, recipient, endpoint.url);
-    const sent = [inboxRecord('person-a', 1), inboxRecord('person-b', 2), inboxRecord('person-a', 3), inboxRecord('person-b', 4), inboxRecord('person-a', 5)];
+    const sent = [exampleInboxRecord('person-a', 1), exampleInboxRecord('person-b', 2), exampleInboxRecord('person-a', 3), exampleInboxRecord('person-b', 4), exampleInboxRecord('person-a', 5)];
     await produce(inboxTopic(recipient), sent);
 
     const ids = sent.map((record) => record.headers!.ce_id);
@@ -168,7 +149,7 @@ describe('webhooks: each inbox record POSTed as a signed CloudEvent, in order, r
       const recipient = uniqueParticipant('revenues-benefits');
       await registerTestParticipants(hub, [recipient]);
       const secret = await subscribe(hub, recipient, endpoint.url);
-      const sent = Array.from({ length: 6 }, (_, index) => inboxRecord(index % 2 === 0 ? 'person-c' : 'person-d', index + 1));
+      const sent = Array.from({ length: 6 }, (_, index) => exampleInboxRecord(index % 2 === 0 ? 'person-c' : 'person-d', index + 1));
       const ids = sent.map((record) => record.headers!.ce_id);
 
       // The first minute the endpoint is off the network, the second it answers 503.
@@ -215,7 +196,7 @@ describe('webhooks: each inbox record POSTed as a signed CloudEvent, in order, r
     expect(rotated.body.secret).not.toBe(before);
     expect((await hub.request('GET', `/v1/participants/${recipient}/subscription`, { token: TEST_ADMIN_TOKEN })).body.secret).toBeUndefined();
 
-    const record = inboxRecord('person-e', 1);
+    const record = exampleInboxRecord('person-e', 1);
     await produce(inboxTopic(recipient), [record]);
     const [delivery] = await eventually(async () => {
       const found = endpoint.requests.filter((request) => request.status < 300 && JSON.parse(request.body).id === record.headers!.ce_id);
@@ -267,7 +248,7 @@ describe('webhooks: a record refused for the whole retry period is dead-lettered
     const recipient = uniqueParticipant('revenues-benefits');
     await registerTestParticipants(hub, [recipient]);
     await subscribe(hub, recipient, endpoint.url);
-    const [poison, ...rest] = [inboxRecord('person-f', 1), inboxRecord('person-g', 2), inboxRecord('person-g', 3)];
+    const [poison, ...rest] = [exampleInboxRecord('person-f', 1), exampleInboxRecord('person-g', 2), exampleInboxRecord('person-g', 3)];
     const poisonId = poison!.headers!.ce_id;
     endpoint.answer = (body) => (JSON.parse(body).id === poisonId ? 500 : 204);
     await produce(inboxTopic(recipient), [poison!, ...rest]);

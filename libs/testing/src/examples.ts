@@ -1,3 +1,5 @@
+import { randomUUID } from 'node:crypto';
+import type { Message } from 'kafkajs';
 import { EVENT_TYPES, type PublisherSystem } from '@accord/contracts';
 
 /*
@@ -153,4 +155,26 @@ export function exampleEventData(eventType: string): Record<string, unknown> {
   const fields = FIELDS[eventType];
   if (!spec || !fields) throw new Error(`no example for unknown event type ${eventType}`);
   return structuredClone({ subject: SUBJECTS[spec.publisherSystem], ...fields });
+}
+
+/**
+ * An inbox record as the sharing broker writes it (CONTRACT.md §2), about the person `key`,
+ * its data carrying `sequence` so a test can check the order records arrive in.
+ */
+export function exampleInboxRecord(key: string, sequence: number): Message {
+  return {
+    key,
+    value: JSON.stringify({ subject: { localId: key }, sequence }),
+    headers: {
+      ce_specversion: '1.0',
+      ce_id: randomUUID(),
+      ce_source: 'urn:accord:southampton.adult-social-care',
+      ce_type: 'asc.service.started.v1',
+      ce_time: '2026-12-04T10:00:00Z',
+      'content-type': 'application/json',
+      ce_accordagreement: 'test-agreement@1',
+      ce_accordpurpose: 'direct-care',
+      ce_accorddecision: randomUUID(),
+    },
+  };
 }
