@@ -80,6 +80,13 @@ export class HubApiEnvironment extends AuditEnvironment {
   })
   DELIVERY_GROUP_ID: string = 'accord-partner-delivery';
 
+  /**
+   * Events one participant may publish over HTTPS per minute, per hub-api instance (every
+   * event of a request counts, valid or not); beyond it, 429 with Retry-After.
+   */
+  @integerSetting('ACCORD_PUBLISH_EVENTS_PER_MINUTE', 1, 10_000_000)
+  ACCORD_PUBLISH_EVENTS_PER_MINUTE: number = 60_000;
+
   /** How long a webhook endpoint may refuse a record before it is dead-lettered (CONTRACT.md §1: 24 hours). */
   @integerSetting('WEBHOOK_RETRY_FOR_MS', 1000, 7 * 24 * 3_600_000)
   WEBHOOK_RETRY_FOR_MS: number = 24 * 3_600_000;

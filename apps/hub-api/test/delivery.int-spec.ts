@@ -65,16 +65,17 @@ describe('the pull feed: GET /v1/inbox and POST /v1/inbox/ack', () => {
   }
 
   it('returns the inbox in order as CloudEvents, each record once, from a cursor; an acknowledged cursor holds across a restart', async () => {
-    const sent = [exampleInboxRecord('person-a', 1), exampleInboxRecord('person-b', 2), exampleInboxRecord('person-a', 3), exampleInboxRecord('person-b', 4), exampleInboxRecord('person-a', 5)];
+    // Twelve, so cursors pass from one digit to two (they must order as numbers, not text).
+    const sent = Array.from({ length: 12 }, (_, index) => exampleInboxRecord(index % 2 === 0 ? 'person-a' : 'person-b', index + 1));
     await produce(inboxTopic(recipient), sent);
     // The broker redelivering a recorded decision: the same ce_id and agreement, held once.
     await produce(inboxTopic(recipient), [sent[0]!]);
 
-    const records = await pullAll('0', 5);
-    expect(records).toHaveLength(5);
+    const records = await pullAll('0', 12);
+    expect(records).toHaveLength(12);
     const byPerson = (person: string) => records.filter((record) => record.key === person).map((record) => record.data.sequence);
-    expect(byPerson('person-a')).toEqual([1, 3, 5]);
-    expect(byPerson('person-b')).toEqual([2, 4]);
+    expect(byPerson('person-a')).toEqual([1, 3, 5, 7, 9, 11]);
+    expect(byPerson('person-b')).toEqual([2, 4, 6, 8, 10, 12]);
     const first = records.find((record) => record.data.sequence === 1);
     expect(first).toEqual({
       cursor: expect.stringMatching(/^\d+$/),
@@ -92,13 +93,14 @@ describe('the pull feed: GET /v1/inbox and POST /v1/inbox/ack', () => {
     });
     const cursors = records.map((record) => BigInt(record.cursor));
     expect(cursors).toEqual([...cursors].sort((a, b) => (a < b ? -1 : 1)));
+    expect(cursors.at(-1)).toBeGreaterThanOrEqual(10n);
 
     // Acknowledge the first three: without `after`, the feed continues from there.
     expect(await ack(records[2].cursor)).toMatchObject({ status: 200, body: { acknowledged: records[2].cursor } });
     expect((await pull()).body.records.map((record: any) => record.id)).toEqual(records.slice(3).map((record) => record.id));
     // A cursor never moves back, and cannot run ahead of what the feed returned.
     expect(await ack(records[0].cursor)).toMatchObject({ status: 200, body: { acknowledged: records[2].cursor } });
-    expect(await ack(String(BigInt(records[4].cursor) + 1000n))).toMatchObject({ status: 400, body: { code: 'cursor-ahead' } });
+    expect(await ack(String(BigInt(records[11].cursor) + 1000n))).toMatchObject({ status: 400, body: { code: 'cursor-ahead' } });
 
     await hub.close();
     hub = await start();

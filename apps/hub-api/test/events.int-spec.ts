@@ -25,6 +25,8 @@ import { HubApiEnvironment } from '../src/environment';
  */
 
 const TYPE = 'asc.service.started.v1';
+/** Enough for every test here but the last, which goes over it. */
+const PER_MINUTE = 600;
 
 describe('POST /v1/events: CloudEvents over HTTPS to the events topic', () => {
   let database: TestDatabase;
@@ -37,7 +39,12 @@ describe('POST /v1/events: CloudEvents over HTTPS to the events topic', () => {
 
   beforeAll(async () => {
     database = await createTestDatabase('events');
-    hub = await startTestApp({ service: 'hub-api', environmentClass: HubApiEnvironment, environment: { DATABASE_URL: database.url }, module: AppModule.forRoot });
+    hub = await startTestApp({
+      service: 'hub-api',
+      environmentClass: HubApiEnvironment,
+      environment: { DATABASE_URL: database.url, ACCORD_PUBLISH_EVENTS_PER_MINUTE: String(PER_MINUTE) },
+      module: AppModule.forRoot,
+    });
     await registerTestParticipants(hub, [publisher, other]);
     token = (await issueTestToken(hub, { participant: publisher, roles: ['publisher'] })).token;
     recorder = await TopicRecorder.start([eventsTopic(publisher)]);
@@ -182,5 +189,27 @@ describe('POST /v1/events: CloudEvents over HTTPS to the events topic', () => {
       status: 400,
       body: { problems: [expect.objectContaining({ path: 'data', problem: expect.stringContaining('nest') })] },
     });
+  });
+
+  it('limits how many events a participant publishes a minute: over it, 429 with Retry-After and nothing of that request published', async () => {
+    let refused: { status: number; body: any } | undefined;
+    let refusedIds: string[] = [];
+    for (let request = 0; request < PER_MINUTE / 100 + 1 && !refused; request++) {
+      const events = Array.from({ length: 100 }, () => event());
+      const response = await fetch(`${hub.url}/v1/events`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/cloudevents-batch+json', authorization: `Bearer ${token}` },
+        body: JSON.stringify(events),
+      });
+      if (response.status === 429) {
+        expect(Number(response.headers.get('retry-after'))).toBeGreaterThan(0);
+        refused = { status: response.status, body: await response.json() };
+        refusedIds = events.map((sent) => sent.id);
+      } else {
+        expect(response.status).toBe(202);
+      }
+    }
+    expect(refused).toMatchObject({ status: 429, body: { code: 'too-many-events' } });
+    expect((await sql.query('SELECT count(*)::int AS n FROM outbox WHERE event_id = ANY($1::uuid[])', [refusedIds])).rows[0].n).toBe(0);
   });
 });

@@ -170,7 +170,14 @@ describe('webhooks: each inbox record POSTed as a signed CloudEvent, in order, r
       expect(endpoint.accepted().filter(({ event }) => ids.includes(event.id))).toEqual([]);
 
       endpoint.answer = () => 204;
-      await eventually(async () => (new Set(endpoint.accepted().map(({ event }) => event.id).filter((id) => ids.includes(id))).size >= 6 ? true : undefined), 30_000);
+      await eventually(async () => (new Set(endpoint.accepted().map(({ event }) => event.id).filter((id) => ids.includes(id))).size >= 6 ? true : undefined), 60_000).catch(
+        async (error: Error) => {
+          // What the endpoint got and where the hub says it stands, for whoever reads a failure.
+          const attempts = endpoint.requests.filter((request) => ids.includes(JSON.parse(request.body).id)).map((request) => [ids.indexOf(JSON.parse(request.body).id), request.status]);
+          const views = await hub.request('GET', '/v1/ops/webhooks', { token: TEST_ADMIN_TOKEN });
+          throw new Error(`${error.message}; attempts (record, status): ${JSON.stringify(attempts)}; ops: ${JSON.stringify(views.body)}`);
+        },
+      );
       const deliveries = endpoint.accepted().filter(({ event }) => ids.includes(event.id));
       expect(deliveries).toHaveLength(6);
       expect(sequencesOf(deliveries, 'person-c')).toEqual([1, 3, 5]);
@@ -184,7 +191,7 @@ describe('webhooks: each inbox record POSTed as a signed CloudEvent, in order, r
         for (const request of ofRecord) expect(verified(secret, request)).toBeTruthy();
       }
     },
-    200_000,
+    240_000,
   );
 
   it('signs with the old and the new secret for a day after a rotation; the new one is shown once', async () => {

@@ -131,6 +131,29 @@ export async function deleteSubscription(manager: EntityManager, participant: st
   return deleted.length > 0;
 }
 
+/** The advisory-lock namespace ("dlv") of each participant's held records. */
+const HELD_LOCK_NAMESPACE = 0x646c76;
+
+/**
+ * A row's seq is taken when it is inserted but seen only when its transaction commits, so a
+ * reader could see a later seq before an earlier one commits, move its cursor past it and
+ * never return that record. Writers of a participant's records hold this lock (exclusive)
+ * until they commit; readers take it shared before reading, so every seq taken before a read
+ * has committed by then, and any taken after it is higher. Both run in a transaction.
+ */
+async function lockHeld(manager: EntityManager, participant: string, mode: 'write' | 'read'): Promise<void> {
+  if (!manager.queryRunner?.isTransactionActive) throw new Error('held records are written and read inside a transaction');
+  await manager.query(mode === 'write' ? 'SELECT pg_advisory_xact_lock($1, hashtext($2))' : 'SELECT pg_advisory_xact_lock_shared($1, hashtext($2))', [
+    HELD_LOCK_NAMESPACE,
+    participant,
+  ]);
+}
+
+/** Takes the write side of a participant's held-records lock, for a transaction that inserts them (a redrive). */
+export function lockHeldForWrite(manager: EntityManager, participant: string): Promise<void> {
+  return lockHeld(manager, participant, 'write');
+}
+
 /** An inbox record as held for delivery. */
 export interface HeldRecord {
   seq: string;
@@ -142,12 +165,13 @@ export interface HeldRecord {
 }
 
 /**
- * Holds a batch of one participant's inbox records, in order. A record delivered to the
+ * Holds a batch of one participant's inbox records, in order (inside a transaction). A record delivered to the
  * inbox again (the broker redelivering a recorded decision) is held once: its `ce_id` and
  * `ce_accordagreement` are what recipients de-duplicate on (CONTRACT.md §2).
  */
 export async function holdRecords(manager: EntityManager, participant: string, partition: number, messages: KafkaMessage[]): Promise<number> {
   if (messages.length === 0) return 0;
+  await lockHeld(manager, participant, 'write');
   const rows = messages.map((message) => {
     const headers: Record<string, string> = {};
     for (const name of Object.keys(message.headers ?? {})) {
@@ -182,11 +206,13 @@ export async function holdRecords(manager: EntityManager, participant: string, p
   return inserted.length;
 }
 
-/** Up to `limit` held records of the participant after `afterSeq`, in order. */
+/** Up to `limit` held records of the participant after `afterSeq`, in order (inside a transaction). */
 export async function recordsAfter(manager: EntityManager, participant: string, afterSeq: string, limit: number): Promise<HeldRecord[]> {
+  await lockHeld(manager, participant, 'read');
+  // Ordered by the column, not the text alias: '10' sorts before '9' as text.
   const rows: Array<{ seq: string; event_id: string; agreement: string; message_key: string; headers: Record<string, string>; value: string }> = await manager.query(
     `SELECT seq::text AS seq, event_id, agreement, message_key, headers, value
-     FROM delivery_records WHERE participant = $1 AND seq > $2::bigint ORDER BY seq LIMIT $3`,
+     FROM delivery_records WHERE participant = $1 AND seq > $2::bigint ORDER BY delivery_records.seq LIMIT $3`,
     [participant, afterSeq, limit],
   );
   return rows.map((row) => ({ seq: row.seq, eventId: row.event_id, agreement: row.agreement, key: row.message_key, headers: row.headers, value: row.value }));

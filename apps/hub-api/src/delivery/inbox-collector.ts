@@ -33,6 +33,9 @@ export function inboxesOf(participants: readonly string[]): RegExp {
 export class InboxCollector implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly logger = new Logger(InboxCollector.name);
   private readonly arrivals = new EventEmitter().setMaxListeners(0);
+  /** The participants whose records are held now. */
+  private collecting = new Set<string>();
+  /** The participants the running consumer covers. */
   private subscribed = new Set<string>();
   private consumer: BatchConsumer | undefined;
   private timer: NodeJS.Timeout | undefined;
@@ -75,13 +78,14 @@ export class InboxCollector implements OnApplicationBootstrap, OnModuleDestroy {
   private async reconcile(): Promise<void> {
     if (this.stopped) return;
     const participants = (await listSubscriptions(this.dataSource.manager)).map((subscription) => subscription.participant);
+    // Held before the consumer covers them, so no batch of theirs is skipped meanwhile.
+    this.collecting = new Set(participants);
     await purgeExpired(this.dataSource.manager);
-    const added = participants.filter((participant) => !this.subscribed.has(participant));
-    this.subscribed = new Set(participants);
     // A removed subscription needs no restart: its records are no longer held (handle skips them).
-    if (added.length === 0 || this.stopped) return;
+    if (participants.every((participant) => this.subscribed.has(participant)) || this.stopped) return;
     await this.consumer?.stop();
-    this.consumer = new BatchConsumer({
+    this.consumer = undefined;
+    const consumer = new BatchConsumer({
       kafka: this.kafka,
       groupId: this.environment.DELIVERY_GROUP_ID,
       topics: [inboxesOf(participants)],
@@ -89,14 +93,22 @@ export class InboxCollector implements OnApplicationBootstrap, OnModuleDestroy {
       logger: createLogger('hub-api-delivery', this.environment.LOG_LEVEL),
       consumerConfig: { maxBytesPerPartition: 256 * 1024, maxBytes: 1024 * 1024 },
     });
-    await this.consumer.start();
+    try {
+      await consumer.start();
+    } catch (error) {
+      // `subscribed` still lacks them, so the next refresh starts a consumer again.
+      await consumer.stop().catch(() => undefined);
+      throw error;
+    }
+    this.consumer = consumer;
+    this.subscribed = new Set(participants);
     this.logger.log({ participants: participants.length }, 'collecting the inboxes of participants that receive over HTTPS');
   }
 
   private async handle(messages: KafkaMessage[], context: BatchContext): Promise<void> {
     const participant = participantFromInboxTopic(context.topic);
-    if (participant === undefined || !this.subscribed.has(participant)) return;
-    const held = await holdRecords(this.dataSource.manager, participant, context.partition, messages);
+    if (participant === undefined || !this.collecting.has(participant)) return;
+    const held = await this.dataSource.transaction((manager) => holdRecords(manager, participant, context.partition, messages));
     if (held > 0) {
       this.arrivals.emit(participant, participant);
       this.arrivals.emit('*', participant);

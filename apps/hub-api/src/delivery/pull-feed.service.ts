@@ -39,9 +39,10 @@ export class PullFeed implements OnModuleDestroy {
     const manager = this.dataSource.manager;
     const after = query.after ?? (await ackedCursor(manager, participant));
     const limit = query.limit ?? DEFAULT_LIMIT;
-    let records = await recordsAfter(manager, participant, after, limit);
+    const read = () => this.dataSource.transaction((transaction) => recordsAfter(transaction, participant, after, limit));
+    let records = await read();
     if (records.length === 0 && (query.wait ?? 0) > 0) {
-      await this.waitForRecords(participant, (query.wait ?? 0) * 1000, async () => (records = await recordsAfter(manager, participant, after, limit)).length > 0);
+      await this.waitForRecords(participant, (query.wait ?? 0) * 1000, async () => (records = await read()).length > 0);
     }
     return { records: records.map(pulledRecord), next: records.at(-1)?.seq ?? after };
   }

@@ -120,7 +120,7 @@ export class WebhookDispatcher implements OnApplicationBootstrap, OnModuleDestro
     const { participant } = target;
     const state = await webhookState(manager, participant);
     if (state.nextAttemptAt && state.nextAttemptAt.getTime() > Date.now()) return false;
-    const [head] = await recordsAfter(manager, participant, await ackedCursor(manager, participant), 1);
+    const [head] = await manager.transaction(async (transaction) => recordsAfter(transaction, participant, await ackedCursor(transaction, participant), 1));
     if (!head) return false;
     const error = await this.post(target, head);
     if (error === undefined) {

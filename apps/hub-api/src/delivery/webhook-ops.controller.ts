@@ -59,7 +59,7 @@ export class WebhookOpsController {
   async deadLetters(@Query() query: WebhookDeadLetterQuery): Promise<WebhookDeadLetterView[]> {
     const rows: Array<Record<string, any>> = await this.dataSource.query(
       `SELECT id::text AS id, participant, event_id, agreement, reason, attempts, failing_since, dead_lettered_at, redriven_at
-       FROM delivery_dead_letters WHERE ($1::text IS NULL OR participant = $1) ORDER BY id DESC LIMIT 1000`,
+       FROM delivery_dead_letters WHERE ($1::text IS NULL OR participant = $1) ORDER BY delivery_dead_letters.id DESC LIMIT 1000`,
       [query.participant ?? null],
     );
     return rows.map((row) => ({

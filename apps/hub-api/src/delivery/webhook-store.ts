@@ -1,5 +1,5 @@
 import type { EntityManager } from 'typeorm';
-import { acknowledge, type HeldRecord } from './delivery-store';
+import { acknowledge, lockHeldForWrite, type HeldRecord } from './delivery-store';
 
 /*
  * Where each webhook endpoint stands (its head record's attempts and since when it fails)
@@ -93,6 +93,7 @@ export async function backlogOf(manager: EntityManager, participant: string): Pr
 
 /** Puts dead letters back at the end of their participant's feed; returns the ids redriven. */
 export async function redriveDeadLetters(manager: EntityManager, participant: string, ids: string[]): Promise<string[]> {
+  await lockHeldForWrite(manager, participant);
   const rows: Array<{ id: string }> = await manager.query(
     `WITH chosen AS (
        UPDATE delivery_dead_letters SET redriven_at = now()
@@ -103,7 +104,7 @@ export async function redriveDeadLetters(manager: EntityManager, participant: st
        SELECT $1, event_id, agreement, message_key, headers, value FROM chosen ORDER BY id
        ON CONFLICT (participant, event_id, agreement) DO NOTHING
        RETURNING 1)
-     SELECT id::text AS id FROM chosen ORDER BY id`,
+     SELECT id::text AS id FROM chosen ORDER BY chosen.id`,
     [participant, ids],
   );
   return rows.map((row) => row.id);

@@ -30,7 +30,8 @@ export interface ReceivedEvent {
   message: OutboxMessage;
 }
 
-export type ReadEvents = { ok: true; mode: PublishMode; events: ReceivedEvent[] } | { ok: false; mode: PublishMode; problems: Problem[] };
+/** What a request held: its events, all valid, or every problem; `sent` counts the events it carried either way. */
+export type ReadEvents = { ok: true; mode: PublishMode; sent: number; events: ReceivedEvent[] } | { ok: false; mode: PublishMode; sent: number; problems: Problem[] };
 
 /** The context attributes the Accord envelope carries, and the Kafka header each one becomes. */
 const ATTRIBUTE_HEADERS: Readonly<Record<string, string>> = {
@@ -109,7 +110,8 @@ export function readCloudEvents(request: { headers: IncomingHttpHeaders; body: u
     else idPaths.set(key, checked.event.idPath);
     events.push(checked.event);
   }
-  return problems.length > 0 ? { ok: false, mode, problems } : { ok: true, mode, events };
+  const count = Math.max(1, sent.length);
+  return problems.length > 0 ? { ok: false, mode, sent: count, problems } : { ok: true, mode, sent: count, events };
 }
 
 /** Structured mode (and each event of a batch): the JSON event format, attributes as members beside `data`. */

@@ -5,6 +5,7 @@ import { AccordError, type Problem } from '@accord/platform';
 export enum EventsErrorCode {
   Invalid = 'events-invalid',
   IdConflict = 'event-id-conflict',
+  TooMany = 'too-many-events',
 }
 
 export class EventsInvalid extends AccordError {
@@ -17,5 +18,13 @@ export class EventsInvalid extends AccordError {
 export class EventIdConflict extends AccordError {
   constructor(problems: Problem[]) {
     super(EventsErrorCode.IdConflict, 'Nothing of this request was published: an id was already published with other content', HttpStatus.CONFLICT, problems);
+  }
+}
+
+/** A participant went over ACCORD_PUBLISH_EVENTS_PER_MINUTE: nothing of the request was published. */
+export class TooManyEvents extends AccordError {
+  constructor(perMinute: number, retryAfterSeconds: number) {
+    super(EventsErrorCode.TooMany, `Nothing of this request was published: at most ${perMinute} events a minute per participant`, HttpStatus.TOO_MANY_REQUESTS);
+    this.headers = { 'Retry-After': String(retryAfterSeconds) };
   }
 }

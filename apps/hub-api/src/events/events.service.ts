@@ -1,14 +1,16 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
+import { RateLimiterMemory, RateLimiterRes } from 'rate-limiter-flexible';
 import { DataSource } from 'typeorm';
 import { enqueueOnce } from '@accord/kafka';
 import type { Caller } from '../auth';
+import { HubApiEnvironment } from '../environment';
 import { HubOutbox } from '../outbox';
 import { actingParticipant } from '../participants';
 import { readCloudEvents } from './cloudevents-http';
 import type { PublishedEventsView } from './dto/published-events.view';
-import { EventIdConflict, EventsInvalid } from './events.errors';
+import { EventIdConflict, EventsInvalid, TooManyEvents } from './events.errors';
 
 /**
  * Publishing over HTTPS (CONTRACT.md §1): a partner without a Kafka client sends
@@ -21,15 +23,33 @@ import { EventIdConflict, EventsInvalid } from './events.errors';
  */
 @Injectable()
 export class EventsService {
+  private readonly limiter: RateLimiterMemory;
+  private readonly perMinute: number;
+
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly outbox: HubOutbox,
-  ) {}
+    environment: HubApiEnvironment,
+  ) {
+    this.perMinute = environment.ACCORD_PUBLISH_EVENTS_PER_MINUTE;
+    this.limiter = new RateLimiterMemory({ points: this.perMinute, duration: 60 });
+  }
+
+  /** Counts a request's events against its participant's minute (rate-limiter-flexible, in memory). */
+  private async limit(participant: string, events: number): Promise<void> {
+    try {
+      await this.limiter.consume(participant, events);
+    } catch (rejection) {
+      if (rejection instanceof RateLimiterRes) throw new TooManyEvents(this.perMinute, Math.max(1, Math.ceil(rejection.msBeforeNext / 1000)));
+      throw rejection;
+    }
+  }
 
   async publish(caller: Caller, request: { headers: IncomingHttpHeaders; body: unknown }): Promise<PublishedEventsView> {
     const participant = await actingParticipant(this.dataSource.manager, caller, 'Publishing');
 
     const read = readCloudEvents(request, participant);
+    await this.limit(participant, read.sent);
     if (!read.ok) throw new EventsInvalid(read.problems);
     const outcomes = await this.dataSource.transaction(async (manager) => {
       const enqueued = await enqueueOnce(
