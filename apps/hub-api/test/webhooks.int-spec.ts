@@ -5,6 +5,7 @@ import { Webhook } from 'standardwebhooks';
 import { inboxTopic } from '@accord/contracts';
 import {
   createTestDatabase,
+  exampleInboxEvent,
   exampleInboxRecord,
   eventually,
   produce,
@@ -85,26 +86,35 @@ async function subscribe(hub: RunningApp, participant: string, url: string): Pro
 
 const sequencesOf = (events: Array<{ event: any }>, person: string) => events.filter(({ event }) => event.key === person).map(({ event }) => event.data.sequence);
 
-describe('webhooks: each inbox record POSTed as a signed CloudEvent, in order, retried until it is taken', () => {
+/** A database of its own, a hub-api on it with `settings`, and the recipient's endpoint, for one describe block. */
+function webhookHub(name: string, settings: Record<string, string>): { hub: () => RunningApp; endpoint: Endpoint } {
   let database: TestDatabase;
   let hub: RunningApp;
   const endpoint = new Endpoint();
-
   beforeAll(async () => {
-    database = await createTestDatabase('webhooks');
+    database = await createTestDatabase(name);
     hub = await startTestApp({
       service: 'hub-api',
       environmentClass: HubApiEnvironment,
-      environment: { DATABASE_URL: database.url, DELIVERY_GROUP_ID: `accord-partner-delivery-webhooks-${randomUUID().slice(0, 8)}`, WEBHOOK_RETRY_MAX_MS: '5000' },
+      environment: { DATABASE_URL: database.url, DELIVERY_GROUP_ID: `accord-partner-delivery-${name.replace(/_/g, '-')}-${randomUUID().slice(0, 8)}`, ...settings },
       module: AppModule.forRoot,
     });
     await endpoint.start();
   });
-
   afterAll(async () => {
     await hub?.close();
     await endpoint.stop();
     await database?.drop();
+  });
+  return { hub: () => hub, endpoint };
+}
+
+describe('webhooks: each inbox record POSTed as a signed CloudEvent, in order, retried until it is taken', () => {
+  const setup = webhookHub('webhooks', { WEBHOOK_RETRY_MAX_MS: '5000' });
+  const endpoint = setup.endpoint;
+  let hub: RunningApp;
+  beforeAll(() => {
+    hub = setup.hub();
   });
 
   it('delivers exactly the inbox records, each once, in order per person, each signature verified', async () => {
@@ -125,19 +135,7 @@ describe('webhooks: each inbox record POSTed as a signed CloudEvent, in order, r
       expect(verified(secret, request)).toEqual(JSON.parse(request.body));
       expect(() => verified(`whsec_${Buffer.alloc(32, 1).toString('base64')}`, request)).toThrow();
     }
-    expect(deliveries[0]!.event).toEqual({
-      specversion: '1.0',
-      id: ids[0],
-      source: 'urn:accord:southampton.adult-social-care',
-      type: 'asc.service.started.v1',
-      time: '2026-12-04T10:00:00Z',
-      datacontenttype: 'application/json',
-      accordagreement: 'test-agreement@1',
-      accordpurpose: 'direct-care',
-      accorddecision: sent[0]!.headers!.ce_accorddecision,
-      key: 'person-a',
-      data: { subject: { localId: 'person-a' }, sequence: 1 },
-    });
+    expect(deliveries[0]!.event).toEqual(exampleInboxEvent(sent[0]!));
 
     const [state] = (await hub.request('GET', '/v1/ops/webhooks', { token: TEST_ADMIN_TOKEN })).body.filter((view: any) => view.participant === recipient);
     expect(state).toMatchObject({ endpoint: `http://127.0.0.1:${endpoint.port}`, state: 'ok', pending: 0, deadLetters: 0, lastError: null });
@@ -225,30 +223,11 @@ describe('webhooks: each inbox record POSTed as a signed CloudEvent, in order, r
 });
 
 describe('webhooks: a record refused for the whole retry period is dead-lettered, the rest move on, and ops can redrive it', () => {
-  let database: TestDatabase;
+  const setup = webhookHub('webhook_dead_letters', { WEBHOOK_RETRY_FOR_MS: '3000', WEBHOOK_RETRY_MAX_MS: '500' });
+  const endpoint = setup.endpoint;
   let hub: RunningApp;
-  const endpoint = new Endpoint();
-
-  beforeAll(async () => {
-    database = await createTestDatabase('webhook_dead_letters');
-    hub = await startTestApp({
-      service: 'hub-api',
-      environmentClass: HubApiEnvironment,
-      environment: {
-        DATABASE_URL: database.url,
-        DELIVERY_GROUP_ID: `accord-partner-delivery-dead-letters-${randomUUID().slice(0, 8)}`,
-        WEBHOOK_RETRY_FOR_MS: '3000',
-        WEBHOOK_RETRY_MAX_MS: '500',
-      },
-      module: AppModule.forRoot,
-    });
-    await endpoint.start();
-  });
-
-  afterAll(async () => {
-    await hub?.close();
-    await endpoint.stop();
-    await database?.drop();
+  beforeAll(() => {
+    hub = setup.hub();
   });
 
   it('sets the refused record aside with its reason, delivers the ones behind it, and redrives it on request', async () => {

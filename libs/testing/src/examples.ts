@@ -178,3 +178,24 @@ export function exampleInboxRecord(key: string, sequence: number): Message {
     },
   };
 }
+
+/**
+ * How the hub hands `exampleInboxRecord(key, sequence)` to a partner over HTTPS (pull feed,
+ * webhook): one CloudEvent in the JSON format with the Accord extensions and the key.
+ */
+export function exampleInboxEvent(record: Message): Record<string, unknown> {
+  const headers = record.headers as Record<string, string>;
+  return {
+    specversion: '1.0',
+    id: headers.ce_id,
+    source: 'urn:accord:southampton.adult-social-care',
+    type: 'asc.service.started.v1',
+    time: '2026-12-04T10:00:00Z',
+    datacontenttype: 'application/json',
+    accordagreement: 'test-agreement@1',
+    accordpurpose: 'direct-care',
+    accorddecision: headers.ce_accorddecision,
+    key: record.key,
+    data: JSON.parse(String(record.value)),
+  };
+}
