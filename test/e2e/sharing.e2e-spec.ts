@@ -1,6 +1,4 @@
 import { randomBytes, randomUUID } from 'node:crypto';
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Client } from 'pg';
@@ -15,6 +13,7 @@ import {
   randomNiNumber,
   REPOSITORY_ROOT,
   startTestApp,
+  TestEndpoint,
   testKafka,
   TopicRecorder,
   eventually,
@@ -251,21 +250,12 @@ describe('sharing end to end: reference agreements, consent and rejects through 
   });
 
   it('delivers to a recipient subscribed by webhook exactly the projected records, signed, as its Kafka inbox holds them', async () => {
-    const received: Array<{ headers: Record<string, string>; body: string }> = [];
-    const endpoint = createServer((request, response) => {
-      const chunks: Buffer[] = [];
-      request.on('data', (chunk: Buffer) => chunks.push(chunk));
-      request.on('end', () => {
-        received.push({ headers: request.headers as Record<string, string>, body: Buffer.concat(chunks).toString('utf8') });
-        response.writeHead(204).end();
-      });
-    });
-    await new Promise<void>((resolve) => endpoint.listen(0, '127.0.0.1', resolve));
+    const endpoint = new TestEndpoint();
+    await endpoint.start();
     try {
       const careHomes = byId('scc-asc-care-home-to-rb');
       const recipient = careHomes.recipients[0]!;
-      const url = `http://127.0.0.1:${(endpoint.address() as AddressInfo).port}/accord`;
-      const subscribed = await hub.request('PUT', `/v1/participants/${scoped(recipient)}/subscription`, { token: ADMIN_TOKEN, body: { mode: 'webhook', url } });
+      const subscribed = await hub.request('PUT', `/v1/participants/${scoped(recipient)}/subscription`, { token: ADMIN_TOKEN, body: { mode: 'webhook', url: endpoint.url } });
       expect(subscribed.status).toBe(200);
       const webhook = new Webhook(subscribed.body.secret);
       const ids: string[] = [];
@@ -274,19 +264,19 @@ describe('sharing end to end: reference agreements, consent and rejects through 
         ids.push(await publish(careHomes.provider, 'asc.service.started.v1', data));
       }
       const deliveries = await eventually(async () => {
-        const ours = received.filter((request) => ids.includes(JSON.parse(request.body).id));
+        const ours = endpoint.requests.filter((request) => ids.includes(JSON.parse(request.body).id));
         return ours.length >= ids.length ? ours : undefined;
       });
       for (const id of ids) {
         const inKafka = await delivered(recipient, id);
         const request = deliveries.find((delivery) => JSON.parse(delivery.body).id === id)!;
-        const event = webhook.verify(request.body, request.headers) as Record<string, unknown>;
+        const event = webhook.verify(request.body, request.headers as Record<string, string>) as Record<string, unknown>;
         expect(event).toMatchObject({ id, key: inKafka.key, accordagreement: inKafka.headers.ce_accordagreement, accorddecision: inKafka.headers.ce_accorddecision });
         expect(event.data).toEqual(JSON.parse(inKafka.value));
       }
     } finally {
       await hub.request('DELETE', `/v1/participants/${scoped(byId('scc-asc-care-home-to-rb').recipients[0]!)}/subscription`, { token: ADMIN_TOKEN });
-      await new Promise((resolve) => endpoint.close(resolve));
+      await endpoint.stop();
     }
   });
 

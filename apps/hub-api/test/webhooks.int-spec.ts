@@ -1,6 +1,4 @@
 import { randomUUID } from 'node:crypto';
-import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { Webhook } from 'standardwebhooks';
 import { inboxTopic } from '@accord/contracts';
 import {
@@ -12,7 +10,9 @@ import {
   registerTestParticipants,
   startTestApp,
   TEST_ADMIN_TOKEN,
+  TestEndpoint,
   uniqueParticipant,
+  type ReceivedRequest,
   type RunningApp,
   type TestDatabase,
 } from '@accord/testing';
@@ -25,52 +25,7 @@ import { HubApiEnvironment } from '../src/environment';
  * with the standardwebhooks library, as a partner would.
  */
 
-interface Received {
-  headers: IncomingHttpHeaders;
-  body: string;
-  status: number;
-}
-
-/** The recipient's endpoint: records every request it answers; `answer` decides the status; `stop`/`start` take it off the network. */
-class Endpoint {
-  readonly requests: Received[] = [];
-  answer: (body: string) => number = () => 204;
-  private server: Server | undefined;
-  port = 0;
-
-  async start(): Promise<void> {
-    this.server = createServer((request, response) => {
-      const chunks: Buffer[] = [];
-      request.on('data', (chunk: Buffer) => chunks.push(chunk));
-      request.on('end', () => {
-        const body = Buffer.concat(chunks).toString('utf8');
-        const status = this.answer(body);
-        this.requests.push({ headers: request.headers, body, status });
-        response.writeHead(status).end();
-      });
-    });
-    await new Promise<void>((resolve) => this.server!.listen(this.port, '127.0.0.1', resolve));
-    this.port = (this.server.address() as AddressInfo).port;
-  }
-
-  async stop(): Promise<void> {
-    const server = this.server;
-    this.server = undefined;
-    server?.closeAllConnections();
-    await new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve()));
-  }
-
-  get url(): string {
-    return `http://127.0.0.1:${this.port}/accord/webhook`;
-  }
-
-  /** Accepted deliveries, their bodies parsed. */
-  accepted(): Array<{ id: string; event: any; headers: IncomingHttpHeaders }> {
-    return this.requests.filter((request) => request.status < 300).map((request) => ({ id: String(request.headers['webhook-id']), event: JSON.parse(request.body), headers: request.headers }));
-  }
-}
-
-function verified(secret: string, request: Received): unknown {
+function verified(secret: string, request: ReceivedRequest): unknown {
   return new Webhook(secret).verify(request.body, {
     'webhook-id': String(request.headers['webhook-id']),
     'webhook-timestamp': String(request.headers['webhook-timestamp']),
@@ -87,10 +42,10 @@ async function subscribe(hub: RunningApp, participant: string, url: string): Pro
 const sequencesOf = (events: Array<{ event: any }>, person: string) => events.filter(({ event }) => event.key === person).map(({ event }) => event.data.sequence);
 
 /** A database of its own, a hub-api on it with `settings`, and the recipient's endpoint, for one describe block. */
-function webhookHub(name: string, settings: Record<string, string>): { hub: () => RunningApp; endpoint: Endpoint } {
+function webhookHub(name: string, settings: Record<string, string>): { hub: () => RunningApp; endpoint: TestEndpoint } {
   let database: TestDatabase;
   let hub: RunningApp;
-  const endpoint = new Endpoint();
+  const endpoint = new TestEndpoint();
   beforeAll(async () => {
     database = await createTestDatabase(name);
     hub = await startTestApp({

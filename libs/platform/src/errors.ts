@@ -86,14 +86,17 @@ export function bodyParserError(error: unknown, tooLarge: string): AccordError |
 }
 
 /**
- * Runs an Express body parser for one route's middleware: resolves once the body is read,
- * rejects with bodyParserError's answer (else the parser's own error), so the failure
- * reaches the exception filter in the one error format.
+ * A route's own body parser as middleware (`consumer.apply(routeBody(…)).forRoutes(…)`):
+ * it rejects with bodyParserError's answer (else the parser's own error), which Nest hands
+ * to the exception filter, so the failure comes back in the one error format.
  */
-export function parseBody(parser: RequestHandler, request: Request, response: Response, tooLarge: string): Promise<void> {
-  return new Promise<void>((resolve, reject) => {
-    void parser(request, response, (error?: unknown) => (error ? reject(bodyParserError(error, tooLarge) ?? error) : resolve()));
-  });
+export function routeBody(parser: RequestHandler, tooLarge: string): (request: Request, response: Response, next: (error?: unknown) => void) => Promise<void> {
+  return async (request, response, next) => {
+    await new Promise<void>((resolve, reject) => {
+      void parser(request, response, (error?: unknown) => (error ? reject(bodyParserError(error, tooLarge) ?? error) : resolve()));
+    });
+    next();
+  };
 }
 
 const CODES: Record<number, string> = {

@@ -11,3 +11,4 @@ export * from './openapi';
 export * from './decisions';
 export * from './tokens';
 export * from './examples';
+export * from './test-endpoint';

@@ -94,7 +94,7 @@ export class AgreementsController {
   }
 }
 
-/** YAML arrives as text (YamlBodyMiddleware), JSON as the object Nest parsed; anything else is refused. */
+/** YAML arrives as text (yamlBody), JSON as the object Nest parsed; anything else is refused. */
 function submissionOf(request: Request, body: unknown): AgreementSubmission {
   if (request.is(YAML_MEDIA_TYPES) && typeof body === 'string') return { format: 'yaml', text: body };
   if (request.is('application/json')) return { format: 'json', document: body };

@@ -2,7 +2,7 @@ import { Module, type MiddlewareConsumer, type NestModule } from '@nestjs/common
 import { AgreementsController } from './agreements.controller';
 import { AgreementsService } from './agreements.service';
 import { SimulationService } from './simulation.service';
-import { YamlBodyMiddleware } from './yaml-body.middleware';
+import { yamlBody } from './yaml-body.middleware';
 
 /** Data-sharing agreements as code: apply (JSON or YAML), versions, suspend and resume, simulate. */
 @Module({
@@ -12,6 +12,6 @@ import { YamlBodyMiddleware } from './yaml-body.middleware';
 })
 export class AgreementsModule implements NestModule {
   configure(consumer: MiddlewareConsumer): void {
-    consumer.apply(YamlBodyMiddleware).forRoutes(AgreementsController);
+    consumer.apply(yamlBody).forRoutes(AgreementsController);
   }
 }

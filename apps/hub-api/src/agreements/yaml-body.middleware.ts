@@ -1,27 +1,18 @@
-import { Injectable, type NestMiddleware } from '@nestjs/common';
 import { text } from 'express';
-import type { NextFunction, Request, Response } from 'express';
-import { parseBody } from '@accord/platform';
+import { routeBody } from '@accord/platform';
 
 /** The media types an agreement may be sent as YAML with (CONTRACT.md §3 names application/yaml). */
 export const YAML_MEDIA_TYPES = ['application/yaml', 'application/x-yaml', 'text/yaml', 'text/x-yaml'];
 
 /** Agreements are small; anything bigger is a mistake, not a document. */
 export const MAX_AGREEMENT_BYTES = 256 * 1024;
-const TOO_LARGE = `An agreement may be at most ${MAX_AGREEMENT_BYTES / 1024} KiB`;
 
 /**
  * Nest parses JSON only. This reads YAML request bodies as text (left to the governance
  * engine to parse, so syntax errors come back as agreement problems with line and column)
- * on the agreements routes only, so no other route's parsing changes. Errors go through
- * the exception filter, not Express' default handler, so they keep the one error format.
+ * on the agreements routes only, so no other route's parsing changes.
  */
-@Injectable()
-export class YamlBodyMiddleware implements NestMiddleware {
-  private readonly parse = text({ type: YAML_MEDIA_TYPES, limit: MAX_AGREEMENT_BYTES, defaultCharset: 'utf-8' });
-
-  async use(request: Request, response: Response, next: NextFunction): Promise<void> {
-    await parseBody(this.parse, request, response, TOO_LARGE);
-    next();
-  }
-}
+export const yamlBody = routeBody(
+  text({ type: YAML_MEDIA_TYPES, limit: MAX_AGREEMENT_BYTES, defaultCharset: 'utf-8' }),
+  `An agreement may be at most ${MAX_AGREEMENT_BYTES / 1024} KiB`,
+);

@@ -12,8 +12,10 @@ import { holdRecords, listSubscriptions, purgeExpired } from './delivery-store';
 /** Partner delivery's Kafka client: its own identity, which reads inboxes and nothing else. */
 export const DELIVERY_KAFKA = Symbol('DELIVERY_KAFKA');
 
-/** How often subscriptions made through another hub-api instance (or removed) are picked up, and expired records purged. */
+/** How often subscriptions made through another hub-api instance (or removed) are picked up. */
 const REFRESH_MS = 5000;
+/** How often records held past the retention are purged (as the outbox relay purges). */
+const PURGE_MS = 60_000;
 
 /** The inbox topics of `participants`, as one anchored pattern (ids are `[a-z0-9-]` and one dot). */
 export function inboxesOf(participants: readonly string[]): RegExp {
@@ -41,6 +43,7 @@ export class InboxCollector implements OnApplicationBootstrap, OnModuleDestroy {
   private timer: NodeJS.Timeout | undefined;
   private refreshing: Promise<void> = Promise.resolve();
   private stopped = false;
+  private lastPurge = 0;
 
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
@@ -80,7 +83,10 @@ export class InboxCollector implements OnApplicationBootstrap, OnModuleDestroy {
     const participants = (await listSubscriptions(this.dataSource.manager)).map((subscription) => subscription.participant);
     // Held before the consumer covers them, so no batch of theirs is skipped meanwhile.
     this.collecting = new Set(participants);
-    await purgeExpired(this.dataSource.manager);
+    if (Date.now() - this.lastPurge >= PURGE_MS) {
+      await purgeExpired(this.dataSource.manager);
+      this.lastPurge = Date.now();
+    }
     // A removed subscription needs no restart: its records are no longer held (handle skips them).
     if (participants.every((participant) => this.subscribed.has(participant)) || this.stopped) return;
     await this.consumer?.stop();

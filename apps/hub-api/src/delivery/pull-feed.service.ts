@@ -50,8 +50,9 @@ export class PullFeed implements OnModuleDestroy {
   async acknowledge(caller: Caller, cursor: string): Promise<AckView> {
     const participant = await this.receiver(caller);
     return this.dataSource.transaction(async (manager) => {
-      const [last, acked] = [await lastHeld(manager, participant), await ackedCursor(manager, participant)];
-      if (BigInt(cursor) > BigInt(last ?? acked) && BigInt(cursor) > BigInt(acked)) throw new CursorAhead();
+      // Up to the last record held, or anywhere at or below what is acknowledged already (a no-op).
+      const [last, acked] = [BigInt((await lastHeld(manager, participant)) ?? 0), BigInt(await ackedCursor(manager, participant))];
+      if (BigInt(cursor) > (last > acked ? last : acked)) throw new CursorAhead();
       return { acknowledged: await acknowledge(manager, participant, cursor) };
     });
   }

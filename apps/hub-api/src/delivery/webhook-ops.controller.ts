@@ -3,6 +3,7 @@ import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiPropertyOptional, ApiTag
 import { InjectDataSource } from '@nestjs/typeorm';
 import { IsOptional, Matches } from 'class-validator';
 import { DataSource } from 'typeorm';
+import { PARTICIPANT_ID_PATTERN } from '@accord/contracts';
 import { RequireRoles } from '../auth';
 import { RedriveWebhookDeadLettersRequest, WebhookDeadLetterView, WebhookEndpointView } from './dto/delivery.dto';
 import { webhookTargets } from './delivery-store';
@@ -13,7 +14,7 @@ import { backlogOf, redriveDeadLetters, webhookState } from './webhook-store';
 class WebhookDeadLetterQuery {
   @ApiPropertyOptional({ description: "Only this participant's dead letters" })
   @IsOptional()
-  @Matches(/^[a-z0-9-]+\.[a-z0-9-]+$/, { message: 'must be a participant id <org>.<system>' })
+  @Matches(PARTICIPANT_ID_PATTERN, { message: 'must be a participant id <org>.<system>' })
   participant?: string;
 }
 

@@ -81,11 +81,12 @@ export async function deadLetter(manager: EntityManager, participant: string, re
 /** Records waiting for the endpoint, and the oldest one's arrival. */
 export async function backlogOf(manager: EntityManager, participant: string): Promise<{ pending: number; oldest: Date | null; deadLetters: number }> {
   const [row] = await manager.query(
-    `SELECT (SELECT count(*)::int FROM delivery_records r WHERE r.participant = $1
-               AND r.seq > coalesce((SELECT acked_seq FROM delivery_cursors c WHERE c.participant = $1), 0)) AS pending,
-            (SELECT min(received_at) FROM delivery_records r WHERE r.participant = $1
-               AND r.seq > coalesce((SELECT acked_seq FROM delivery_cursors c WHERE c.participant = $1), 0)) AS oldest,
-            (SELECT count(*)::int FROM delivery_dead_letters d WHERE d.participant = $1 AND d.redriven_at IS NULL) AS dead_letters`,
+    `WITH waiting AS (
+       SELECT count(*)::int AS pending, min(received_at) AS oldest FROM delivery_records r
+       WHERE r.participant = $1 AND r.seq > coalesce((SELECT acked_seq FROM delivery_cursors c WHERE c.participant = $1), 0))
+     SELECT pending, oldest,
+            (SELECT count(*)::int FROM delivery_dead_letters d WHERE d.participant = $1 AND d.redriven_at IS NULL) AS dead_letters
+     FROM waiting`,
     [participant],
   );
   return { pending: row.pending, oldest: row.oldest, deadLetters: row.dead_letters };

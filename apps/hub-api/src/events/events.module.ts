@@ -1,5 +1,5 @@
 import { Module, type MiddlewareConsumer, type NestModule } from '@nestjs/common';
-import { EventsBodyMiddleware } from './events-body.middleware';
+import { cloudEventsBody } from './events-body.middleware';
 import { EventsController } from './events.controller';
 import { EventsService } from './events.service';
 
@@ -10,6 +10,6 @@ import { EventsService } from './events.service';
 })
 export class EventsModule implements NestModule {
   configure(consumer: MiddlewareConsumer): void {
-    consumer.apply(EventsBodyMiddleware).forRoutes(EventsController);
+    consumer.apply(cloudEventsBody).forRoutes(EventsController);
   }
 }

@@ -1,7 +1,7 @@
 import { Module, type MiddlewareConsumer, type NestModule } from '@nestjs/common';
 import { AuditModule } from '../audit';
 import { ConsentsModule } from '../consents';
-import { FhirBodyMiddleware } from './fhir-body.middleware';
+import { fhirBody } from './fhir-body.middleware';
 import { FhirController } from './fhir.controller';
 
 /** FHIR R4 for NHS partners: AuditEvent search over the sharing log, and Consent recorded as a statement. */
@@ -11,6 +11,6 @@ import { FhirController } from './fhir.controller';
 })
 export class FhirModule implements NestModule {
   configure(consumer: MiddlewareConsumer): void {
-    consumer.apply(FhirBodyMiddleware).forRoutes(FhirController);
+    consumer.apply(fhirBody).forRoutes(FhirController);
   }
 }
