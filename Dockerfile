@@ -4,7 +4,9 @@
 # (docker-compose.yml does this for every app; the build stages are shared through the cache.)
 # Apps: hub-api, sharing-broker, adult-social-care, public-health, revenues-benefits.
 
-ARG NODE_IMAGE=node:20-bookworm-slim
+# Node 24: an LTS line, maintained until April 2028 (Node 20 is past its end of life).
+# package.json's engines names the Node lines the project is tested on; this is one of them.
+ARG NODE_IMAGE=node:24-bookworm-slim
 
 # --- dependencies (dev included: the build needs TypeScript) ---------------------------
 FROM ${NODE_IMAGE} AS deps
@@ -32,10 +34,13 @@ ENV NODE_ENV=production \
 WORKDIR /app
 COPY --from=prod-deps /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist
+# package.json's scripts run here too: with no sources in the image, `npm run audit:verify`
+# runs the compiled dist/apps/hub-api/src/cli/audit-verify.js without building first.
 COPY package.json ./
-# Reference agreements and the participant register, for apps that load them at start.
+# The reference participants and agreements: kafka-security's `pki` makes the participants'
+# identities from participants.yaml, and apply-agreements.js registers them and applies the
+# agreements through hub-api (docker-compose's apply-agreements step).
 COPY infra/agreements ./infra/agreements
-# Registers the reference participants through hub-api (docker-compose's register-participants).
 COPY scripts/apply-agreements.js ./scripts/apply-agreements.js
 RUN if [ -z "$ACCORD_APP" ] || [ ! -f "dist/apps/$ACCORD_APP/src/main.js" ]; then \
       echo "build with --build-arg APP=<hub-api|sharing-broker|adult-social-care|public-health|revenues-benefits> (got '$ACCORD_APP')" >&2; \

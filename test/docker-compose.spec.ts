@@ -3,13 +3,22 @@
  * KRaft cluster is consistent and secured as infra/kafka/kafka.sh secures the development
  * broker (TLS with client certificates on every listener, the StandardAuthorizer denying
  * what no ACL allows), the PKI volume gives each key only to the service that uses it, the
- * one-shot steps run in order, Postgres is healthy-checked and reachable only inside the
- * compose network, every secret is required (no default), and every app gets its port and
- * every setting it requires.
+ * one-shot steps run in order and apply the reference participants and agreements before
+ * the broker and the domain services start, Postgres is healthy-checked, reachable only
+ * inside the compose network and its password never part of a URL, every secret is
+ * required (no default), every app gets its port and every setting it requires, and the
+ * image runs a maintained Node LTS and can verify the audit log.
  */
-import { readFileSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { execFile } from 'node:child_process';
+import { chmodSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer as createHttpServer } from 'node:http';
+import { createServer as createTcpServer, type AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { promisify } from 'node:util';
+import { DataSource } from 'typeorm';
 import { parse } from 'yaml';
+import { dataSourceOptions, ensureDatabase } from '@accord/persistence';
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const { DEFAULT_BROKER_INSTANCES } = require('../scripts/lib/stack') as { DEFAULT_BROKER_INSTANCES: number };
 
@@ -42,6 +51,15 @@ function environmentOf(service: Service): Record<string, string> {
     return Object.fromEntries(env.map((entry) => [entry.split('=')[0], entry.slice(entry.indexOf('=') + 1)]));
   }
   return Object.fromEntries(Object.entries(env).map(([key, value]) => [key, value === null ? '' : String(value)]));
+}
+
+/** Host ports a service publishes (a range such as 3010-3011 gives each of its ports). */
+function hostPorts(service: Service): number[] {
+  return (service.ports ?? []).flatMap((port) => {
+    const published = typeof port === 'object' ? String(port.published ?? '') : port.split(':').slice(-2, -1)[0] ?? '';
+    const [first, last = first] = published.split('-').map(Number);
+    return first === undefined || Number.isNaN(first) ? [] : Array.from({ length: last! - first + 1 }, (_, index) => first + index);
+  });
 }
 
 /** Container ports a service publishes. */
@@ -104,12 +122,48 @@ function stringValues(): string[] {
   return values;
 }
 
+/**
+ * A stand-in Postgres on loopback that asks every client for its password in clear text,
+ * keeps what it is sent and hangs up: what a client would authenticate with, seen on the wire.
+ */
+async function passwordCollector(): Promise<{ port: number; passwords: string[]; close: () => void }> {
+  const passwords: string[] = [];
+  const server = createTcpServer((socket) => {
+    let received = Buffer.alloc(0);
+    let started = false;
+    socket.on('error', () => undefined);
+    socket.on('data', (chunk) => {
+      received = Buffer.concat([received, chunk]);
+      if (!started) {
+        // The startup message: its length, then protocol and parameters. Answer AuthenticationCleartextPassword.
+        if (received.length < 4 || received.length < received.readInt32BE(0)) return;
+        received = received.subarray(received.readInt32BE(0));
+        started = true;
+        socket.write(Buffer.from([0x52, 0, 0, 0, 8, 0, 0, 0, 3]));
+      }
+      // PasswordMessage: 'p', its length, the password ending in a zero byte.
+      if (received.length >= 5 && received[0] === 0x70 && received.length >= 1 + received.readInt32BE(1)) {
+        passwords.push(received.subarray(5, 1 + received.readInt32BE(1) - 1).toString('utf8'));
+        socket.destroy();
+      }
+    });
+  });
+  await new Promise<void>((listening) => server.listen(0, '127.0.0.1', listening));
+  return { port: (server.address() as AddressInfo).port, passwords, close: () => server.close() };
+}
+
+/** The Dockerfile's stages by name (`FROM … AS <name>`), each with its instructions. */
+function dockerfileStages(): Map<string, string> {
+  const dockerfile = readFileSync(resolve(ROOT, 'Dockerfile'), 'utf8');
+  return new Map([...dockerfile.matchAll(/^FROM \S+ AS (\S+)\n([\s\S]*?)(?=^FROM |(?![\s\S]))/gm)].map((match) => [match[1]!, match[2]!]));
+}
+
 const KAFKA_NODES = ['kafka-1', 'kafka-2', 'kafka-3'];
 
 /** What the stack must not start without; none may have a default in the compose file. */
 const SECRETS = ['ACCORD_ADMIN_TOKEN', 'ACCORD_SUBJECT_KEY_SECRET', 'ACCORD_PSEUDONYMISATION_SECRET', 'AUDIT_SIGNING_KEY', 'ACCORD_TOKEN_SIGNING_KEY', 'POSTGRES_PASSWORD'];
 
-const SHARED_APP_ENV = ['KAFKA_BROKERS', 'DATABASE_URL', 'LOG_LEVEL', 'ACCORD_SUBJECT_KEY_SECRET'];
+const SHARED_APP_ENV = ['KAFKA_BROKERS', 'DATABASE_URL', 'PGPASSWORD', 'LOG_LEVEL', 'ACCORD_SUBJECT_KEY_SECRET'];
 const APPS: Record<string, { port: number; portVar: string; env: Record<string, string | RegExp> }> = {
   'hub-api': {
     port: 3000,
@@ -337,9 +391,9 @@ describe('docker-compose.yml', () => {
     });
   });
 
-  describe('start order: PKI, Kafka, component ACLs, hub-api, participants, the rest', () => {
+  describe('start order: PKI, Kafka, component ACLs, hub-api, participants and agreements, the rest', () => {
     const acls = services['kafka-acls']!;
-    const register = services['register-participants']!;
+    const apply = services['apply-agreements']!;
 
     it('kafka-acls creates the hub components’ ACLs as the operator once every node is healthy', () => {
       expect(acls).toBeDefined();
@@ -349,15 +403,43 @@ describe('docker-compose.yml', () => {
       expect(acls.restart).toBe('no');
     });
 
-    it('register-participants registers the reference participants through hub-api once it is healthy, and succeeds once the bootstrap token is retired', () => {
-      expect(register).toBeDefined();
-      expect(typeof register.build === 'object' ? register.build.args?.APP : undefined).toBe('hub-api');
-      expect(register.command).toEqual(['node', 'scripts/apply-agreements.js', '--participants', '--skip-when-retired']);
-      expect(conditionOn(register, 'hub-api')).toBe('service_healthy');
-      const env = environmentOf(register);
+    it('apply-agreements runs through hub-api once it is healthy, and succeeds once the bootstrap token is retired', () => {
+      expect(apply).toBeDefined();
+      expect(typeof apply.build === 'object' ? apply.build.args?.APP : undefined).toBe('hub-api');
+      expect(apply.command).toEqual(['node', 'scripts/apply-agreements.js', '--skip-when-retired']);
+      expect(conditionOn(apply, 'hub-api')).toBe('service_healthy');
+      const env = environmentOf(apply);
       expect(env.ACCORD_HUB_URL).toBe('http://hub-api:3000');
       expect(env.ACCORD_ADMIN_TOKEN).toMatch(/^\$\{ACCORD_ADMIN_TOKEN:\?.+\}$/);
-      expect(register.restart).toBe('no');
+      expect(apply.restart).toBe('no');
+    });
+
+    it("apply-agreements's command registers every reference participant, then applies every reference agreement", async () => {
+      const directory = resolve(ROOT, 'infra/agreements');
+      const participants = (parse(readFileSync(join(directory, 'participants.yaml'), 'utf8')) as { id: string }[]).map(({ id }) => `/v1/participants/${id}`);
+      const agreements = readdirSync(directory)
+        .filter((file) => file.endsWith('.yaml') && file !== 'participants.yaml')
+        .map((file) => `/v1/agreements/${(parse(readFileSync(join(directory, file), 'utf8')) as { id: string }).id}`);
+      // A stand-in hub-api that accepts every PUT, in the image's place: the command as compose runs it.
+      const routes: string[] = [];
+      const hub = createHttpServer((request, response) => {
+        request.resume().on('end', () => {
+          routes.push(`${request.method} ${request.url}`);
+          response.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ version: 1, unchanged: false }));
+        });
+      });
+      await new Promise<void>((listening) => hub.listen(0, '127.0.0.1', listening));
+      try {
+        const [program, script, ...args] = apply.command as string[];
+        expect(program).toBe('node');
+        await promisify(execFile)(process.execPath, [resolve(ROOT, script!), ...args], {
+          env: { PATH: process.env.PATH, ACCORD_HUB_URL: `http://127.0.0.1:${(hub.address() as AddressInfo).port}`, ACCORD_ADMIN_TOKEN: 'a'.repeat(32) },
+        });
+      } finally {
+        hub.close();
+      }
+      expect(agreements.length).toBeGreaterThan(0);
+      expect(routes).toEqual([...participants, ...agreements.sort()].map((route) => `PUT ${route}`));
     });
 
     it.each(Object.keys(APPS))('%s reads its Kafka identity from the read-only pki volume and starts in order', (name) => {
@@ -365,8 +447,9 @@ describe('docker-compose.yml', () => {
       expect(environmentOf(service).KAFKA_TLS_DIR).toBe('/pki');
       expect(mounts(service)).toContainEqual({ source: 'pki', target: '/pki', mode: 'ro' });
       expect(conditionOn(service, 'kafka-acls')).toBe('service_completed_successfully');
-      if (name === 'hub-api') expect(conditionOn(service, 'register-participants')).toBeUndefined();
-      else expect(conditionOn(service, 'register-participants')).toBe('service_completed_successfully');
+      // The broker and the domain services start on a hub that holds the participants and agreements.
+      if (name === 'hub-api') expect(conditionOn(service, 'apply-agreements')).toBeUndefined();
+      else expect(conditionOn(service, 'apply-agreements')).toBe('service_completed_successfully');
     });
 
     it('builds the registration script and the agreements directory into the image', () => {
@@ -401,12 +484,43 @@ describe('docker-compose.yml', () => {
       for (const [name, service] of Object.entries(services)) expect({ name, ports: containerPorts(service) }).not.toEqual({ name, ports: expect.arrayContaining([5432]) });
     });
 
-    it('takes the password that the apps put into DATABASE_URL from the environment, required', () => {
+    it('leaves the host port 5432 free for a Postgres already on the host', () => {
+      for (const [name, service] of Object.entries(services)) expect({ name, hostPorts: hostPorts(service) }).not.toEqual({ name, hostPorts: expect.arrayContaining([5432]) });
+      expect(hostPorts(services['sharing-broker']!)).toEqual([3010, 3011]);
+    });
+
+    it('gives the apps the password apart from DATABASE_URL, in PGPASSWORD, required', () => {
       expect(environmentOf(postgres).POSTGRES_PASSWORD).toMatch(/^\$\{POSTGRES_PASSWORD:\?.+\}$/);
       for (const name of Object.keys(APPS)) {
-        expect(environmentOf(services[name]!).DATABASE_URL).toMatch(/^postgres:\/\/postgres:\$\{POSTGRES_PASSWORD:\?[^}]+\}@postgres:5432\/accord$/);
+        const env = environmentOf(services[name]!);
+        expect(env.DATABASE_URL).toBe('postgres://postgres@postgres:5432/accord');
+        expect(env.PGPASSWORD).toMatch(/^\$\{POSTGRES_PASSWORD:\?[^}]+\}$/);
       }
     });
+
+    it('the apps connect with PGPASSWORD as it is, whatever its characters, when DATABASE_URL has no password', async () => {
+      const password = `p@ss:/w#rd%20?&=$x ü"'\\`;
+      const server = await passwordCollector();
+      const url = `postgres://postgres@127.0.0.1:${server.port}/accord`;
+      const previous = process.env.PGPASSWORD;
+      process.env.PGPASSWORD = password;
+      try {
+        // What every app does at start (libs/persistence): create the database if missing, then open its pool.
+        await expect(ensureDatabase(url)).rejects.toThrow();
+        await expect(new DataSource(dataSourceOptions({ url, schema: 'hub', entities: [], migrations: [] })).initialize()).rejects.toThrow();
+      } finally {
+        if (previous === undefined) delete process.env.PGPASSWORD;
+        else process.env.PGPASSWORD = previous;
+        server.close();
+      }
+      expect(server.passwords).toEqual([password, password]);
+    });
+  });
+
+  it('puts no secret into a URL, where its characters could break the URL', () => {
+    for (const value of stringValues().filter((text) => text.includes('://'))) {
+      for (const secret of SECRETS) expect({ value, secret: value.includes(`\${${secret}`) }).toEqual({ value, secret: false });
+    }
   });
 
   it('requires every secret wherever it is used (${VAR:?message}): none has a default, and each is used', () => {
@@ -440,7 +554,7 @@ describe('docker-compose.yml', () => {
       // Listening on every interface of the container: the default, 127.0.0.1, would leave the published port unanswered.
       expect(env.HOST).toBe('0.0.0.0');
       expect(env.NODE_ENV).toBeUndefined(); // the image's production, never relaxed here
-      expect(env.DATABASE_URL).toMatch(/^postgres:\/\/postgres:.+@postgres:5432\/accord$/);
+      expect(env.DATABASE_URL).toBe('postgres://postgres@postgres:5432/accord');
       expect(env.LOG_LEVEL).toMatch(/info/);
 
       const brokers = env.KAFKA_BROKERS.split(',');
@@ -483,6 +597,62 @@ describe('docker-compose.yml', () => {
         if (source && !source.startsWith('.') && !source.startsWith('/')) expect(Object.keys(compose.volumes ?? {})).toContain(source);
       }
     }
+  });
+
+  describe('the image', () => {
+    const dockerfile = readFileSync(resolve(ROOT, 'Dockerfile'), 'utf8');
+    const packageJson = JSON.parse(readFileSync(resolve(ROOT, 'package.json'), 'utf8')) as { engines: { node: string }; scripts: Record<string, string> };
+
+    it('runs a maintained Node LTS line (an even major, 22 or later) that package.json engines names', () => {
+      const image = /^ARG NODE_IMAGE=node:(\d+)(\.[\d.]+)?-[a-z]+-slim$/m.exec(dockerfile);
+      expect(image).not.toBeNull();
+      const major = Number(image![1]);
+      expect(major % 2).toBe(0);
+      expect(major).toBeGreaterThanOrEqual(22);
+      // Every stage builds on it: the dependencies are installed and compiled with the Node that runs them.
+      expect([...dockerfile.matchAll(/^FROM (\S+)/gm)].map((match) => match[1])).toEqual(['${NODE_IMAGE}', 'deps', 'deps', '${NODE_IMAGE}']);
+      const lines = packageJson.engines.node.split('||').map((range) => /^\^(\d+)(\.\d+)*$/.exec(range.trim())?.[1]);
+      expect(lines).not.toContain(undefined);
+      expect(lines).toContain(String(major));
+    });
+
+    it('holds what audit:verify needs: the compiled CLI and package.json, and no sources for the script to build', () => {
+      const runtime = dockerfileStages().get('runtime')!;
+      expect(runtime).toMatch(/^COPY --from=build \/app\/dist \.\/dist$/m);
+      expect(runtime).toMatch(/^COPY package\.json \.\/$/m);
+      expect(runtime).toMatch(/^COPY --from=prod-deps \/app\/node_modules \.\/node_modules$/m);
+      expect(runtime).not.toMatch(/^COPY (apps|libs|tsconfig)/m);
+      // The build compiles the CLI where the script runs it from.
+      const build = JSON.parse(readFileSync(resolve(ROOT, 'tsconfig.build.json'), 'utf8')) as { compilerOptions: { outDir: string; rootDir: string }; include: string[] };
+      expect(build.compilerOptions).toMatchObject({ outDir: 'dist', rootDir: '.' });
+      expect(build.include).toContain('apps/*/src/**/*.ts');
+      expect(packageJson.scripts['audit:verify']).toContain('node dist/apps/hub-api/src/cli/audit-verify.js');
+      expect(readFileSync(resolve(ROOT, 'apps/hub-api/src/cli/audit-verify.ts'), 'utf8')).toMatch(/^if \(require\.main === module\)/m);
+    });
+
+    it('npm run audit:verify builds where the sources are and, in the image, runs the compiled CLI without building', async () => {
+      const run = async (withSources: boolean) => {
+        const directory = mkdtempSync(join(tmpdir(), 'accord-audit-verify-'));
+        try {
+          mkdirSync(join(directory, 'dist/apps/hub-api/src/cli'), { recursive: true });
+          writeFileSync(join(directory, 'dist/apps/hub-api/src/cli/audit-verify.js'), "process.stdout.write('verified ' + process.argv.slice(2).join(' ') + '\\n');\n");
+          if (withSources) mkdirSync(join(directory, 'apps'));
+          // npm stands in for itself: it says what it was asked to run.
+          mkdirSync(join(directory, 'bin'));
+          writeFileSync(join(directory, 'bin/npm'), '#!/bin/sh\necho "npm $*"\n');
+          chmodSync(join(directory, 'bin/npm'), 0o755);
+          const { stdout } = await promisify(execFile)('sh', ['-c', `${packageJson.scripts['audit:verify']} --json`], {
+            cwd: directory,
+            env: { PATH: `${join(directory, 'bin')}:${process.env.PATH}` },
+          });
+          return stdout;
+        } finally {
+          rmSync(directory, { recursive: true, force: true });
+        }
+      };
+      expect(await run(false)).toBe('verified --json\n');
+      expect(await run(true)).toBe('npm run build --silent\nverified --json\n');
+    });
   });
 
   it('keeps the Dockerfile able to build every app and real secrets out of the repository', () => {
