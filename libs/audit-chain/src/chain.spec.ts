@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { AuditChainError, GENESIS_HASH, chain, chainPartition, hashRecord, type UnchainedDecision } from '.';
+import { AuditChainError, CONTENT_FIELDS, GENESIS_HASH, chain, chainPartition, hashRecord, type UnchainedDecision } from '.';
 import { batchArbitrary, unchainedDecisionArbitrary } from '../test/arbitraries';
 
 const sample = (): UnchainedDecision => fc.sample(unchainedDecisionArbitrary, { numRuns: 1, seed: 7 })[0]!;
@@ -22,6 +22,13 @@ describe('chain', () => {
     const [row] = chain([{ ...withoutPurpose, internalNote: 'x' } as unknown as UnchainedDecision], null);
     expect(row).not.toHaveProperty('internalNote');
     expect(row!.purpose).toBeNull();
+  });
+
+  it('gives every row exactly the content fields, seq, prevHash and hash, in that order', () => {
+    const [row] = chain([sample()], null);
+    const [partitionRow] = chainPartition([sample()], { seq: 0, hash: GENESIS_HASH }, [1]);
+    expect(Object.keys(row!)).toEqual([...CONTENT_FIELDS, 'seq', 'prevHash', 'hash']);
+    expect(Object.keys(partitionRow!)).toEqual([...CONTENT_FIELDS, 'seq', 'prevHash', 'hash']);
   });
 
   it.each([
