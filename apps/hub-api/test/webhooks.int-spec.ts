@@ -147,6 +147,29 @@ describe('webhooks: each inbox record POSTed as a signed CloudEvent, in order, r
     240_000,
   );
 
+  it('sends a suspended participant nothing, and what was held for it once it is resumed', async () => {
+    const recipient = uniqueParticipant('revenues-benefits');
+    await registerTestParticipants(hub, [recipient]);
+    await subscribe(hub, recipient, endpoint.url);
+    expect((await hub.request('POST', `/v1/participants/${recipient}/suspend`, { token: TEST_ADMIN_TOKEN })).status).toBe(200);
+    const sent = [exampleInboxRecord('person-s', 1), exampleInboxRecord('person-s', 2)];
+    await produce(inboxTopic(recipient), sent);
+    const ids = sent.map((record) => record.headers!.ce_id);
+    const deliveredToIt = () => endpoint.requests.filter((request) => ids.includes(JSON.parse(request.body).id));
+
+    // Held by the hub (the broker may still route to a suspended participant's inbox), then
+    // several dispatch ticks without a single attempt.
+    const backlog = async () => (await hub.request('GET', '/v1/ops/webhooks', { token: TEST_ADMIN_TOKEN })).body.find((view: any) => view.participant === recipient);
+    await eventually(async () => ((await backlog())?.pending === 2 ? true : undefined), 30_000);
+    expect(await backlog()).toMatchObject({ state: 'suspended', pending: 2 });
+    await new Promise((resolve) => setTimeout(resolve, 4000));
+    expect(deliveredToIt()).toEqual([]);
+
+    expect((await hub.request('POST', `/v1/participants/${recipient}/resume`, { token: TEST_ADMIN_TOKEN, body: {} })).status).toBe(200);
+    await eventually(async () => (endpoint.accepted().filter(({ event }) => ids.includes(event.id)).length === 2 ? true : undefined), 30_000);
+    expect(sequencesOf(endpoint.accepted().filter(({ event }) => ids.includes(event.id)), 'person-s')).toEqual([1, 2]);
+  });
+
   it('signs with the old and the new secret for a day after a rotation; the new one is shown once', async () => {
     const recipient = uniqueParticipant('revenues-benefits');
     await registerTestParticipants(hub, [recipient]);

@@ -105,17 +105,23 @@ export interface WebhookTarget {
   participant: string;
   url: string;
   secrets: string[];
+  /** A suspended participant is sent nothing; its records stay held until it is resumed. */
+  suspended: boolean;
 }
 
 export async function webhookTargets(manager: EntityManager): Promise<WebhookTarget[]> {
-  const rows: Array<{ participant: string; url: string; secret: string; previous_secret: string | null; previous_valid: boolean | null }> = await manager.query(
-    `SELECT participant, url, secret, previous_secret, previous_secret_until > now() AS previous_valid
-     FROM delivery_subscriptions WHERE mode = 'webhook' ORDER BY participant`,
-  );
+  const rows: Array<{ participant: string; url: string; secret: string; previous_secret: string | null; previous_valid: boolean | null; suspended: boolean }> =
+    await manager.query(
+      `SELECT s.participant, s.url, s.secret, s.previous_secret, s.previous_secret_until > now() AS previous_valid,
+              p.suspended_at IS NOT NULL AS suspended
+       FROM delivery_subscriptions s JOIN participants p ON p.id = s.participant
+       WHERE s.mode = 'webhook' ORDER BY s.participant`,
+    );
   return rows.map((row) => ({
     participant: row.participant,
     url: row.url,
     secrets: row.previous_valid && row.previous_secret ? [row.secret, row.previous_secret] : [row.secret],
+    suspended: row.suspended,
   }));
 }
 

@@ -44,6 +44,7 @@ function failureCode(error: unknown): string {
  * advisory lock). A refused record is retried with exponential backoff and jitter, the
  * records behind it waiting, until WEBHOOK_RETRY_FOR_MS has passed; then it is set aside as
  * a dead letter (redrivable) and the rest move on. A retry carries the same `webhook-id`.
+ * A suspended participant is sent nothing until it is resumed (its records stay held).
  */
 @Injectable()
 export class WebhookDispatcher implements OnApplicationBootstrap, OnModuleDestroy {
@@ -79,7 +80,7 @@ export class WebhookDispatcher implements OnApplicationBootstrap, OnModuleDestro
     this.ticking = true;
     try {
       for (const target of await webhookTargets(this.dataSource.manager)) {
-        if (this.busy.has(target.participant) || this.stopped) continue;
+        if (target.suspended || this.busy.has(target.participant) || this.stopped) continue;
         this.busy.add(target.participant);
         const round = this.round(target)
           .catch((error: unknown) => this.logger.warn({ err: error, participant: target.participant }, 'a webhook round failed; trying again shortly'))

@@ -30,7 +30,7 @@ export class WebhookOpsController {
   ) {}
 
   @Get()
-  @ApiOperation({ summary: 'Every webhook endpoint: ok or retrying, failing since when, its backlog and lag, its dead letters' })
+  @ApiOperation({ summary: 'Every webhook endpoint: ok, retrying or suspended, failing since when, its backlog and lag, its dead letters' })
   @ApiOkResponse({ type: WebhookEndpointView, isArray: true })
   async endpoints(): Promise<WebhookEndpointView[]> {
     const manager = this.dataSource.manager;
@@ -40,7 +40,7 @@ export class WebhookOpsController {
         return {
           participant: target.participant,
           endpoint: endpointOrigin(target.url),
-          state: state.attempts > 0 ? 'retrying' : 'ok',
+          state: target.suspended ? 'suspended' : state.attempts > 0 ? 'retrying' : 'ok',
           failingSince: state.failingSince?.toISOString() ?? null,
           attempts: state.attempts,
           lastError: state.lastError,

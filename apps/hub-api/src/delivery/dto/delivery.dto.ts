@@ -117,7 +117,11 @@ export class WebhookEndpointView {
   @ApiProperty() participant: string;
   @ApiProperty({ description: "The endpoint's origin (its path and query may hold a partner's own tokens, so they are not shown)", example: 'https://partner.example.nhs.uk' })
   endpoint: string;
-  @ApiProperty({ enum: ['ok', 'retrying'], description: '`retrying`: the record at the head failed and waits for its next attempt' }) state: 'ok' | 'retrying';
+  @ApiProperty({
+    enum: ['ok', 'retrying', 'suspended'],
+    description: '`retrying`: the record at the head failed and waits for its next attempt; `suspended`: the participant is suspended and is sent nothing',
+  })
+  state: 'ok' | 'retrying' | 'suspended';
   @ApiProperty({ nullable: true, type: String, description: 'Since when the head record fails' }) failingSince: string | null;
   @ApiProperty() attempts: number;
   @ApiProperty({ nullable: true, type: String, example: 'http-503', description: 'What the last failed attempt got (a status or a connection error code, never a body)' })
