@@ -13,7 +13,7 @@
 #   bash infra/kafka/kafka.sh fetch     # only download the jars into the cache (e.g. to warm CI)
 #
 # Environment: ACCORD_CACHE_DIR, ACCORD_RUN_DIR, KAFKA_BROKERS, KAFKA_CONTROLLER_PORT,
-# KAFKA_TLS_DIR, JAVA_HOME, KAFKA_HEAP_OPTS, KAFKA_OPTS, KAFKA_READY_TIMEOUT (see README.md).
+# KAFKA_TLS_DIR, JAVA_HOME, KAFKA_HEAP_OPTS, KAFKA_OPTS, KAFKA_READY_TIMEOUT (see docs/configuration.md).
 set -euo pipefail
 
 KAFKA_VERSION=4.1.2 # keep in step with pom.xml <kafka.version> and docker-compose.yml

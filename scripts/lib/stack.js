@@ -53,7 +53,7 @@ async function postgresReachable(url) {
 
 /**
  * Postgres must answer. When it is the local cluster and it is stopped, start it with
- * pg_ctlcluster (Debian), as the README says; otherwise explain what to do.
+ * pg_ctlcluster (Debian), as docs/development.md says; otherwise explain what to do.
  */
 async function ensurePostgres(url = databaseUrl()) {
   if (await postgresReachable(url)) return;

@@ -3,12 +3,37 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
+import DEVELOPMENT_DEFAULTS from '../../libs/platform/src/development-defaults.json';
 import { createTestDatabase, eventually, randomNhsNumber, REPOSITORY_ROOT, TEST_KAFKA_TLS_DIR, type TestDatabase, exampleEventData } from '@accord/testing';
 
 // Ports away from a developer's running `npm start` (3000-3010), so both can coexist.
 const PORTS = { HUB_API_PORT: 3200, ASC_PORT: 3201, PH_PORT: 3202, RB_PORT: 3203, BROKER_PORT: 3210 };
 /** The broker runs as two instances of one consumer group by default, the second on BROKER_PORT + 1. */
 const HEALTH_PORTS = [...Object.values(PORTS), PORTS.BROKER_PORT + 1];
+
+/** The walkthrough's first line: the URLs and admin token of `npm start` with its defaults. */
+const WALKTHROUGH_SETTINGS = `HUB=http://127.0.0.1:3000 ASC=http://127.0.0.1:3001 ADMIN=${DEVELOPMENT_DEFAULTS.adminToken}`;
+
+/**
+ * The README's walkthrough: the shell block under its heading, and what it shows as output
+ * (`# → …` lines, in order; `…` stands for what differs from run to run, such as ids and times).
+ */
+function readmeWalkthrough(): { script: string; shown: RegExp[] } {
+  const readme = readFileSync(join(REPOSITORY_ROOT, 'README.md'), 'utf8');
+  const section = readme.slice(readme.indexOf('\n## A five-minute walkthrough'));
+  const block = /```sh\n([\s\S]*?)\n```/.exec(section)?.[1];
+  if (!block || !block.startsWith(`${WALKTHROUGH_SETTINGS}\n`)) {
+    throw new Error(`README.md: the walkthrough's shell block must start with the line: ${WALKTHROUGH_SETTINGS}`);
+  }
+  const shown = block
+    .split('\n')
+    .filter((line) => line.startsWith('# → '))
+    .map((line) => {
+      const parts = line.slice('# → '.length).split('…').map((part) => part.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'));
+      return new RegExp(`^${parts.join('.*')}$`);
+    });
+  return { script: block, shown };
+}
 
 interface HealthBody {
   status: string;
@@ -28,26 +53,18 @@ describe('npm start', () => {
   let database: TestDatabase;
   let stack: ChildProcess;
   let output = '';
+  const runDirectory = mkdtempSync(join(tmpdir(), 'accord-start-'));
+  /** The end of every app's log, for a failure message: which app stopped, and why. */
+  const appLogs = () => {
+    const logs = join(runDirectory, 'logs');
+    if (!existsSync(logs)) return '';
+    return readdirSync(logs)
+      .map((file) => `--- ${file} ---\n${readFileSync(join(logs, file), 'utf8').slice(-3000)}`)
+      .join('\n');
+  };
 
   beforeAll(async () => {
     database = await createTestDatabase('npm_start');
-  });
-
-  afterAll(async () => {
-    if (stack && stack.exitCode === null) stack.kill('SIGKILL');
-    await database.drop();
-  });
-
-  it('brings up all five apps (the broker as two instances), each healthy with Kafka and Postgres, then stops them all on Ctrl-C', async () => {
-    const runDirectory = mkdtempSync(join(tmpdir(), 'accord-start-'));
-    /** The end of every app's log, for a failure message: which app stopped, and why. */
-    const appLogs = () => {
-      const logs = join(runDirectory, 'logs');
-      if (!existsSync(logs)) return '';
-      return readdirSync(logs)
-        .map((file) => `--- ${file} ---\n${readFileSync(join(logs, file), 'utf8').slice(-3000)}`)
-        .join('\n');
-    };
     stack = spawn(process.execPath, ['scripts/start.js'], {
       cwd: REPOSITORY_ROOT,
       env: {
@@ -67,7 +84,14 @@ describe('npm start', () => {
     await eventually(async () => (output.includes('Accord is running.') ? true : undefined), 240_000, 500).catch((error: Error) => {
       throw new Error(`${error.message}\n--- npm start output ---\n${output}`);
     });
+  }, 300_000);
 
+  afterAll(async () => {
+    if (stack && stack.exitCode === null) stack.kill('SIGKILL');
+    await database.drop();
+  });
+
+  it('brings up all five apps (the broker as two instances), each healthy with Kafka and Postgres, with the reference agreements applied', async () => {
     for (const port of HEALTH_PORTS) {
       // Healthy within 30 s of "Accord is running." — one slow answer on a loaded CI machine
       // (the test suites run alongside) is not a failure; an app that never answers is.
@@ -138,12 +162,34 @@ describe('npm start', () => {
     expect(notice.details).toMatchObject({ kind: 'object', affected: [{ agreementId: 'scc-asc-care-home-to-rb', eventIds: [eventId] }] });
     expect(JSON.stringify(notice)).not.toContain(nhsNumber);
     expect(output).toContain(`http://127.0.0.1:${PORTS.HUB_API_PORT}`);
+  }, 180_000);
 
+  it("runs the README's walkthrough exactly as written, and every output is the one the README shows", async () => {
+    const walkthrough = readmeWalkthrough();
+    // Only the first line changes: the URLs of this stack's ports instead of npm start's defaults.
+    const script = walkthrough.script.replace(
+      WALKTHROUGH_SETTINGS,
+      `HUB=http://127.0.0.1:${PORTS.HUB_API_PORT} ASC=http://127.0.0.1:${PORTS.ASC_PORT} ADMIN=$1`,
+    );
+    const adminToken = /admin token:\s*(\S+)/.exec(output)?.[1] ?? '';
+    const run = spawnSync('bash', ['-c', `set -euo pipefail\n${script}`, 'walkthrough', adminToken], {
+      cwd: REPOSITORY_ROOT,
+      encoding: 'utf8',
+      timeout: 120_000,
+    });
+    const printed = run.stdout.split('\n').filter((line) => line !== '');
+    const failure = `walkthrough exited ${run.status}${run.signal ? ` (${run.signal})` : ''}\n--- stdout ---\n${run.stdout}\n--- stderr ---\n${run.stderr}`;
+    expect({ status: run.status, failure: run.status === 0 ? '' : failure }).toEqual({ status: 0, failure: '' });
+    expect(printed).toHaveLength(walkthrough.shown.length);
+    walkthrough.shown.forEach((expected, index) => expect(printed[index]).toMatch(expected));
+  }, 180_000);
+
+  it('stops every app on Ctrl-C', async () => {
     const exited = new Promise<number | null>((resolve) => stack.once('exit', (code) => resolve(code)));
     stack.kill('SIGINT');
     expect(await exited).toBe(0);
     for (const port of HEALTH_PORTS) expect(await health(port)).toBeUndefined();
-  }, 300_000);
+  }, 60_000);
 
   it('refuses to start an app with a malformed setting, in one clear line naming it', () => {
     // The build from the test above is in dist/.

@@ -50,7 +50,7 @@ interface PartnerKey {
   csr: string;
 }
 
-/** A key and CSR made as the README tells a partner to make them. */
+/** A key and CSR made as docs/partners.md tells a partner to make them. */
 function partnerKey(keyArgs = ['-algorithm', 'EC', '-pkeyopt', 'ec_paramgen_curve:P-256']): PartnerKey {
   const directory = mkdtempSync(join(tmpdir(), 'accord-partner-'));
   try {

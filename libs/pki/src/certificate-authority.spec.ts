@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { CertificateAuthority, describeCertificate, MAX_CSR_BYTES } from './certificate-authority';
 import { PkiError, PkiErrorCode } from './errors';
 
-/** A key and CSR made as a partner would make them, with openssl (the README's recipe). */
+/** A key and CSR made as a partner would make them, with openssl (the recipe in docs/partners.md). */
 function partnerCsr(keyArgs: string[], subject = '/CN=whoever-i-say/O=Evil'): string {
   const directory = mkdtempSync(join(tmpdir(), 'accord-csr-'));
   try {

@@ -8,7 +8,7 @@ import { removeTestIdentities } from './kafka';
  */
 export default async function globalSetup(): Promise<void> {
   if (!(await postgresReachable())) {
-    throw new Error(`Postgres is not reachable at ${new URL(TEST_POSTGRES_URL).host}; start it (see README) and retry`);
+    throw new Error(`Postgres is not reachable at ${new URL(TEST_POSTGRES_URL).host}; start it (see docs/development.md) and retry`);
   }
   ensureKafka();
   await removeTestIdentities();
