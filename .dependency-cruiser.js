@@ -2,7 +2,7 @@
 // and the audit chain are pure functions over plain data, so they import no framework,
 // no database or Kafka client, and nothing that does network or file I/O.
 // Run: npx depcruise --config .dependency-cruiser.js libs
-// (libs/governance/src/boundary.spec.ts runs the same rules in the unit tests.)
+// (test/boundaries.spec.ts runs the same rules in the unit tests.)
 
 /** Where the rule applies: production code of the pure libs; their tests may use anything. */
 const PURE_LIBS = '^libs/(governance|audit-chain)/';

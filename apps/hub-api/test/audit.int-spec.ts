@@ -222,6 +222,8 @@ describe('the auditor API over the tamper-evident sharing log', () => {
         const response = await get(`/v1/audit/decisions?${query}`);
         expect({ query, ids: idsOf(response.body.items) }).toEqual({ query, ids: seededIds(...seqs) });
       }
+      // Every reason a decision row can give is a filter, the broker's `unprocessable` too.
+      expect((await get('/v1/audit/decisions?reason=unprocessable')).status).toBe(200);
     });
 
     it('pages with an opaque cursor, in seq order, without gaps or repeats', async () => {

@@ -43,7 +43,7 @@ export interface DecisionRecord {
   offset: string;
   /** ISO 8601, millisecond precision, UTC: `2026-04-01T09:30:00.000Z`. */
   decidedAt: string;
-  /** Gap-free global sequence starting at 1. */
+  /** Unique and increasing across the log (strictly within a chain), starting at 1; it may have gaps (docs/audit-chains.md). */
   seq: number;
   /** The previous row's `hash`; `GENESIS_HASH` for seq 1. */
   prevHash: string;

@@ -1,3 +1,4 @@
+import type { RejectionReason } from '@accord/contracts';
 import { isInForce, type AgreementRule, type VersionedAgreement } from './agreement';
 import type { EventTypeCatalog } from './catalog';
 import { compileCondition, type Condition, type ConditionContext, type ConditionFailure } from './condition';
@@ -8,7 +9,8 @@ import { leafPaths, payloadDigest, project, pseudonymKey, type JsonObject, type 
 /** The reason codes of CONTRACT.md §4 and §5, exactly as partners and auditors see them. */
 export type WithheldReason = 'agreement-not-active' | 'condition-not-met' | 'no-consent' | 'objection' | 'national-opt-out';
 export type SharedReason = 'permitted' | 'safeguarding-override' | 'objection' | 'national-opt-out';
-export type RejectedReason = 'invalid-envelope' | 'invalid-payload' | 'unknown-event-type' | 'invalid-identifier';
+/** A record refused before any candidate was evaluated: every reason the broker dead-letters with a decision row (a duplicate-id conflict records none). */
+export type RejectedReason = Exclude<RejectionReason, 'duplicate-id-conflict'>;
 export type DecisionReason = WithheldReason | SharedReason | RejectedReason;
 
 export interface EventToEvaluate {

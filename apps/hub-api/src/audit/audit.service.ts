@@ -16,7 +16,7 @@ import { verifyAuditLog, type AuditVerificationReport } from './audit-verificati
 import type { DecisionFilterQuery, DecisionPageQuery, SubjectReportQuery } from './dto/decision-query.dto';
 import type { DecisionPage, DecisionView, PublicKeyView, SubjectReport, SubjectReportEntry } from './dto/decision.view';
 import { CSV_HEADER, csvLine } from './csv';
-import { dateInWords, explainDecision, lawfulBasisInWords, REASON_EXPLANATIONS, scopeInWords, type AgreementVersionSummary } from './plain-english';
+import { dateInWords, explainDecision, lawfulBasisInWords, explainReason, scopeInWords, type AgreementVersionSummary } from './plain-english';
 
 export type ExportFormat = 'csv' | 'ndjson';
 
@@ -154,7 +154,7 @@ export class AuditService {
               },
         fieldsReleased: row.fieldsReleased,
         fieldsWithheld: row.fieldsWithheld,
-        reasons: row.reasons.map((code) => ({ code, explanation: REASON_EXPLANATIONS[code] ?? code })),
+        reasons: row.reasons.map((code) => ({ code, explanation: explainReason(code) ?? code })),
         matchedBy: row.subjectKey === own.nhsNumber ? 'nhsNumber' : row.subjectKey === own.niNumber ? 'niNumber' : 'linked-identifier',
         explanation: explainDecision(row, { ...context, agreement }),
       };

@@ -1,4 +1,5 @@
 import type { ChainedDecision, LawfulBasis } from '@accord/audit-chain';
+import type { DecisionReason } from '@accord/governance';
 
 /*
  * The words of the subject access report: each decision explained for the person it is
@@ -6,8 +7,8 @@ import type { ChainedDecision, LawfulBasis } from '@accord/audit-chain';
  * the agreement version it names; nothing here sees personal data (the rows hold none).
  */
 
-/** Every reason code of CONTRACT.md §4–§5, in plain English. */
-export const REASON_EXPLANATIONS: Readonly<Record<string, string>> = {
+/** Every reason a decision row can give (the compiler holds this to DecisionReason), in plain English. */
+const REASON_EXPLANATIONS: Readonly<Record<DecisionReason, string>> = {
   permitted:
     'The agreement was in force, the record met its conditions, and nothing recorded about the person’s consent, objections or opt-outs prevented sharing.',
   'safeguarding-override':
@@ -21,9 +22,15 @@ export const REASON_EXPLANATIONS: Readonly<Record<string, string>> = {
   'invalid-payload': 'The record was rejected before any sharing: its content did not match the published format.',
   'unknown-event-type': 'The record was rejected before any sharing: it was of a type the hub does not know.',
   'invalid-identifier': 'The record was rejected before any sharing: it carried an invalid NHS or National Insurance number.',
+  unprocessable: 'The record was rejected before any sharing: the hub could not process it (for example, it was too large or too deeply nested).',
 };
 
 export const DECISION_REASONS = Object.keys(REASON_EXPLANATIONS);
+
+/** A reason code in plain English; undefined for a code this hub does not know. */
+export function explainReason(code: string): string | undefined {
+  return Object.hasOwn(REASON_EXPLANATIONS, code) ? REASON_EXPLANATIONS[code as DecisionReason] : undefined;
+}
 
 const ARTICLE6: Readonly<Record<string, string>> = {
   consent: 'UK GDPR Article 6(1)(a): the person’s consent',
@@ -107,7 +114,7 @@ export function explainDecision(decision: ChainedDecision, context: ExplanationC
     ? `a record of type ${decision.eventType}${description ? ` (${description})` : ''}`
     : 'a record';
   const when = dateInWords(decision.decidedAt);
-  const reasons = decision.reasons.map((code) => REASON_EXPLANATIONS[code] ?? `Reason: ${code}.`).join(' ');
+  const reasons = decision.reasons.map((code) => explainReason(code) ?? `Reason: ${code}.`).join(' ');
 
   if (decision.outcome === 'rejected') {
     return `On ${when}, ${record} from ${who(decision.source)} was rejected and shared with no one. ${reasons}`;
