@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import fc from 'fast-check';
-import { AuditChainError, GENESIS_HASH, canonicalContent, canonicalJson, chain, hashRecord, type ChainedDecision } from '.';
-import { batchArbitrary } from '../test/arbitraries';
+import { AuditChainError, GENESIS_HASH, HASHED_FIELDS, canonicalContent, canonicalJson, chain, hashContent, hashRecord, type ChainedDecision } from '.';
+import { batchArbitrary, columnValueArbitrary, unchainedDecisionArbitrary } from '../test/arbitraries';
 
 const row: ChainedDecision = {
   decisionId: '6f1c2a9e-3b7d-4c1e-9a52-0d8e7f6a5b4c',
@@ -76,6 +76,30 @@ describe('canonical form', () => {
   it('hashes a decidedAt read back from timestamptz as a Date exactly like the stored string', () => {
     const fromDatabase = { ...row, decidedAt: new Date(row.decidedAt) as unknown as string };
     expect(hashRecord(fromDatabase)).toBe(hashRecord(row));
+  });
+
+  it('hashRecord is hashContent of prevHash and canonicalContent, for any row a writer or a tamperer could give', () => {
+    /** The hash, or the kind and message of what was thrown. */
+    const outcome = (run: () => string): string => {
+      try {
+        return run();
+      } catch (error) {
+        return `${(error as Error).name}: ${(error as Error).message}`;
+      }
+    };
+    const same = (record: ChainedDecision) =>
+      outcome(() => hashRecord(record)) === outcome(() => hashContent(String(record.prevHash), canonicalContent(record)));
+    const anyPrevHash = fc.oneof(fc.stringMatching(/^[0-9a-f]{64}$/), fc.string({ unit: 'binary', maxLength: 8 }));
+    const written = fc.record({ decision: unchainedDecisionArbitrary, seq: fc.nat(), prevHash: anyPrevHash });
+    fc.assert(fc.property(written, ({ decision, seq, prevHash }) => same({ ...decision, seq, prevHash, hash: '' })), { numRuns: 2000 });
+    const tampered = fc.record({ row: written, field: fc.constantFrom(...HASHED_FIELDS), value: fc.oneof(columnValueArbitrary, fc.string({ unit: 'binary' })) });
+    fc.assert(
+      fc.property(tampered, ({ row: { decision, seq, prevHash }, field, value }) => same({ ...decision, seq, prevHash, hash: '', [field]: value })),
+      { numRuns: 2000 },
+    );
+    for (const value of [NaN, 1n, new Map()]) {
+      expect(() => hashRecord({ ...row, purpose: value as unknown as string })).toThrow(AuditChainError);
+    }
   });
 
   it('genesis is 64 zeros', () => {

@@ -1,5 +1,5 @@
 import { hash } from 'node:crypto';
-import { CanonicalJsonError, canonicalJson as contractsCanonicalJson } from '@accord/contracts';
+import { CanonicalJsonError, CanonicalJsonHasher, canonicalJson as contractsCanonicalJson } from '@accord/contracts';
 import { HASHED_FIELDS, type DecisionRecord } from './decision-record';
 import { AuditChainError, AuditChainErrorCode } from './errors';
 
@@ -44,9 +44,21 @@ export function canonicalContent(record: Omit<DecisionRecord, 'hash'> | Decision
   return out + '}';
 }
 
-/** Lowercase hex SHA-256 of `prevHash + '\n' + canonicalContent(record)` (UTF-8). */
+const hasher = new CanonicalJsonHasher();
+
+/**
+ * Lowercase hex SHA-256 of `prevHash + '\n' + canonicalContent(record)` (UTF-8), hashed as
+ * it is written rather than written out first (canonical.spec.ts checks the two agree).
+ */
 export function hashRecord(record: Omit<DecisionRecord, 'hash'> | DecisionRecord): string {
-  return hashContent(String(record.prevHash), canonicalContent(record));
+  const fields = record as unknown as Record<string, unknown>;
+  hasher.start().text(String(record.prevHash)).text('\n');
+  try {
+    for (let i = 0; i < HASHED_FIELDS.length; i++) hasher.text(FIELD_PREFIXES[i]!).json(fields[HASHED_FIELDS[i]!]);
+  } catch (error) {
+    throw error instanceof CanonicalJsonError ? new AuditChainError(AuditChainErrorCode.NotCanonicalisable, error.message) : error;
+  }
+  return hasher.text('}').digest('sha256');
 }
 
 /** `hashRecord` of a row whose canonical content is already written out. */

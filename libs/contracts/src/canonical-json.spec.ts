@@ -1,5 +1,6 @@
+import { hash } from 'node:crypto';
 import fc from 'fast-check';
-import { CanonicalJsonError, canonicalJson } from './canonical-json';
+import { CanonicalJsonError, CanonicalJsonHasher, canonicalJson } from './canonical-json';
 
 /*
  * RFC 8785 read naively, straight from its text: members sorted by the UTF-16 code units of
@@ -86,5 +87,71 @@ describe('canonicalJson (RFC 8785)', () => {
       expect(() => canonicalJson({ value })).toThrow(CanonicalJsonError);
     }
     expect(canonicalJson(Object.assign(Object.create(null) as object, { b: 1, a: 2 }))).toBe('{"a":2,"b":1}');
+  });
+});
+
+describe('CanonicalJsonHasher', () => {
+  const hasher = new CanonicalJsonHasher();
+  const sha256 = (text: string) => hash('sha256', text, 'hex');
+  /** The error `run` throws, or undefined. */
+  const thrown = (run: () => unknown): unknown => {
+    try {
+      run();
+      return undefined;
+    } catch (error) {
+      return error;
+    }
+  };
+
+  /** Values beyond JSON that canonicalJson writes (undefined, a Date, holes, -0, large and fractional numbers). */
+  const beyondJson = fc.letrec((tie) => ({
+    value: fc.oneof(
+      { depthSize: 'small' },
+      fc.constantFrom(undefined, -0, Number.MAX_SAFE_INTEGER, -Number.MAX_SAFE_INTEGER, 2 ** 53, 1e21, 0.1, new Date(Date.UTC(2026, 3, 1))),
+      fc.integer({ min: -1e16, max: 1e16 }),
+      awkwardText,
+      fc.string({ unit: 'binary', maxLength: 6 }),
+      fc.sparseArray(tie('value'), { maxLength: 4 }),
+      fc.dictionary(fc.string({ unit: 'binary', maxLength: 3 }), tie('value'), { maxKeys: 40 }),
+    ),
+  })).value;
+
+  it('hashes the UTF-8 of canonicalJson, for any value', () => {
+    const same = (value: unknown) => hasher.start().json(value).digest('sha256') === sha256(canonicalJson(value));
+    fc.assert(fc.property(fc.jsonValue({ stringUnit: 'grapheme' }), same), { numRuns: 2000 });
+    fc.assert(fc.property(jsonWithAwkwardNames, same), { numRuns: 2000 });
+    fc.assert(fc.property(beyondJson, same), { numRuns: 2000 });
+  });
+
+  it('hashes text and values written one after another as their concatenation, lone surrogates as U+FFFD', () => {
+    fc.assert(
+      fc.property(fc.array(fc.tuple(fc.string({ unit: 'binary', maxLength: 8 }), beyondJson), { maxLength: 5 }), (parts) => {
+        hasher.start();
+        let text = '';
+        for (const [literal, value] of parts) {
+          hasher.text(literal).json(value);
+          text += literal + canonicalJson(value);
+        }
+        return hasher.digest('sha256') === sha256(text);
+      }),
+      { numRuns: 2000 },
+    );
+  });
+
+  it('grows for a large value and starts afresh after it', () => {
+    const large = { list: Array.from({ length: 50_000 }, (_, index) => `item ${index} \u00e9`) };
+    expect(hasher.start().json(large).digest('sha256')).toBe(sha256(canonicalJson(large)));
+    expect(hasher.start().json({ b: 1, a: 'x' }).digest('sha256')).toBe(sha256('{"a":"x","b":1}'));
+  });
+
+  it('refuses what canonicalJson refuses, with the same error', () => {
+    class Instance {
+      field = 1;
+    }
+    for (const value of [NaN, -Infinity, 1n, () => 1, Symbol('s'), new Map(), new Set(), new Instance(), new Date(NaN)]) {
+      const expected = thrown(() => canonicalJson({ a: 1, value }));
+      expect(expected).toBeInstanceOf(CanonicalJsonError);
+      expect(thrown(() => hasher.start().json({ a: 1, value }))).toEqual(expected);
+    }
   });
 });

@@ -13,6 +13,8 @@
  * Date) throws, rather than silently colliding with another value.
  */
 
+import { hash } from 'node:crypto';
+
 /** Characters JSON.stringify escapes in a string: quote, backslash, controls, and surrogates (lone ones are escaped). */
 const NEEDS_ESCAPING = /["\\\u0000-\u001f\ud800-\udfff]/;
 
@@ -74,4 +76,155 @@ function canonicalObject(value: object): string {
 function isSorted(keys: readonly string[]): boolean {
   for (let i = 1; i < keys.length; i++) if (keys[i - 1]! > keys[i]!) return false;
   return true;
+}
+
+/** Bytes a hasher keeps between calls; one that grew past this for a large value starts afresh. */
+const HASHER_KEPT_BYTES = 1 << 20;
+
+/**
+ * A hash of canonical JSON that never writes the text out as a string: the UTF-8 bytes of
+ * `canonicalJson(value)` for each value, and of any literal text between values, go into
+ * one buffer reused from one hash to the next. The digest is that of the same bytes as
+ * `canonicalJson` would give (canonical-json.spec.ts checks it for any value), without the
+ * intermediate strings a hot path would otherwise allocate per value. It refuses what
+ * `canonicalJson` refuses, with the same error. Synchronous, so one instance per module
+ * serves every caller.
+ */
+export class CanonicalJsonHasher {
+  private bytes = Buffer.allocUnsafe(16_384);
+  private length = 0;
+
+  /** Starts a new hash, forgetting what was written. */
+  start(): this {
+    this.length = 0;
+    return this;
+  }
+
+  /** Literal text, as its UTF-8 bytes (no quoting, no escaping). */
+  text(text: string): this {
+    this.reserve(text.length * 3);
+    this.writeText(text);
+    return this;
+  }
+
+  /** `canonicalJson(value)`, as its UTF-8 bytes. */
+  json(value: unknown): this {
+    if (value === null || value === undefined) return this.text('null');
+    switch (typeof value) {
+      case 'string':
+        return this.string(value);
+      case 'boolean':
+        return this.text(value ? 'true' : 'false');
+      case 'number':
+        if (!Number.isFinite(value)) throw new CanonicalJsonError(`the number ${String(value)}`);
+        return Number.isSafeInteger(value) ? this.integer(value) : this.text(JSON.stringify(value));
+      case 'object':
+        return this.object(value);
+      default:
+        throw new CanonicalJsonError(`a ${typeof value}`);
+    }
+  }
+
+  /** The hex digest of what was written since `start`. */
+  digest(algorithm: string): string {
+    const digest = hash(algorithm, this.bytes.subarray(0, this.length), 'hex');
+    if (this.bytes.length > HASHER_KEPT_BYTES) this.bytes = Buffer.allocUnsafe(16_384);
+    this.length = 0;
+    return digest;
+  }
+
+  private string(value: string): this {
+    if (NEEDS_ESCAPING.test(value)) return this.text(JSON.stringify(value));
+    this.reserve(value.length * 3 + 2);
+    this.bytes[this.length++] = 0x22;
+    this.writeText(value);
+    this.bytes[this.length++] = 0x22;
+    return this;
+  }
+
+  /** A safe integer as JSON.stringify writes it (-0 as 0). */
+  private integer(value: number): this {
+    if (value === 0) return this.text('0');
+    this.reserve(17);
+    if (value < 0) {
+      this.bytes[this.length++] = 0x2d;
+      value = -value;
+    }
+    let digits = 1;
+    for (let rest = value; rest >= 10; rest = Math.floor(rest / 10)) digits++;
+    for (let index = this.length + digits - 1; index >= this.length; index--) {
+      this.bytes[index] = 0x30 + (value % 10);
+      value = Math.floor(value / 10);
+    }
+    this.length += digits;
+    return this;
+  }
+
+  /** As `canonicalObject`, check for check, so the same values are refused with the same message. */
+  private object(value: object): this {
+    if (Array.isArray(value)) {
+      this.text('[');
+      for (let i = 0; i < value.length; i++) {
+        if (i > 0) this.text(',');
+        this.json(value[i]);
+      }
+      return this.text(']');
+    }
+    if (Object.prototype.toString.call(value) === '[object Date]') {
+      const date = value as Date;
+      if (Number.isNaN(date.getTime())) throw new CanonicalJsonError('an invalid Date');
+      return this.text(JSON.stringify(date.toISOString()));
+    }
+    const prototype = Object.getPrototypeOf(value) as object | null;
+    if (prototype !== null && Object.getPrototypeOf(prototype) !== null) throw new CanonicalJsonError('a non-plain object');
+    const record = value as Record<string, unknown>;
+    const keys = sortedInPlace(Object.keys(record));
+    this.text('{');
+    for (let i = 0; i < keys.length; i++) {
+      const key = keys[i]!;
+      if (i > 0) this.text(',');
+      this.string(key).text(':').json(record[key]);
+    }
+    return this.text('}');
+  }
+
+  /** Copies ASCII byte by byte; text with any other character goes through the UTF-8 encoder. Room is reserved. */
+  private writeText(text: string): void {
+    const start = this.length;
+    const bytes = this.bytes;
+    for (let i = 0; i < text.length; i++) {
+      const unit = text.charCodeAt(i);
+      if (unit > 0x7f) {
+        this.length = start + bytes.write(text, start, 'utf8');
+        return;
+      }
+      bytes[start + i] = unit;
+    }
+    this.length = start + text.length;
+  }
+
+  /** Room for `count` more bytes (a UTF-16 code unit takes at most 3 in UTF-8). */
+  private reserve(count: number): void {
+    if (this.length + count <= this.bytes.length) return;
+    const grown = Buffer.allocUnsafe(Math.max(this.bytes.length * 2, this.length + count));
+    this.bytes.copy(grown, 0, 0, this.length);
+    this.bytes = grown;
+  }
+}
+
+/**
+ * The keys in the default sort's order (UTF-16 code units, which is RFC 8785's): an
+ * insertion sort in place for the few keys an object usually has, where Array.prototype.sort
+ * allocates a work copy.
+ */
+function sortedInPlace(keys: string[]): string[] {
+  if (isSorted(keys)) return keys;
+  if (keys.length > 32) return keys.sort();
+  for (let i = 1; i < keys.length; i++) {
+    const key = keys[i]!;
+    let j = i - 1;
+    for (; j >= 0 && keys[j]! > key; j--) keys[j + 1] = keys[j]!;
+    keys[j + 1] = key;
+  }
+  return keys;
 }

@@ -1,5 +1,5 @@
-import { createHmac, createSecretKey, hash, type KeyObject } from 'node:crypto';
-import { canonicalJson } from '@accord/contracts';
+import { createHmac, createSecretKey, type KeyObject } from 'node:crypto';
+import { canonicalJson, CanonicalJsonHasher } from '@accord/contracts';
 import type { TransformName } from './agreement';
 import { normaliseNhsNumber, normaliseNiNumber, type SubjectIdentifiers } from './consent';
 
@@ -207,13 +207,16 @@ export function leafPaths(data: unknown): string[] {
   return paths.sort();
 }
 
+/** Hashes canonical JSON as it is written: the digest of `canonicalJson(released)`, without the string. */
+const digests = new CanonicalJsonHasher();
+
 /**
  * SHA-256 (hex) of the canonical JSON (RFC 8785) of what was released, for the audit log.
  * `released` is a projection of validated event data, so it is JSON: no undefined member,
  * no NaN, no class instance (the only inputs on which canonical JSONs could differ).
  */
 export function payloadDigest(released: unknown): string {
-  return hash('sha256', canonicalJson(released), 'hex');
+  return digests.start().json(released).digest('sha256');
 }
 
 /**
