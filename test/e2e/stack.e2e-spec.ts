@@ -87,9 +87,15 @@ describe('npm start', () => {
   }, 300_000);
 
   afterAll(async () => {
-    if (stack && stack.exitCode === null) stack.kill('SIGKILL');
+    // Ctrl-C first, as a user would (SIGKILL would leave the apps it started running), then force.
+    if (stack && stack.exitCode === null) {
+      const exited = new Promise((resolve) => stack.once('exit', resolve));
+      stack.kill('SIGINT');
+      await Promise.race([exited, new Promise((resolve) => setTimeout(resolve, 20_000))]);
+      if (stack.exitCode === null) stack.kill('SIGKILL');
+    }
     await database.drop();
-  });
+  }, 30_000);
 
   it('brings up all five apps (the broker as two instances), each healthy with Kafka and Postgres, with the reference agreements applied', async () => {
     for (const port of HEALTH_PORTS) {
