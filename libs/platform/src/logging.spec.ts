@@ -1,5 +1,6 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { RequestMethod } from '@nestjs/common';
 import { KafkaJSConnectionError, KafkaJSNumberOfRetriesExceeded } from 'kafkajs';
 import { PARAMS_PROVIDER_TOKEN, type Params } from 'nestjs-pino';
 import { DatabaseError } from 'pg';
@@ -146,6 +147,15 @@ describe('errors in log lines', () => {
     const params = nestLoggerParams();
     expect(loggerOptions('test', 'info').serializers?.err).toBe(serializeError);
     expect((params.pinoHttp as { serializers?: Record<string, unknown> }).serializers?.err).toBe(serializeError);
+  });
+});
+
+describe('the request logger', () => {
+  it('leaves out probes and scrapes, so a process serving only those never switches on per-request context (promise hooks)', () => {
+    expect(nestLoggerParams().exclude).toEqual([
+      { method: RequestMethod.ALL, path: 'health' },
+      { method: RequestMethod.ALL, path: 'metrics' },
+    ]);
   });
 });
 

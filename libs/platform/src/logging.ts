@@ -1,4 +1,4 @@
-import type { DynamicModule } from '@nestjs/common';
+import { RequestMethod, type DynamicModule } from '@nestjs/common';
 import { LoggerModule } from 'nestjs-pino';
 import pino, { type LoggerOptions } from 'pino';
 import { isError, redactPaths, scrubObject, scrubText, serializeError } from './redaction';
@@ -82,5 +82,12 @@ export function loggingModule(service: string, level: string): DynamicModule {
       wrapSerializers: false,
       autoLogging: { ignore: (request) => request.url === '/health' || request.url === '/metrics' },
     },
+    // Probes and scrapes skip the request logger altogether: its per-request context
+    // (AsyncLocalStorage) would otherwise switch on Node's promise hooks for good, and the
+    // sharing broker, which serves nothing else, would pay them on every promise of its hot path.
+    exclude: [
+      { method: RequestMethod.ALL, path: 'health' },
+      { method: RequestMethod.ALL, path: 'metrics' },
+    ],
   });
 }
