@@ -1,6 +1,6 @@
 import { hash } from 'node:crypto';
 import fc from 'fast-check';
-import { CanonicalJsonError, CanonicalJsonHasher, canonicalJson } from './canonical-json';
+import { CanonicalJsonError, CanonicalJsonHasher, canonicalJson, sortedInPlace } from './canonical-json';
 
 /*
  * RFC 8785 read naively, straight from its text: members sorted by the UTF-16 code units of
@@ -153,5 +153,17 @@ describe('CanonicalJsonHasher', () => {
       expect(expected).toBeInstanceOf(CanonicalJsonError);
       expect(thrown(() => hasher.start().json({ a: 1, value }))).toEqual(expected);
     }
+  });
+});
+
+describe('sortedInPlace', () => {
+  it('sorts as the default sort does, in place, for any strings (duplicates, surrogates, long lists)', () => {
+    fc.assert(
+      fc.property(fc.array(fc.string({ unit: 'binary', maxLength: 4 }), { maxLength: 40 }), (strings) => {
+        const copy = [...strings];
+        return sortedInPlace(copy) === copy && JSON.stringify(copy) === JSON.stringify([...strings].sort());
+      }),
+      { numRuns: 3000 },
+    );
   });
 });

@@ -213,18 +213,18 @@ export class CanonicalJsonHasher {
 }
 
 /**
- * The keys in the default sort's order (UTF-16 code units, which is RFC 8785's): an
- * insertion sort in place for the few keys an object usually has, where Array.prototype.sort
- * allocates a work copy.
+ * Sorts strings in place in the default sort's order (by UTF-16 code units, which is
+ * RFC 8785's) and returns them: an insertion sort for the few strings an object's keys or
+ * an event's paths usually are, where Array.prototype.sort allocates a work copy.
  */
-function sortedInPlace(keys: string[]): string[] {
-  if (isSorted(keys)) return keys;
-  if (keys.length > 32) return keys.sort();
-  for (let i = 1; i < keys.length; i++) {
-    const key = keys[i]!;
+export function sortedInPlace(strings: string[]): string[] {
+  if (isSorted(strings)) return strings;
+  if (strings.length > 32) return strings.sort();
+  for (let i = 1; i < strings.length; i++) {
+    const text = strings[i]!;
     let j = i - 1;
-    for (; j >= 0 && keys[j]! > key; j--) keys[j + 1] = keys[j]!;
-    keys[j + 1] = key;
+    for (; j >= 0 && strings[j]! > text; j--) strings[j + 1] = strings[j]!;
+    strings[j + 1] = text;
   }
-  return keys;
+  return strings;
 }

@@ -9,12 +9,24 @@ export const DECISION_ID_NAMESPACE = '1c7a4f0e-5b2d-4e8a-9d3c-6f1e2a7b8c90';
 
 const namespaceBytes = Buffer.from(DECISION_ID_NAMESPACE.replace(/-/g, ''), 'hex');
 
+/** What one id hashes (namespace, then name), written into one reused buffer: names are ids, far under its size. */
+const hashInput = Buffer.allocUnsafe(4096);
+/** The hex digit of byte 8's high nibble once the variant (10xx) is set, by the two bits it keeps. */
+const VARIANT_DIGITS = '89ab';
+
 export function uuidV5(name: string, namespace: Uint8Array = namespaceBytes): string {
-  const digest = hash('sha1', Buffer.concat([namespace, Buffer.from(name, 'utf8')]), 'buffer');
-  digest[6] = (digest[6]! & 0x0f) | 0x50;
-  digest[8] = (digest[8]! & 0x3f) | 0x80;
-  const hex = digest.subarray(0, 16).toString('hex');
-  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20, 32)}`;
+  let hex: string;
+  if (namespace.length + name.length * 3 <= hashInput.length) {
+    hashInput.set(namespace, 0);
+    const length = namespace.length + hashInput.write(name, namespace.length, 'utf8');
+    hex = hash('sha1', hashInput.subarray(0, length), 'hex');
+  } else {
+    hex = hash('sha1', Buffer.concat([namespace, Buffer.from(name, 'utf8')]), 'hex');
+  }
+  // The first 16 bytes, with version 5 as byte 6's high nibble (hex digit 12) and the
+  // RFC 9562 variant in byte 8's two high bits (hex digit 16).
+  const variant = VARIANT_DIGITS[parseInt(hex[16]!, 16) & 3]!;
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-5${hex.slice(13, 16)}-${variant}${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
 }
 
 export interface DecisionIdInput {

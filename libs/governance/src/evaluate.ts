@@ -168,35 +168,14 @@ function leafPathsOf(data: JsonObject): readonly string[] {
  */
 export function evaluate(input: EvaluationInput): Decision {
   const { event, agreement, recipient, now, catalog } = input;
-  const base = {
-    decisionId: decisionId({
-      eventId: event.id,
-      recipient,
-      agreementId: agreement.id,
-      agreementVersion: agreement.version,
-    }),
-    eventId: event.id,
-    agreementId: agreement.id,
-    agreementVersion: agreement.version,
-    recipient,
-    purpose: agreement.purpose.code,
-  };
-  const withheld = (reason: WithheldReason, consentRefs: readonly string[], rule?: number): Decision => ({
-    ...base,
-    outcome: 'withheld',
-    reasons: [reason],
-    ...(rule === undefined ? {} : { rule }),
-    fieldsReleased: [],
-    fieldsWithheld: leafPathsOf(event.data),
-    consentRefs,
-  });
+  const id = decisionId({ eventId: event.id, recipient, agreementId: agreement.id, agreementVersion: agreement.version });
 
   // Step 1: the agreement is in force.
-  if (!isInForce(agreement, now)) return withheld('agreement-not-active', []);
+  if (!isInForce(agreement, now)) return withheld(input, id, 'agreement-not-active', [], undefined);
 
   // Step 2: the first rule for the type whose condition holds.
   const chosen = chooseRule(event, agreement, input.onConditionFailure);
-  if (!chosen) return withheld('condition-not-met', []);
+  if (!chosen) return withheld(input, id, 'condition-not-met', [], undefined);
 
   // An unknown type cannot be exempt from anything: no override, the opt-out applies.
   const eventType = catalog.get(event.type);
@@ -218,15 +197,15 @@ export function evaluate(input: EvaluationInput): Decision {
   if (winner) consentRefs.push(winner.id);
 
   // Step 3: explicit consent needs a winning grant.
-  if (verdict === 'no-consent') return withheld('no-consent', consentRefs, chosen.index);
+  if (verdict === 'no-consent') return withheld(input, id, 'no-consent', consentRefs, chosen.index);
 
   // Steps 4 and 5. Under the override neither withholds, and every deny it set aside is named.
   const override = agreement.consent.safeguardingOverride && eventType?.safeguarding === true;
   const objected = verdict === 'objection';
-  if (objected && !override) return withheld('objection', consentRefs, chosen.index);
+  if (objected && !override) return withheld(input, id, 'objection', consentRefs, chosen.index);
   if (optOutConsulted && state?.optOutWinner) consentRefs.push(state.optOutWinner.id);
   const optedOut = optOutConsulted && state?.nationallyOptedOut === true;
-  if (optedOut && !override) return withheld('national-opt-out', consentRefs, chosen.index);
+  if (optedOut && !override) return withheld(input, id, 'national-opt-out', consentRefs, chosen.index);
   const overridden: SharedReason[] = [];
   if (objected || optedOut) {
     overridden.push('safeguarding-override');
@@ -236,21 +215,66 @@ export function evaluate(input: EvaluationInput): Decision {
 
   // Step 6: shared, exactly the allow-list.
   const projection = releaseUnder(event, agreement, chosen.rule, input.pseudonymMasterKey);
-  const releasedPaths = projection.fieldsReleased;
-  const fieldsWithheld = leafPathsOf(event.data).filter(
-    (path) => !isCovered(path, releasedPaths) || isCovered(path, projection.fieldsNotTransformable),
-  );
   return {
-    ...base,
+    decisionId: id,
+    eventId: event.id,
+    agreementId: agreement.id,
+    agreementVersion: agreement.version,
+    recipient,
+    purpose: agreement.purpose.code,
     outcome: 'shared',
     reasons: overridden.length > 0 ? overridden : ['permitted'],
     rule: chosen.index,
-    fieldsReleased: releasedPaths,
-    fieldsWithheld,
+    fieldsReleased: projection.fieldsReleased,
+    fieldsWithheld: notReleased(leafPathsOf(event.data), projection),
     consentRefs,
     released: projection.released,
     payloadDigest: projection.payloadDigest,
   };
+}
+
+/** A withheld decision: nothing released, every leaf path of the data withheld. */
+function withheld(input: EvaluationInput, id: string, reason: WithheldReason, consentRefs: readonly string[], rule: number | undefined): Decision {
+  const { event, agreement, recipient } = input;
+  // Two literals rather than a spread: `rule` is present only when a rule was reached.
+  return rule === undefined
+    ? {
+        decisionId: id,
+        eventId: event.id,
+        agreementId: agreement.id,
+        agreementVersion: agreement.version,
+        recipient,
+        purpose: agreement.purpose.code,
+        outcome: 'withheld',
+        reasons: [reason],
+        fieldsReleased: [],
+        fieldsWithheld: leafPathsOf(event.data),
+        consentRefs,
+      }
+    : {
+        decisionId: id,
+        eventId: event.id,
+        agreementId: agreement.id,
+        agreementVersion: agreement.version,
+        recipient,
+        purpose: agreement.purpose.code,
+        outcome: 'withheld',
+        reasons: [reason],
+        rule,
+        fieldsReleased: [],
+        fieldsWithheld: leafPathsOf(event.data),
+        consentRefs,
+      };
+}
+
+/** The leaf paths that did not reach the recipient: not covered by a released path, or held back untransformable. */
+function notReleased(leafPaths: readonly string[], projection: Projection): string[] {
+  const withheldPaths: string[] = [];
+  for (let i = 0; i < leafPaths.length; i++) {
+    const path = leafPaths[i]!;
+    if (!isCovered(path, projection.fieldsReleased) || isCovered(path, projection.fieldsNotTransformable)) withheldPaths.push(path);
+  }
+  return withheldPaths;
 }
 
 /** The rule an event is decided under, and its index in `agreement.rules`. */
@@ -307,8 +331,10 @@ export function releaseFor(event: EventToEvaluate, agreement: VersionedAgreement
 
 /** A data path reached the recipient when it or one of its parents was released. */
 function isCovered(path: string, released: readonly string[]): boolean {
-  for (const allowed of released) {
-    if (path === allowed || path.startsWith(allowed + '.')) return true;
+  for (let i = 0; i < released.length; i++) {
+    const allowed = released[i]!;
+    // `path.startsWith(allowed + '.')`, without building that string per pair.
+    if (path === allowed || (path.length > allowed.length && path.charCodeAt(allowed.length) === 0x2e && path.startsWith(allowed))) return true;
   }
   return false;
 }

@@ -1,5 +1,5 @@
 import { createHmac, createSecretKey, type KeyObject } from 'node:crypto';
-import { canonicalJson, CanonicalJsonHasher } from '@accord/contracts';
+import { canonicalJson, CanonicalJsonHasher, sortedInPlace } from '@accord/contracts';
 import type { TransformName } from './agreement';
 import { normaliseNhsNumber, normaliseNiNumber, type SubjectIdentifiers } from './consent';
 
@@ -25,6 +25,8 @@ export interface Projection {
 
 const PSEUDONYM_KEY_CONTEXT = 'accord/pseudonymise/v1/';
 const derivedKeys = new Map<string, Buffer>();
+/** The derived keys of the last string master key, by agreement id: the configured key, asked for at every shared decision. */
+let lastMasterKey: { masterKey: string; byAgreement: Map<string, Buffer> } | undefined;
 
 /**
  * The pseudonymisation key of one agreement: HMAC-SHA-256 of the agreement id under the
@@ -32,14 +34,23 @@ const derivedKeys = new Map<string, Buffer>();
  * unlinkable across agreements without the master key.
  */
 export function pseudonymKey(masterKey: string | Uint8Array, agreementId: string): Buffer {
+  if (typeof masterKey === 'string' && lastMasterKey?.masterKey === masterKey) {
+    const known = lastMasterKey.byAgreement.get(agreementId);
+    if (known) return known;
+  }
   const master = typeof masterKey === 'string' ? Buffer.from(masterKey, 'utf8') : Buffer.from(masterKey);
   if (master.length === 0) throw new Error('The pseudonymisation master key is empty');
   const cacheKey = `${master.toString('base64')}\u0000${agreementId}`;
-  const cached = derivedKeys.get(cacheKey);
-  if (cached) return cached;
-  const key = createHmac('sha256', master).update(PSEUDONYM_KEY_CONTEXT + agreementId, 'utf8').digest();
-  if (derivedKeys.size >= 1000) derivedKeys.clear();
-  derivedKeys.set(cacheKey, key);
+  let key = derivedKeys.get(cacheKey);
+  if (!key) {
+    key = createHmac('sha256', master).update(PSEUDONYM_KEY_CONTEXT + agreementId, 'utf8').digest();
+    if (derivedKeys.size >= 1000) derivedKeys.clear();
+    derivedKeys.set(cacheKey, key);
+  }
+  if (typeof masterKey === 'string') {
+    if (lastMasterKey?.masterKey !== masterKey || lastMasterKey.byAgreement.size >= 1000) lastMasterKey = { masterKey, byAgreement: new Map() };
+    lastMasterKey.byAgreement.set(agreementId, key);
+  }
   return key;
 }
 
@@ -166,7 +177,8 @@ export function project(
 ): Projection {
   const released: JsonObject = {};
   const present: string[] = [];
-  for (const path of fields) {
+  for (let i = 0; i < fields.length; i++) {
+    const path = fields[i]!;
     const segments = segmentsOf(path);
     const value = valueAt(data, segments);
     if (value === undefined) continue;
@@ -204,7 +216,7 @@ export function leafPaths(data: unknown): string[] {
     }
   };
   walk(data, '');
-  return paths.sort();
+  return sortedInPlace(paths);
 }
 
 /** Hashes canonical JSON as it is written: the digest of `canonicalJson(released)`, without the string. */

@@ -118,7 +118,7 @@ export function decisionRow(
   keys: { nhsNumber?: string; niNumber?: string } = {},
 ): DecisionToAppend {
   const { record } = accepted;
-  return {
+  const row: DecisionToAppend = {
     decisionId: decision.decisionId,
     eventId: accepted.event.id,
     eventType: accepted.event.type,
@@ -143,8 +143,9 @@ export function decisionRow(
     partition: record.partition,
     offset: record.offset,
     decidedAt,
-    ...(keys.nhsNumber !== undefined && keys.niNumber !== undefined ? { subjectKeys: keys } : {}),
   };
+  if (keys.nhsNumber !== undefined && keys.niNumber !== undefined) row.subjectKeys = keys;
+  return row;
 }
 
 /** The `rejected` decision of a record that cannot be evaluated (CONTRACT.md §4, §5). */
