@@ -1,6 +1,7 @@
-// The boundary of the pure libraries, as a checked fact (STYLE.md): the governance engine
-// and the audit chain are pure functions over plain data, so they import no framework,
-// no database or Kafka client, and nothing that does network or file I/O.
+// The boundary of the pure libraries, as a checked fact (docs/development.md, "Dependency
+// boundaries"): the governance engine and the audit chain are pure functions over plain
+// data, so they import no framework, no database or Kafka client, and nothing that does
+// network or file I/O.
 // Run: npx depcruise --config .dependency-cruiser.js libs
 // (test/boundaries.spec.ts runs the same rules in the unit tests.)
 

@@ -1,7 +1,8 @@
-// The boundaries of STYLE.md §1 are checked facts: dependency-cruiser runs the repository's
-// .dependency-cruiser.js rules over the source (pure libs, imports pointing down, apps and
-// features apart, libs/testing for tests only). dependency-cruiser is ESM-only and jest runs
-// CommonJS, so the cruise runs in a child Node process.
+// The boundaries of docs/development.md, "Dependency boundaries", are checked facts:
+// dependency-cruiser runs the repository's .dependency-cruiser.js rules over the source
+// (pure libs, imports pointing down, apps and features apart, libs/testing for tests only).
+// dependency-cruiser is ESM-only and jest runs CommonJS, so the cruise runs in a child Node
+// process.
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';

@@ -29,14 +29,15 @@ export interface FreshnessResult {
 const TYPES = ['asc.service.started.v1', 'asc.assessment.completed.v1'] as const;
 
 /**
- * Consent freshness (guarantee 6): events about a group of people stream to the broker at
- * a steady rate while each person's withdrawal (unscoped, so it applies to every
- * objection-based agreement) is recorded at a different moment of the stream. Afterwards
- * the audit log says, for every decision about them, when it was made and whether it
- * shared; any share decided after the person's withdrawal had been committed is a
- * violation. The commit moment is taken when the INSERT's commit returned to the harness
- * (an upper bound of the real commit), and decidedAt is the broker's own clock on the same
- * machine, so a violation is never an artefact of the harness being early.
+ * Consent freshness (docs/architecture.md, "Guarantees", 6): events about a group of
+ * people stream to the broker at a steady rate while each person's withdrawal (unscoped,
+ * so it applies to every objection-based agreement) is recorded at a different moment of
+ * the stream. Afterwards the audit log says, for every decision about them, when it was
+ * made and whether it shared; any share decided after the person's withdrawal had been
+ * committed is a violation. The commit moment is taken when the INSERT's commit returned
+ * to the harness (an upper bound of the real commit), and decidedAt is the broker's own
+ * clock on the same machine, so a violation is never an artefact of the harness being
+ * early.
  *
  * Withdrawals go through hub-api's `POST /v1/consents`, as a consent officer records them
  * (or, when that route is missing, straight into consent_statements as it would store them).

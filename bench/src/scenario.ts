@@ -8,7 +8,7 @@ import { createEventTypeCatalog, subjectKeys, validateAgreement, type Agreement 
 import { REPOSITORY_ROOT } from './paths';
 
 /*
- * The reference scenario of DOMAIN.md made unique per run: every organisation `org`
+ * The reference scenario (docs/domain.md) made unique per run: every organisation `org`
  * becomes `<runId>-org`, so a run's participants, topics and consumer groups never meet
  * another run's or anyone's tests. The agreements are the reference ones of
  * infra/agreements with only the participant ids rewritten.
@@ -224,7 +224,7 @@ const NARRATIVES = [
   'Planned review with the person at the day centre. Outcomes around social contact and managing the home are being met and the person is happy with the support. No change to the package; carer\u2019s assessment offered to the husband and accepted. Next review in twelve months unless circumstances change.',
 ];
 
-/** Varied, valid data for `type`: DOMAIN.md fields with realistic values and lengths. */
+/** Varied, valid data for `type`: its fields (docs/domain.md, "Event types") with realistic values and lengths. */
 function fieldsFor(type: string, random: Random, now: number): Record<string, unknown> {
   const recent = () => now - integer(random, 0, 20) * DAY - integer(random, 0, 86_399) * 1000;
   switch (type) {

@@ -13,12 +13,12 @@ import { AppModule as BrokerModule } from '../../apps/sharing-broker/src/app.mod
 import { SharingBrokerEnvironment } from '../../apps/sharing-broker/src/environment';
 
 /*
- * Guarantee 6 under load (issue 17): withdrawals are recorded through the hub API while
- * the same people's events stream through the broker. For each person, every `shared`
- * decision under the agreement the withdrawal names must be one the withdrawal's notice to
- * the recipient lists — decided before the withdrawal committed, and so told about — and
- * none may be decided after it (such a share would be missing from the notice, which is
- * built in the withdrawal's transaction).
+ * Guarantee 6 (docs/architecture.md, "Guarantees") under load (issue 17): withdrawals are
+ * recorded through the hub API while the same people's events stream through the broker.
+ * For each person, every `shared` decision under the agreement the withdrawal names must
+ * be one the withdrawal's notice to the recipient lists — decided before the withdrawal
+ * committed, and so told about — and none may be decided after it (such a share would be
+ * missing from the notice, which is built in the withdrawal's transaction).
  */
 const ADMIN_TOKEN = `e2e-admin-${randomBytes(8).toString('hex')}`;
 const RUN = `race${randomBytes(3).toString('hex')}`;

@@ -351,7 +351,7 @@ describe('sharing end to end: reference agreements, consent and rejects through 
     expect(decision).toMatchObject({ outcome: 'withheld', reasons: ['no-consent'], recipient: scoped('ohid.ndtms') });
   });
 
-  it('counts an objection by a linked NI number against an event carrying only the NHS number; never a grant (CONTRACT.md §4)', async () => {
+  it('counts an objection by a linked NI number against an event carrying only the NHS number; never a grant (docs/contract.md, "Consent")', async () => {
     const careHomes = byId('scc-asc-care-home-to-rb');
     const { data } = eventAbout('asc.service.started.v1');
     const subject = data.subject as Record<string, unknown>;

@@ -35,7 +35,7 @@ export class HubApiEnvironment extends AuditEnvironment {
   @IsString()
   ACCORD_TOKEN_DEVELOPMENT_KEY_FILE: string = '.run/token-development-signing-key.pem';
 
-  /** Topic health: the sliding window rates and consumer group statuses are computed over (CONTRACT.md §7). */
+  /** Topic health: the sliding window rates and consumer group statuses are computed over (docs/contract.md, "Topic health"). */
   @integerSetting('OPS_WINDOW_MS', 2000, 3_600_000)
   OPS_WINDOW_MS: number = 60_000;
 
@@ -87,7 +87,7 @@ export class HubApiEnvironment extends AuditEnvironment {
   @integerSetting('ACCORD_PUBLISH_EVENTS_PER_MINUTE', 1, 10_000_000)
   ACCORD_PUBLISH_EVENTS_PER_MINUTE: number = 60_000;
 
-  /** How long a webhook endpoint may refuse a record before it is dead-lettered (CONTRACT.md §1: 24 hours). */
+  /** How long a webhook endpoint may refuse a record before it is dead-lettered (docs/contract.md, "Receiving over HTTPS": 24 hours). */
   @integerSetting('WEBHOOK_RETRY_FOR_MS', 1000, 7 * 24 * 3_600_000)
   WEBHOOK_RETRY_FOR_MS: number = 24 * 3_600_000;
 

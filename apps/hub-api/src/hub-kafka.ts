@@ -20,7 +20,7 @@ const FAIL_FAST: KafkaClientOptions['overrides'] = {
   retry: { retries: 2, initialRetryTime: 200, maxRetryTime: 2000 },
 };
 
-/** Both connect as the hub-api identity (CONTRACT.md §1: its own certificate, its own least-privilege ACLs). */
+/** Both connect as the hub-api identity (docs/contract.md, "Identities and ACLs": its own certificate, its own least-privilege ACLs). */
 function hubApiKafka(environment: HubApiEnvironment, clientId: string, overrides?: KafkaClientOptions['overrides']): Kafka {
   return createKafka({
     clientId,

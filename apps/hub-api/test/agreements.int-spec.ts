@@ -12,7 +12,7 @@ const ADMIN_TOKEN = 'test-admin-token-agreements-0123456789';
 const AGREEMENTS_DIR = join(REPOSITORY_ROOT, 'infra/agreements');
 const REFERENCE_PARTICIPANTS: Array<{ id: string; displayName: string }> = parseYaml(readFileSync(join(AGREEMENTS_DIR, 'participants.yaml'), 'utf8'));
 
-/** The agreement of CONTRACT.md §3. */
+/** A compact form of the reference agreement `scc-asc-care-home-to-rb` (docs/governance.md, "An annotated reference agreement") under a test id, that also pseudonymises `subject.uprn`. */
 const CARE_HOME_YAML = `
 id: test-care-home-to-rb            # [a-z0-9-], stable
 title: Permanent care home placements to revenues and benefits

@@ -17,9 +17,10 @@ import { AppModule } from '../src/app.module';
 import { HubApiEnvironment } from '../src/environment';
 
 /*
- * The pull feed (CONTRACT.md §1) against the real hub-api, Postgres and Kafka: a recipient
- * that cannot accept inbound connections reads its inbox over HTTPS from a cursor, in
- * order, and what it acknowledged holds across a restart of hub-api.
+ * The pull feed (docs/contract.md, "Receiving over HTTPS") against the real hub-api,
+ * Postgres and Kafka: a recipient that cannot accept inbound connections reads its
+ * inbox over HTTPS from a cursor, in order, and what it acknowledged holds across a
+ * restart of hub-api.
  */
 
 const GROUP = `accord-partner-delivery-test-${randomUUID().slice(0, 8)}`;

@@ -19,9 +19,10 @@ import { AppModule } from '../src/app.module';
 import { HubApiEnvironment } from '../src/environment';
 
 /*
- * Publishing over HTTPS (CONTRACT.md §1) against the real hub-api, Postgres and Kafka: a
- * partner without a Kafka client sends CloudEvents with the cloudevents SDK, and what
- * reaches its events topic is exactly what a Kafka partner would have written, once.
+ * Publishing over HTTPS (docs/contract.md, "Publishing over HTTPS") against the real
+ * hub-api, Postgres and Kafka: a partner without a Kafka client sends CloudEvents with
+ * the cloudevents SDK, and what reaches its events topic is exactly what a Kafka
+ * partner would have written, once.
  */
 
 const TYPE = 'asc.service.started.v1';

@@ -15,11 +15,11 @@ import { HubApiEnvironment } from '../src/environment';
 import { fhirIssues } from '../src/fhir/fhir-definitions';
 
 /*
- * FHIR R4 on hub-api (CONTRACT.md §6) against the real app and Postgres: a Consent is
- * recorded with the semantics of POST /v1/consents or refused with an OperationOutcome
- * naming each problem, and every answer of the FHIR routes, errors included, is a valid
- * R4 resource. (Decisions as AuditEvents, and a deny withholding the next event, are in
- * the end-to-end test, where the broker decides.)
+ * FHIR R4 on hub-api (docs/contract.md, "FHIR R4") against the real app and Postgres: a
+ * Consent is recorded with the semantics of POST /v1/consents or refused with an
+ * OperationOutcome naming each problem, and every answer of the FHIR routes, errors
+ * included, is a valid R4 resource. (Decisions as AuditEvents, and a deny withholding
+ * the next event, are in the end-to-end test, where the broker decides.)
  */
 
 const NHS = 'https://fhir.nhs.uk/Id/nhs-number';

@@ -30,7 +30,7 @@ interface GroupView {
   partitions: Array<{ topic: string; partition: number; lag: number; committedOffset: number | null }>;
 }
 
-describe('hub-api topic health for ops (CONTRACT.md §7)', () => {
+describe('hub-api topic health for ops (docs/contract.md, "Topic health")', () => {
   let database: TestDatabase;
   let hub: RunningApp;
   let kafka: Kafka;

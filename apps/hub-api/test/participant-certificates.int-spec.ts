@@ -29,7 +29,7 @@ import { HubApiEnvironment } from '../src/environment';
  */
 
 const ADMIN_TOKEN = `test-admin-token-certificates-${randomBytes(4).toString('hex')}`;
-/** CONTRACT.md §1: a suspended participant loses its ACLs "at once"; this test allows 10 s. */
+/** docs/contract.md, "Participants": suspending a participant removes its ACLs, so Kafka refuses its next request; this test allows 10 s. */
 const CUT_WITHIN_MS = 10_000;
 
 /**

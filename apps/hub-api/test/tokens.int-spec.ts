@@ -1,7 +1,8 @@
-// hub-api's bearer tokens as an operator and an attacker meet them (CONTRACT.md §6):
-// issue, use, list, expire and revoke (on this instance and on a second one sharing the
-// database); the tokens it must refuse; production's bootstrap token; and a flood of wrong
-// tokens, answered 401 then 429 without a database query or retained memory per token.
+// hub-api's bearer tokens as an operator and an attacker meet them (docs/contract.md,
+// "HTTP API"): issue, use, list, expire and revoke (on this instance and on a second one
+// sharing the database); the tokens it must refuse; production's bootstrap token; and a
+// flood of wrong tokens, answered 401 then 429 without a database query or retained memory
+// per token.
 import { generateKeyPairSync, randomBytes, randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';

@@ -20,9 +20,9 @@ import { AppModule } from '../src/app.module';
 import { HubApiEnvironment } from '../src/environment';
 
 /*
- * Signed webhooks (CONTRACT.md §1) against the real hub-api, Postgres and Kafka, with a
- * test HTTP server standing in for the recipient's system: it verifies every signature
- * with the standardwebhooks library, as a partner would.
+ * Signed webhooks (docs/contract.md, "Receiving over HTTPS") against the real hub-api,
+ * Postgres and Kafka, with a test HTTP server standing in for the recipient's system:
+ * it verifies every signature with the standardwebhooks library, as a partner would.
  */
 
 function verified(secret: string, request: ReceivedRequest): unknown {

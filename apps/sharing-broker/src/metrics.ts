@@ -4,8 +4,8 @@ import { Counter, Gauge, Histogram, register, type Metric } from 'prom-client';
  * The broker's Prometheus metrics, on the default registry that `/metrics` serves. Get or
  * create: a process that starts the app twice (tests) must not register a name twice.
  * Labels are bounded: `source` is the participant of the consumed topic, `reason` a
- * reason code of CONTRACT.md §4, `agreement` an agreement id (hub-applied, never personal
- * data), `kind` `error` or `over-budget`.
+ * reason code of docs/contract.md, "Decision records and the audit chain", `agreement` an
+ * agreement id (hub-applied, never personal data), `kind` `error` or `over-budget`.
  */
 
 function getOrCreate<T extends Metric>(name: string, create: () => T): T {

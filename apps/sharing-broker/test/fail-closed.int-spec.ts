@@ -6,10 +6,11 @@ import { eventually, produce, randomNhsNumber, TcpProxy, TopicRecorder, uniquePa
 import { eventRecord, insertConsent, referenceAgreement, startTestBroker } from './support';
 
 /*
- * Guarantee 1 and 5 under a Postgres outage: the broker reaches Postgres through a proxy
- * this test cuts. While it is cut, no decision can be made without the agreement and
- * consent state, so nothing is delivered and no offset is committed; once it is back,
- * every event is decided with the consent state of that moment, and delivered.
+ * Guarantees 1 and 5 (docs/architecture.md, "Guarantees") under a Postgres outage: the
+ * broker reaches Postgres through a proxy this test cuts. While it is cut, no decision
+ * can be made without the agreement and consent state, so nothing is delivered and no
+ * offset is committed; once it is back, every event is decided with the consent state
+ * of that moment, and delivered.
  */
 describe('sharing broker: fails closed while Postgres is unreachable', () => {
   const ASC = uniqueParticipant('adult-social-care');

@@ -1,11 +1,12 @@
 /**
- * The isolation CONTRACT.md §1 promises partners and auditors, proved on the real broker
- * (TLS with client certificates, StandardAuthorizer, deny unless an ACL allows) with the
- * ACLs of libs/kafka/src/access.ts; nothing is mocked. A participant writes only its own
- * events topic, reads only its own inbox, in consumer groups prefixed `<participant>.`;
- * hub components hold least privilege; nobody connects without a current certificate from
- * the partnership CA. Each refusal sits beside the same call succeeding for whoever may
- * make it, so a broker that refused everything (or a test that proved nothing) fails.
+ * The isolation docs/contract.md, "Identities and ACLs", promises partners and auditors,
+ * proved on the real broker (TLS with client certificates, StandardAuthorizer, deny
+ * unless an ACL allows) with the ACLs of libs/kafka/src/access.ts; nothing is mocked. A
+ * participant writes only its own events topic, reads only its own inbox, in consumer
+ * groups prefixed `<participant>.`; hub components hold least privilege; nobody connects
+ * without a current certificate from the partnership CA. Each refusal sits beside the
+ * same call succeeding for whoever may make it, so a broker that refused everything (or a
+ * test that proved nothing) fails.
  */
 import { randomBytes } from 'node:crypto';
 import { AclOperationTypes, AclPermissionTypes, AclResourceTypes, Kafka, logLevel, ResourcePatternTypes, type Admin, type KafkaConfig } from 'kafkajs';

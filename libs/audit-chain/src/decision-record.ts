@@ -1,4 +1,4 @@
-/** The legal basis a sharing agreement relies on (CONTRACT §3), copied into each decision. */
+/** The legal basis a sharing agreement relies on (docs/contract.md, "Agreements"), copied into each decision. */
 export interface LawfulBasis {
   article6: string;
   article9: string | null;
@@ -8,8 +8,9 @@ export interface LawfulBasis {
 export type DecisionOutcome = 'shared' | 'withheld' | 'rejected';
 
 /**
- * One row of the audit log (CONTRACT §5): one per (event, candidate recipient), and one
- * per rejected event. Holds digests and field names, never a copy of the personal data.
+ * One row of the audit log (docs/contract.md, "Decision records and the audit chain"):
+ * one per (event, candidate recipient), and one per rejected event. Holds digests and
+ * field names, never a copy of the personal data.
  */
 export interface DecisionRecord {
   /** UUID, deterministic from event id, recipient, agreement id and version. */

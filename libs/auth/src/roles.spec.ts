@@ -14,7 +14,7 @@ describe('bearerToken', () => {
 });
 
 describe('roles', () => {
-  it('knows every role of CONTRACT.md §6 and the domain services read role, and nothing else', () => {
+  it('knows every role of docs/contract.md, "HTTP API", and the domain services read role, and nothing else', () => {
     expect([...ROLES].sort()).toEqual(['admin', 'auditor', 'consent-officer', 'governance', 'ops', 'publisher', 'reader']);
     expect(isRole('reader')).toBe(true);
     expect(isRole('Admin')).toBe(false);

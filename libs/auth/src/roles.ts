@@ -2,10 +2,10 @@ import { HttpStatus, SetMetadata } from '@nestjs/common';
 import { AccordError, REQUIRED_ROLES_METADATA } from '@accord/platform';
 
 /**
- * Every role a token can carry (CONTRACT.md §6). hub-api's routes use the first six, and
- * `publisher` for publishing CloudEvents over HTTPS as the token's participant; the domain
- * services use `publisher` (write records) and `reader` (read records and inbox work
- * items), and only on a token bound to a participant they serve.
+ * Every role a token can carry (docs/contract.md, "HTTP API"). hub-api's routes use the
+ * first six, and `publisher` for publishing CloudEvents over HTTPS as the token's
+ * participant; the domain services use `publisher` (write records) and `reader` (read
+ * records and inbox work items), and only on a token bound to a participant they serve.
  */
 export const ROLES = ['admin', 'governance', 'consent-officer', 'auditor', 'ops', 'publisher', 'reader'] as const;
 export type Role = (typeof ROLES)[number];

@@ -24,7 +24,7 @@ function problems(input: IncomingRecord) {
   return result.problems;
 }
 
-describe('record bounds (hostile input, CONTRACT.md §2)', () => {
+describe('record bounds (hostile input, docs/contract.md, "The envelope")', () => {
   it('accepts an ordinary record', () => {
     expect(decodeEvent(record()).ok).toBe(true);
   });

@@ -1,9 +1,10 @@
 import type { Problem } from './problems';
 
 /**
- * What one record may be (CONTRACT.md §2): every byte of it comes from a partner, so its
- * size, nesting and strings are bounded before anything else reads it. Sizes in UTF-8
- * bytes, lengths in UTF-16 code units (what JavaScript measures).
+ * What one record may be (docs/contract.md, "The envelope"): every byte of it comes
+ * from a partner, so its size, nesting and strings are bounded before anything else
+ * reads it. Sizes in UTF-8 bytes, lengths in UTF-16 code units (what JavaScript
+ * measures).
  */
 export const RECORD_LIMITS = {
   /** The value (the event data as JSON). */

@@ -6,9 +6,10 @@ import { isParticipantId, participantFromSource, sourceOf } from './participants
 import type { Problem } from './problems';
 
 /*
- * CloudEvents 1.0 in Kafka binary mode (CONTRACT.md §2): attributes in `ce_*` headers,
- * the event data as the JSON value, the source's opaque person reference as the key.
- * Problems name the header and the rule, never a value: values may be personal data.
+ * CloudEvents 1.0 in Kafka binary mode (docs/contract.md, "The envelope"): attributes
+ * in `ce_*` headers, the event data as the JSON value, the source's opaque person
+ * reference as the key. Problems name the header and the rule, never a value: values
+ * may be personal data.
  */
 
 export const SPEC_VERSION = '1.0';

@@ -8,11 +8,11 @@ import './events/revenues-benefits.events';
 import './events/nhs.events';
 
 /*
- * The event types of DOMAIN.md as plain data: which system may publish each type, its
- * fields, which fields are special category (UK GDPR Art. 9) or criminal-offence data
- * (Art. 10), and which types are safeguarding events. Derived from the data classes
- * (events/*.events.ts), the one definition of each type; the governance engine validates
- * agreements against it.
+ * The event types (docs/domain.md, "Event types") as plain data: which system may
+ * publish each type, its fields, which fields are special category (UK GDPR Art. 9) or
+ * criminal-offence data (Art. 10), and which types are safeguarding events. Derived from
+ * the data classes (events/*.events.ts), the one definition of each type; the governance
+ * engine validates agreements against it.
  */
 
 export type { EventTypeSpec, FieldSpec, PublisherSystem, ValueKind } from './events/definition';

@@ -54,7 +54,7 @@ describe('NHS number', () => {
     expect(isValidNhsNumber(null)).toBe(false);
   });
 
-  it('computes check digits as DOMAIN.md: 11 → 0, 10 → none', () => {
+  it('computes check digits as docs/domain.md, "NHS number", says: 11 → 0, 10 → none', () => {
     expect(nhsNumberCheckDigit('943476591')).toBe(9);
     expect(nhsNumberCheckDigit('000000000')).toBe(0);
     expect(nhsNumberCheckDigit('100000001')).toBeUndefined();

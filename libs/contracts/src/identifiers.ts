@@ -2,8 +2,9 @@ import { Transform } from 'class-transformer';
 import { ValidateBy, type ValidationOptions } from 'class-validator';
 
 /*
- * The person identifiers of DOMAIN.md. Validation messages name the rule, never the value:
- * an identifier is personal data and messages end up in logs, HTTP bodies and the DLQ.
+ * The person identifiers of docs/domain.md, "Identifiers". Validation messages name the
+ * rule, never the value: an identifier is personal data and messages end up in logs,
+ * HTTP bodies and the DLQ.
  */
 
 const WHITESPACE = /\s+/g;
@@ -40,7 +41,7 @@ export function normaliseNiNumber(value: string): string {
   return value.replace(WHITESPACE, '').toUpperCase();
 }
 
-/** DOMAIN.md's National Insurance number pattern, applied after normalising. */
+/** The National Insurance number pattern (docs/domain.md, "National Insurance number"), applied after normalising. */
 export const NI_NUMBER_PATTERN = /^(?!BG|GB|KN|NK|NT|TN|ZZ)[A-CEGHJ-PR-TW-Z][A-CEGHJ-NPR-TW-Z]\d{6}[A-D]$/;
 
 export function isValidNiNumber(value: unknown): boolean {

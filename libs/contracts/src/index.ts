@@ -1,4 +1,4 @@
-// The public contract of Accord (CONTRACT.md, DOMAIN.md) as code: identifiers, participants and topics, event data classes and the CloudEvents envelope every app reads and writes.
+// The public contract of Accord (docs/contract.md, docs/domain.md) as code: identifiers, participants and topics, event data classes and the CloudEvents envelope every app reads and writes.
 export * from './problems';
 export * from './formats';
 export * from './identifiers';

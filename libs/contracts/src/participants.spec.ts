@@ -30,7 +30,7 @@ describe('participant ids', () => {
 });
 
 describe('topics', () => {
-  it('names them as CONTRACT.md §1', () => {
+  it('names them as docs/contract.md, "Participants", says', () => {
     expect(eventsTopic('uhs.discharge-hub')).toBe('accord.events.uhs.discharge-hub');
     expect(inboxTopic('ohid.ndtms')).toBe('accord.inbox.ohid.ndtms');
     expect(DLQ_TOPIC).toBe('accord.dlq');
@@ -59,7 +59,7 @@ describe('topics', () => {
 });
 
 describe('reference participants', () => {
-  it('lists the eleven participants of DOMAIN.md with their organisations', () => {
+  it('lists the eleven participants of docs/domain.md, "Participants", with their organisations', () => {
     expect(REFERENCE_PARTICIPANTS.map((participant) => participant.id)).toEqual([
       'southampton.adult-social-care',
       'southampton.revenues-benefits',
@@ -79,7 +79,7 @@ describe('reference participants', () => {
     }
   });
 
-  it('lets each reference system publish only its own event types (DOMAIN.md)', () => {
+  it('lets each reference system publish only its own event types (docs/domain.md, "Event types")', () => {
     expect(mayPublish('isle-of-wight.adult-social-care', 'asc.service.started.v1')).toBe(true);
     expect(mayPublish('southampton.revenues-benefits', 'asc.service.started.v1')).toBe(false);
     expect(mayPublish('uhs.discharge-hub', 'nhs.hospital-discharge.notified.v1')).toBe(true);

@@ -1,6 +1,7 @@
 /*
- * Participants and the Kafka topics named after them (CONTRACT.md §1). A participant is
- * one system of one organisation; the organisation is the data controller.
+ * Participants and the Kafka topics named after them (docs/contract.md, "Participants"
+ * and "Topics and who may touch them"). A participant is one system of one
+ * organisation; the organisation is the data controller.
  */
 
 /** `<org>.<system>`: lower-case `[a-z0-9-]` parts joined by exactly one dot. */
@@ -93,7 +94,7 @@ const reference = (id: string, organisation: string, displayName: string): Refer
   return Object.freeze({ id, org, system, organisation, displayName });
 };
 
-/** The organisations and participants of DOMAIN.md's reference scenario (seed data, demos, tests). */
+/** The organisations and participants of the reference scenario, for seed data, demos and tests (docs/domain.md, "Participants"). */
 export const REFERENCE_PARTICIPANTS: readonly ReferenceParticipant[] = Object.freeze([
   reference('southampton.adult-social-care', 'Southampton City Council', 'Southampton City Council adult social care'),
   reference('southampton.revenues-benefits', 'Southampton City Council', 'Southampton City Council revenues and benefits'),

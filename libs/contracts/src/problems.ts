@@ -4,7 +4,7 @@ export interface Problem {
   problem: string;
 }
 
-/** Why the sharing broker rejects an event to `accord.dlq` (CONTRACT.md §4). */
+/** Why the sharing broker rejects an event to `accord.dlq` (docs/contract.md, "Rejections and the dead-letter queue"). */
 export type RejectionReason =
   | 'invalid-envelope'
   | 'invalid-payload'

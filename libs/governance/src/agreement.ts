@@ -1,6 +1,7 @@
 /**
- * The data-sharing agreement of CONTRACT.md §3 as types. An `Agreement` is what
- * `validateAgreement` returns; nothing else should construct one from untrusted input.
+ * The data-sharing agreement of docs/contract.md, "Agreements", as types. An
+ * `Agreement` is what `validateAgreement` returns; nothing else should construct one
+ * from untrusted input.
  */
 
 export const AGREEMENT_STATUSES = ['draft', 'active', 'suspended'] as const;

@@ -39,8 +39,9 @@ export const MAX_COMPREHENSION_NESTING = 2;
 export const MAX_CONDITION_COST = 50_000;
 
 /**
- * The event data a condition may read (CONTRACT.md §2 bounds every record the broker
- * consumes the same way; other callers get the same bound here). Larger data is over budget.
+ * The event data a condition may read (docs/contract.md, "The envelope", bounds every record
+ * the broker consumes the same way; other callers get the same bound here). Larger data is
+ * over budget.
  */
 export const MAX_CONDITION_DATA = { depth: 32, stringLength: 16 * 1024, values: 20_000 } as const;
 

@@ -9,7 +9,7 @@ const query: ConsentQuery = {
   now: NOW,
 };
 
-describe('consent precedence (CONTRACT.md §4)', () => {
+describe('consent precedence (docs/contract.md, "Consent")', () => {
   it('lets a specific grant beat a general objection, whatever their order in time', () => {
     const generalObjection = statement('object', {}, '2026-10-01T00:00:00Z');
     const specificGrant = statement('grant', { purpose: 'substance-misuse-treatment' }, '2026-07-01T00:00:00Z');

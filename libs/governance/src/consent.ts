@@ -4,8 +4,9 @@ import type { CatalogEventType } from './catalog';
 
 /**
  * Consent, objection and national data opt-out statements, the precedence rules of
- * CONTRACT.md §4 that pick the one statement that decides, and what an agreement's consent
- * settings make of it: the rules `evaluate`, the consent registry and its notices share.
+ * docs/contract.md, "Consent", that pick the one statement that decides, and what an
+ * agreement's consent settings make of it: the rules `evaluate`, the consent registry
+ * and its notices share.
  */
 
 export { normaliseNhsNumber, normaliseNiNumber };
@@ -158,9 +159,10 @@ export interface ConsentState {
 }
 
 /**
- * Applies CONTRACT.md §4 to a person's statements for one decision: only statements about
- * the person, effective at or before `now`, count; scoped kinds must match the decision's
- * scope; the national opt-out kinds ignore scope and the later one decides.
+ * Applies docs/contract.md, "Consent", to a person's statements for one decision: only
+ * statements about the person, effective at or before `now`, count; scoped kinds must
+ * match the decision's scope; the national opt-out kinds ignore scope and the later one
+ * decides.
  */
 export function consentState(statements: readonly ConsentStatement[], query: ConsentQuery): ConsentState {
   const person = normaliseSubject(query.subject);
@@ -207,11 +209,11 @@ export function decidingStatement(basis: ConsentBasis, state: ConsentState | und
 }
 
 /**
- * What the consent basis makes of the deciding scoped statement (CONTRACT.md §4 steps 3
- * and 4): `explicit` permits only on a grant (`no-consent` otherwise, a withdraw or object
- * included); `objection` is withheld by an object or a withdraw (`objection`), a grant or no
- * statement being "no objection"; `none` always permits. The safeguarding override, which
- * may set an objection aside, is `evaluate`'s.
+ * What the consent basis makes of the deciding scoped statement (docs/contract.md,
+ * "Consent", evaluation steps 3 and 4): `explicit` permits only on a grant (`no-consent`
+ * otherwise, a withdraw or object included); `objection` is withheld by an object or a
+ * withdraw (`objection`), a grant or no statement being "no objection"; `none` always
+ * permits. The safeguarding override, which may set an objection aside, is `evaluate`'s.
  */
 export type ConsentVerdict = 'permits' | 'no-consent' | 'objection';
 

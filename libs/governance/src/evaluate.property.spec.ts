@@ -1,6 +1,7 @@
 // Properties that must hold for every generated agreement, consent history and event.
 // The expected outcome comes from a second, deliberately naive transcription of
-// CONTRACT.md §4 below (`expectedOutcome`), so the engine is checked against the text.
+// docs/contract.md, "Consent", below (`expectedOutcome`), so the engine is checked
+// against the text.
 import fc from 'fast-check';
 import { EVENT_TYPES } from '../../contracts/src/event-catalog';
 import { MASTER_KEY, catalog } from '../test/fixtures';
@@ -191,7 +192,7 @@ const scenarioArbitrary: fc.Arbitrary<Scenario> = fc
     },
   }));
 
-// --- the naive transcription of CONTRACT.md §4 ------------------------------------------
+// --- the naive transcription of docs/contract.md, "Consent" ----------------------------
 
 const digits = (text: string) => text.replace(/\s/g, '');
 const upper = (text: string) => digits(text).toUpperCase();
@@ -295,7 +296,7 @@ const covered = (path: string, allowed: readonly string[]) =>
   allowed.some((field) => path === field || path.startsWith(field + '.'));
 
 describe('evaluation properties (all generated agreements, consent histories and events)', () => {
-  it('decides exactly as CONTRACT.md §4 says: outcome, reasons and the deciding statement', () => {
+  it('decides exactly as docs/contract.md, "Consent", says: outcome, reasons and the deciding statement', () => {
     fc.assert(
       fc.property(scenarioArbitrary, ({ input }) => {
         const decision = evaluate(input);

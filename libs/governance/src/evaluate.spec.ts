@@ -53,13 +53,14 @@ describe('candidates', () => {
   });
 
   it('takes the latest version first and only then drops it if it is a draft', () => {
-    // CONTRACT.md §4 reads "latest version, not draft": a draft latest version means no
-    // candidate, rather than falling back to the older active version.
+    // docs/contract.md, "Consent", reads "every agreement whose latest version is not
+    // `draft`": a draft latest version means no candidate, rather than falling back to
+    // the older active version.
     expect(candidatesFor(serviceStarted(), [{ ...careHome, version: 1 }, { ...careHome, version: 2, status: 'draft' }])).toEqual([]);
   });
 });
 
-describe('evaluation, step by step (CONTRACT.md §4)', () => {
+describe('evaluation, step by step (docs/contract.md, "Consent")', () => {
   it('shares exactly the allow-list under an active agreement whose condition holds', () => {
     const decision = decide(careHome, serviceStarted());
     expect(decision).toMatchObject({

@@ -6,7 +6,7 @@ import { agreementHonours, consentState, consentVerdict, decidingStatement, type
 import { decisionId } from './decision-id';
 import { leafPaths, payloadDigest, project, pseudonymKey, type JsonObject, type Projection } from './project';
 
-/** The reason codes of CONTRACT.md §4 and §5, exactly as partners and auditors see them. */
+/** The reason codes of docs/contract.md, "Consent" and "Decision records and the audit chain", exactly as partners and auditors see them. */
 export type WithheldReason = 'agreement-not-active' | 'condition-not-met' | 'no-consent' | 'objection' | 'national-opt-out';
 export type SharedReason = 'permitted' | 'safeguarding-override' | 'objection' | 'national-opt-out';
 /** A record refused before any candidate was evaluated: every reason the broker dead-letters with a decision row (a duplicate-id conflict records none). */
@@ -31,11 +31,11 @@ export interface Candidate {
 }
 
 /**
- * Every candidate of an event (CONTRACT.md §4): the latest version of each agreement
- * that is not `draft`, whose provider is the event's source and which has a rule for its
- * type, times each of its recipients. Suspended and expired agreements are candidates on
- * purpose: their decisions are recorded as `withheld: agreement-not-active`. Ordered by
- * agreement id, then recipient order in the agreement.
+ * Every candidate of an event (docs/contract.md, "Consent"): the latest version of each
+ * agreement that is not `draft`, whose provider is the event's source and which has a
+ * rule for its type, times each of its recipients. Suspended and expired agreements are
+ * candidates on purpose: their decisions are recorded as `withheld:
+ * agreement-not-active`. Ordered by agreement id, then recipient order in the agreement.
  */
 export function candidatesFor(
   event: { readonly source: string; readonly type: string },
@@ -148,7 +148,7 @@ function leafPathsOf(data: JsonObject): readonly string[] {
 }
 
 /**
- * Decides one candidate, following CONTRACT.md §4 exactly; the first deny wins:
+ * Decides one candidate, following docs/contract.md, "Consent", exactly; the first deny wins:
  *
  * 1. status `active` and validFrom ≤ today (UTC) ≤ validUntil → else `agreement-not-active`
  * 2. the first rule for the type whose `when` holds → else `condition-not-met`
@@ -284,9 +284,10 @@ export interface ChosenRule {
 }
 
 /**
- * CONTRACT.md §4 step 2: the first of the agreement's rules for the event's type whose
- * condition holds (a rule without one always holds); undefined when none does. A condition
- * that fails (error or over budget) does not hold, and `onConditionFailure` is told.
+ * docs/contract.md, "Consent", evaluation step 2: the first of the agreement's rules for
+ * the event's type whose condition holds (a rule without one always holds); undefined when
+ * none does. A condition that fails (error or over budget) does not hold, and
+ * `onConditionFailure` is told.
  */
 export function chooseRule(
   event: EventToEvaluate,
@@ -313,7 +314,7 @@ export interface Release extends Projection {
   readonly payloadDigest: string;
 }
 
-/** The release projection (CONTRACT.md §4 step 6): the rule's allow-list and transforms, pseudonyms under the agreement's own key. */
+/** The release projection (docs/contract.md, "Consent": release): the rule's allow-list and transforms, pseudonyms under the agreement's own key. */
 export function releaseUnder(event: EventToEvaluate, agreement: VersionedAgreement, rule: AgreementRule, pseudonymMasterKey: string | Uint8Array): Release {
   const projection = project(event.data, rule.fields, rule.transforms, pseudonymKey(pseudonymMasterKey, agreement.id));
   return { ...projection, payloadDigest: payloadDigest(projection.released) };

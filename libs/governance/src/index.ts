@@ -1,4 +1,4 @@
-/** The governance engine: pure functions that validate data-sharing agreements and decide, per event and recipient, what may be shared (CONTRACT.md §3–§5); no I/O, no framework. */
+/** The governance engine: pure functions that validate data-sharing agreements and decide, per event and recipient, what may be shared (docs/contract.md, "Agreements", "Consent" and "Decision records and the audit chain"); no I/O, no framework. */
 export * from './agreement';
 export * from './catalog';
 export {

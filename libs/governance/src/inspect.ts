@@ -21,10 +21,11 @@ import type { EventToEvaluate } from './evaluate';
 import type { JsonObject } from './project';
 
 /*
- * Inspecting a record as the broker does (CONTRACT.md §2): an events-topic record becomes
- * an event the engine can evaluate, or a rejection with its reason and problems. The
- * broker and the agreement simulation both call this, so a simulation rejects exactly
- * what the broker would. Never throws for bad input: everything wrong is a rejection.
+ * Inspecting a record as the broker does (docs/contract.md, "The envelope"): an
+ * events-topic record becomes an event the engine can evaluate, or a rejection with its
+ * reason and problems. The broker and the agreement simulation both call this, so a
+ * simulation rejects exactly what the broker would. Never throws for bad input:
+ * everything wrong is a rejection.
  */
 
 /** The validated, normalised data of an event, or why it is not valid (`validateEventData`'s answer, from either engine). */

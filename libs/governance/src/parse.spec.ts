@@ -14,7 +14,7 @@ function problemsOf(raw: unknown): AgreementProblem[] {
 }
 
 describe('reading agreements', () => {
-  it('accepts the agreement of CONTRACT.md §3 in YAML, exactly as written there', () => {
+  it('accepts the care home agreement in YAML, inline comments included', () => {
     const outcome = readAgreement(CARE_HOME_YAML, 'yaml', validationContext);
     expect(outcome).toEqual({ ok: true, agreement: expect.objectContaining({ id: 'scc-asc-care-home-to-rb' }) });
     if (!outcome.ok) return;

@@ -17,9 +17,10 @@ import type { CatalogEventType, CatalogField, EventTypeCatalog } from './catalog
 import { conditionProblems } from './condition';
 
 /**
- * Reading and validating agreements (CONTRACT.md §3). Validation lists every problem
- * with its path (`rules[0].fields[2]`) and never echoes the submitted values back, so
- * nothing an author pasted by mistake ends up in an error body or a log.
+ * Reading and validating agreements (docs/contract.md, "Agreements"). Validation lists
+ * every problem with its path (`rules[0].fields[2]`) and never echoes the submitted
+ * values back, so nothing an author pasted by mistake ends up in an error body or a
+ * log.
  */
 
 export interface AgreementProblem {

@@ -1,5 +1,6 @@
 // Shared by the governance specs: the real event catalogue, the reference participants and
-// agreements of DOMAIN.md, and small builders for events and consent statements.
+// agreements (docs/domain.md, "The reference agreements"), and small builders for events
+// and consent statements.
 import type { Agreement, VersionedAgreement } from '../src/agreement';
 import type { ConsentStatement } from '../src/consent';
 import type { EventToEvaluate } from '../src/evaluate';
@@ -25,7 +26,7 @@ export const validationContext = { catalog, participants: (id: string) => PARTIC
 
 export const MASTER_KEY = 'test-master-key-not-a-secret';
 
-/** The agreement of CONTRACT.md §3, verbatim. */
+/** A compact form of the reference agreement `scc-asc-care-home-to-rb` (docs/governance.md, "An annotated reference agreement") that also pseudonymises `subject.uprn`. */
 export const CARE_HOME_YAML = `
 id: scc-asc-care-home-to-rb            # [a-z0-9-], stable
 title: Permanent care home placements to revenues and benefits

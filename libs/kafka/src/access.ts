@@ -10,10 +10,11 @@ import { CONSENT_CHANGES_TOPIC, DLQ_TOPIC, eventsTopic, inboxTopic } from '@acco
 import { ensureTopics } from './topics';
 
 /*
- * Who may touch what on the Kafka backbone (CONTRACT.md §1, guarantee 8): the one
- * definition of every ACL the hub creates. A participant's principal is its participant
- * id (`<org>.<system>`, always with one dot); the hub's own identities have no dot, so no
- * participant can ever be registered under one of their names.
+ * Who may touch what on the Kafka backbone (docs/contract.md, "Identities and ACLs";
+ * docs/architecture.md, "Guarantees", 8): the one definition of every ACL the hub
+ * creates. A participant's principal is its participant id (`<org>.<system>`, always with
+ * one dot); the hub's own identities have no dot, so no participant can ever be
+ * registered under one of their names.
  */
 
 /** The hub's own Kafka identities: the certificate subject `CN=<name>` maps to `User:<name>`. */

@@ -77,7 +77,7 @@ describe('governance state read from the control-plane tables', () => {
     const [forAlice, forBob, forCarol, forNobody] = await consentStatementsFor(dataSource.manager, [alice, bob, carol, {}], SECRET);
     expect(forAlice.map((statement) => statement.id)).toEqual([aliceObjects]);
     expect(forBob.map((statement) => statement.id)).toEqual([bobOptsOut]);
-    // Carol shares Bob's NI number, so Bob's opt-out is about her too (CONTRACT.md §4: any identifier).
+    // Carol shares Bob's NI number, so Bob's opt-out is about her too (docs/contract.md, "Consent": any identifier).
     expect(forCarol.map((statement) => statement.id)).toEqual([bobOptsOut]);
     expect(forNobody).toEqual([]);
 

@@ -5,7 +5,8 @@ import { EVENT_TYPES, type PublisherSystem } from '@accord/contracts';
 /*
  * One valid, realistic example of each event type's data, already normalised (so a
  * validated copy equals it). Used by tests across the apps and by the documentation.
- * The people are fictional; `9434765919` is DOMAIN.md's valid NHS number.
+ * The people are fictional; `9434765919` is the valid NHS number of docs/domain.md,
+ * "NHS number".
  */
 
 const SUBJECTS: Record<PublisherSystem, Record<string, unknown>> = {
@@ -158,8 +159,9 @@ export function exampleEventData(eventType: string): Record<string, unknown> {
 }
 
 /**
- * An inbox record as the sharing broker writes it (CONTRACT.md §2), about the person `key`,
- * its data carrying `sequence` so a test can check the order records arrive in.
+ * An inbox record as the sharing broker writes it (docs/contract.md, "The envelope"),
+ * about the person `key`, its data carrying `sequence` so a test can check the order
+ * records arrive in.
  */
 export function exampleInboxRecord(key: string, sequence: number): Message {
   return {

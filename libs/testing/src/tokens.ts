@@ -79,7 +79,7 @@ export interface Route {
   path: string;
 }
 
-/** Routes that need no token on a domain service (CONTRACT.md §6); Swagger's /docs sits outside Nest's routes but shares the router. */
+/** Routes that need no token on a domain service (docs/contract.md, "Domain services"); Swagger's /docs sits outside Nest's routes but shares the router. */
 const OPEN_PATHS = /^\/(health|metrics|docs)(\/|$|-json|-yaml)/;
 /** Nest binds middleware (the request logger) as a route of every method on `/{*path}`: not a handler. */
 const MIDDLEWARE_PATH = /\{\*/;

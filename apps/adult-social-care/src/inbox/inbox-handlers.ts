@@ -4,7 +4,7 @@ import { inboxHandler, type InboxHandler } from '@accord/domain-service';
 /** The housing benefit facts reused as evidence for the care charging financial assessment, whichever were released. */
 const HOUSING_BENEFIT_EVIDENCE = ['claimReference', 'tenure', 'eligibleRent', 'weeklyAward', 'effectiveFrom'] as const;
 
-/** DOMAIN.md "Shared records become work", adult social care's rows. */
+/** docs/domain.md, "Shared records become work", adult social care's rows. */
 export const ADULT_SOCIAL_CARE_INBOX: InboxHandler[] = [
   // A hospital discharge notification starts a discharge-to-assess referral when it carries the pathway and the date.
   inboxHandler({

@@ -4,7 +4,7 @@ import { InvalidRequest } from '@accord/platform';
 
 export const MAX_AGREEMENT_ID_LENGTH = 100;
 
-/** An agreement id in the path: 1–100 characters of `[a-z0-9-]` (CONTRACT.md §3). */
+/** An agreement id in the path: 1–100 characters of `[a-z0-9-]` (docs/contract.md, "Agreements"). */
 @Injectable()
 export class AgreementIdPipe implements PipeTransform<string, string> {
   transform(value: string): string {

@@ -43,7 +43,7 @@ export class AgreementsController {
     description: 'Each accepted change adds a version; an identical document adds none and answers unchanged: true. 422 lists every problem.',
   })
   @ApiConsumes('application/json', 'application/yaml')
-  @ApiBody({ schema: { type: 'object', additionalProperties: true, description: 'The agreement of CONTRACT.md §3' } })
+  @ApiBody({ schema: { type: 'object', additionalProperties: true, description: 'The agreement of docs/contract.md, "Agreements"' } })
   @ApiOkResponse({ type: AppliedAgreementView })
   apply(
     @Param('id', AgreementIdPipe) id: string,

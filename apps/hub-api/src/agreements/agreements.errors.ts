@@ -9,7 +9,7 @@ export enum AgreementErrorCode {
   UnsupportedMediaType = 'unsupported-media-type',
 }
 
-/** The document breaks CONTRACT.md §3: every problem is listed and nothing is stored. */
+/** The document breaks the rules of docs/contract.md, "Agreements": every problem is listed and nothing is stored. */
 export class AgreementInvalid extends AccordError {
   constructor(problems: Problem[]) {
     super(AgreementErrorCode.Invalid, 'The agreement is invalid; nothing was stored', HttpStatus.UNPROCESSABLE_ENTITY, problems);

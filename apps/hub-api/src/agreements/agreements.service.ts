@@ -19,10 +19,10 @@ import type {
 const AGREEMENT_LOCK_NAMESPACE = 0x616772; // "agr"
 
 /**
- * Agreements as governance-as-code (CONTRACT.md §3). Versions are insert-only: every
- * accepted change adds one, and no row is ever updated. Changes to one agreement are
- * serialised by a transaction-scoped advisory lock, so concurrent applies can neither
- * number two versions alike nor both store the same document.
+ * Agreements as governance-as-code (docs/contract.md, "Agreements"). Versions are
+ * insert-only: every accepted change adds one, and no row is ever updated. Changes to
+ * one agreement are serialised by a transaction-scoped advisory lock, so concurrent
+ * applies can neither number two versions alike nor both store the same document.
  */
 @Injectable()
 export class AgreementsService {

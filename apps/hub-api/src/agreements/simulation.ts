@@ -72,9 +72,10 @@ export interface ComparisonInput {
 }
 
 /**
- * One row per recipient that either version would decide for (CONTRACT.md §4 candidates:
- * not draft, the event's provider, a rule for its type): the proposal's recipients first,
- * then any only the current version names. Empty when neither covers the event.
+ * One row per recipient that either version would decide for (docs/contract.md,
+ * "Consent", candidates: not draft, the event's provider, a rule for its type): the
+ * proposal's recipients first, then any only the current version names. Empty when
+ * neither covers the event.
  */
 export function compareDecisions(input: ComparisonInput): SimulatedDecisionView[] {
   const decide = (agreement: VersionedAgreement | undefined): Map<string, SimulatedOutcomeView> => {

@@ -1,7 +1,7 @@
 import { text } from 'express';
 import { routeBody } from '@accord/platform';
 
-/** The media types an agreement may be sent as YAML with (CONTRACT.md §3 names application/yaml). */
+/** The media types an agreement may be sent as YAML with (docs/contract.md, "Agreements"). */
 export const YAML_MEDIA_TYPES = ['application/yaml', 'application/x-yaml', 'text/yaml', 'text/x-yaml'];
 
 /** Agreements are small; anything bigger is a mistake, not a document. */

@@ -312,7 +312,7 @@ function decodeCursor(cursor: string | undefined): number {
   throw new InvalidRequest([{ path: 'cursor', problem: 'must be a nextCursor returned by this API' }]);
 }
 
-/** The record in CONTRACT.md §5 field order. */
+/** The record in the field order of docs/contract.md, "Decision records and the audit chain". */
 function toView(row: ChainedDecision): DecisionView {
   return {
     decisionId: row.decisionId,

@@ -1,7 +1,7 @@
 import type { ChainedDecision } from '@accord/audit-chain';
 import type { DecisionView } from './dto/decision.view';
 
-/** CSV columns: the decision record's fields in CONTRACT.md §5 order. */
+/** CSV columns: the decision record's fields in the order of docs/contract.md, "Decision records and the audit chain". */
 export const CSV_COLUMNS = [
   'decisionId',
   'eventId',

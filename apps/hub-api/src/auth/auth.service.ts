@@ -51,10 +51,11 @@ export interface RevocationList {
 }
 
 /**
- * Issues, checks, lists and revokes bearer tokens (CONTRACT.md §6). A token is a JWT
- * signed with ACCORD_TOKEN_SIGNING_KEY (`@accord/auth`): the domain services check it with
- * the published key and poll the revocation list; hub-api checks the signature, then the
- * token's row (revoked or not) through a short, bounded cache, and records its use.
+ * Issues, checks, lists and revokes bearer tokens (docs/contract.md, "HTTP API"). A token
+ * is a JWT signed with ACCORD_TOKEN_SIGNING_KEY (`@accord/auth`): the domain services
+ * check it with the published key and poll the revocation list; hub-api checks the
+ * signature, then the token's row (revoked or not) through a short, bounded cache, and
+ * records its use.
  */
 @Injectable()
 export class AuthService implements OnModuleInit {

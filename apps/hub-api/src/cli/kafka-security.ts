@@ -15,7 +15,7 @@ import { Kafka, logLevel } from 'kafkajs';
 import { brokersFrom, grant, HUB_IDENTITIES, hubComponentAcls, kafkaSsl, readKafkaIdentity } from '@accord/kafka';
 import { ensureDevelopmentPki } from '@accord/pki';
 
-/** The reference participants (DOMAIN.md); `ACCORD_AGREEMENTS_DIR` as for apply-agreements. */
+/** The reference participants (docs/domain.md, "Participants"); `ACCORD_AGREEMENTS_DIR` as for apply-agreements. */
 const REFERENCE_PARTICIPANTS = resolve(process.env.ACCORD_AGREEMENTS_DIR ?? resolve(__dirname, '../../../../infra/agreements'), 'participants.yaml');
 
 function option(args: string[], name: string): string[] {

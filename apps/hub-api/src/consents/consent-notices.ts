@@ -21,11 +21,11 @@ import {
 import type { OutboxMessage } from '@accord/kafka';
 
 /*
- * What the hub publishes when a statement is recorded (ARCHITECTURE.md guarantee 6): a
- * consent-change record for the broker's cache, and a notice to each recipient that already
- * received the person's data under a scope the statement now withholds. Neither carries an
- * NHS or NI number: the change names the person by keyed hash, the notice by the event ids
- * the recipient already holds.
+ * What the hub publishes when a statement is recorded (docs/architecture.md, "Guarantees",
+ * 6; docs/contract.md, "Consent notices"): a consent-change record for the broker's cache,
+ * and a notice to each recipient that already received the person's data under a scope the
+ * statement now withholds. Neither carries an NHS or NI number: the change names the person
+ * by keyed hash, the notice by the event ids the recipient already holds.
  */
 
 export const CONSENT_CHANGE_TYPE = 'accord.consent.changed.v1';

@@ -56,10 +56,11 @@ interface StatementRow {
 }
 
 /**
- * The consent registry (CONTRACT.md §4). A statement is stored with keyed hashes of the
- * person's identifiers, never the numbers. Its consent-change record and any notices to
- * recipients are enqueued in the same transaction (the outbox), so they are published
- * exactly when the statement exists, whether or not Kafka is up at that moment.
+ * The consent registry (docs/contract.md, "Consent"). A statement is stored with keyed
+ * hashes of the person's identifiers, never the numbers. Its consent-change record and
+ * any notices to recipients are enqueued in the same transaction (the outbox), so they
+ * are published exactly when the statement exists, whether or not Kafka is up at that
+ * moment.
  */
 @Injectable()
 export class ConsentsService {

@@ -173,7 +173,7 @@ export interface HeldRecord {
 /**
  * Holds a batch of one participant's inbox records, in order (inside a transaction). A record delivered to the
  * inbox again (the broker redelivering a recorded decision) is held once: its `ce_id` and
- * `ce_accordagreement` are what recipients de-duplicate on (CONTRACT.md §2).
+ * `ce_accordagreement` are what recipients de-duplicate on (docs/contract.md, "The envelope").
  */
 export async function holdRecords(manager: EntityManager, participant: string, partition: number, messages: KafkaMessage[]): Promise<number> {
   if (messages.length === 0) return 0;

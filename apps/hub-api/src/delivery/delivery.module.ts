@@ -12,7 +12,7 @@ import { WebhookOpsController } from './webhook-ops.controller';
 /**
  * Partner delivery over HTTPS: subscriptions, the collector that holds subscribed
  * participants' inbox records, the pull feed and the signed webhooks. Its Kafka client is its own identity
- * (CONTRACT.md §1: least privilege), which reads inboxes and nothing else.
+ * (docs/contract.md, "Identities and ACLs": least privilege), which reads inboxes and nothing else.
  */
 @Module({
   controllers: [InboxController, SubscriptionController, WebhookOpsController],

@@ -15,9 +15,10 @@ const POLL_MS = 1000;
 const DEFAULT_LIMIT = 100;
 
 /**
- * The pull feed (CONTRACT.md §1): a participant that cannot accept inbound connections
- * reads its inbox over HTTPS, in order, from a cursor, and acknowledges what it processed.
- * The acknowledged cursor is kept in Postgres, so it holds across restarts and instances.
+ * The pull feed (docs/contract.md, "Receiving over HTTPS"): a participant that cannot
+ * accept inbound connections reads its inbox over HTTPS, in order, from a cursor, and
+ * acknowledges what it processed. The acknowledged cursor is kept in Postgres, so it holds
+ * across restarts and instances.
  */
 @Injectable()
 export class PullFeed implements OnModuleDestroy {

@@ -36,15 +36,16 @@ function failureCode(error: unknown): string {
 }
 
 /**
- * Delivers the inbox records of participants with a webhook subscription (CONTRACT.md §1):
- * each record POSTed as a CloudEvent, signed per Standard Webhooks (`webhook-id`,
- * `webhook-timestamp`, `webhook-signature`) with the participant's secret (and the previous
- * one during a rotation). One record at a time per participant, in the order held, so each
- * person's records arrive in order; one hub-api instance at a time per participant (an
- * advisory lock). A refused record is retried with exponential backoff and jitter, the
- * records behind it waiting, until WEBHOOK_RETRY_FOR_MS has passed; then it is set aside as
- * a dead letter (redrivable) and the rest move on. A retry carries the same `webhook-id`.
- * A suspended participant is sent nothing until it is resumed (its records stay held).
+ * Delivers the inbox records of participants with a webhook subscription (docs/contract.md,
+ * "Receiving over HTTPS"): each record POSTed as a CloudEvent, signed per Standard Webhooks
+ * (`webhook-id`, `webhook-timestamp`, `webhook-signature`) with the participant's secret
+ * (and the previous one during a rotation). One record at a time per participant, in the
+ * order held, so each person's records arrive in order; one hub-api instance at a time per
+ * participant (an advisory lock). A refused record is retried with exponential backoff and
+ * jitter, the records behind it waiting, until WEBHOOK_RETRY_FOR_MS has passed; then it is
+ * set aside as a dead letter (redrivable) and the rest move on. A retry carries the same
+ * `webhook-id`. A suspended participant is sent nothing until it is resumed (its records
+ * stay held).
  */
 @Injectable()
 export class WebhookDispatcher implements OnApplicationBootstrap, OnModuleDestroy {

@@ -5,12 +5,12 @@ import type { OutboxMessage } from '@accord/kafka';
 
 /*
  * The CloudEvents HTTP binding (CloudEvents 1.0, HTTP protocol binding and JSON format) as
- * a partner without a Kafka client publishes with it (CONTRACT.md §1): one event in
- * structured mode, one in binary mode, or a batch. Each event becomes exactly the record
- * a Kafka partner would write to its events topic (CONTRACT.md §2) and is inspected by
- * the broker's own `inspectRecord`, so HTTP accepts exactly what the broker would decide
- * on. Problems name the attribute, header or data path as the partner sent it, never a
- * value.
+ * a partner without a Kafka client publishes with it (docs/contract.md, "Publishing over
+ * HTTPS"): one event in structured mode, one in binary mode, or a batch. Each event
+ * becomes exactly the record a Kafka partner would write to its events topic
+ * (docs/contract.md, "The envelope") and is inspected by the broker's own `inspectRecord`,
+ * so HTTP accepts exactly what the broker would decide on. Problems name the attribute,
+ * header or data path as the partner sent it, never a value.
  */
 
 export const CLOUDEVENTS_MEDIA_TYPE = 'application/cloudevents+json';

@@ -13,13 +13,13 @@ import type { PublishedEventsView } from './dto/published-events.view';
 import { EventIdConflict, EventsInvalid, TooManyEvents } from './events.errors';
 
 /**
- * Publishing over HTTPS (CONTRACT.md §1): a partner without a Kafka client sends
- * CloudEvents, and each valid one is written to its events topic exactly as a Kafka partner
- * would write it, through hub-api's outbox. All of a request or none of it: one invalid
- * event, or one id already used for other content, and nothing of the request is enqueued.
- * A retry with the same ids and content enqueues nothing new while the outbox remembers
- * them (its relay's retention: 7 days after publishing); after that the broker still
- * decides a repeated id only once.
+ * Publishing over HTTPS (docs/contract.md, "Publishing over HTTPS"): a partner without a
+ * Kafka client sends CloudEvents, and each valid one is written to its events topic exactly
+ * as a Kafka partner would write it, through hub-api's outbox. All of a request or none of
+ * it: one invalid event, or one id already used for other content, and nothing of the
+ * request is enqueued. A retry with the same ids and content enqueues nothing new while the
+ * outbox remembers them (its relay's retention: 7 days after publishing); after that the
+ * broker still decides a repeated id only once.
  */
 @Injectable()
 export class EventsService {

@@ -2,12 +2,13 @@ import type { Problem } from '@accord/platform';
 import { fhirIssues } from './fhir-definitions';
 
 /*
- * A FHIR R4 Consent as an Accord consent statement (CONTRACT.md §4), for NHS systems that
- * record consent in FHIR: the patient by NHS number, `provision.type` permit (a grant) or
- * deny (an objection), the purpose, the recipient (the actor) and the agreement (a policy).
- * Whatever would change what the statement means and has no place in Accord's model
- * (periods, data, classes, nested provisions, modifier extensions) is refused, each named;
- * descriptive elements (text, category, performer, source…) are accepted and not kept.
+ * A FHIR R4 Consent as an Accord consent statement (docs/contract.md, "Consent"), for NHS
+ * systems that record consent in FHIR: the patient by NHS number, `provision.type` permit
+ * (a grant) or deny (an objection), the purpose, the recipient (the actor) and the
+ * agreement (a policy). Whatever would change what the statement means and has no place in
+ * Accord's model (periods, data, classes, nested provisions, modifier extensions) is
+ * refused, each named; descriptive elements (text, category, performer, source…) are
+ * accepted and not kept.
  */
 
 export const NHS_NUMBER_SYSTEM = 'https://fhir.nhs.uk/Id/nhs-number';

@@ -32,9 +32,9 @@ function renamed(error: unknown, rename: (path: string) => string): unknown {
 }
 
 /**
- * FHIR R4 for NHS partners (CONTRACT.md §6): the sharing log as AuditEvents (auditor, scoped
- * like the auditor API) and consent recorded from a Consent (consent officer, the semantics
- * of POST /v1/consents). Every error is an OperationOutcome.
+ * FHIR R4 for NHS partners (docs/contract.md, "FHIR R4"): the sharing log as AuditEvents
+ * (auditor, scoped like the auditor API) and consent recorded from a Consent (consent
+ * officer, the semantics of POST /v1/consents). Every error is an OperationOutcome.
  */
 @ApiTags('fhir')
 @ApiBearerAuth()

@@ -6,7 +6,7 @@ import { DeadLetterQuery, DeadLetterSummary, RedriveRequest, RedriveResult } fro
 import { ConsumerGroupsResponse, TimelineQuery, TimelineResponse, TopicsResponse } from './dto/topic-health.views';
 import { TopicHealthService } from './topic-health.service';
 
-/** Topic health for ops (CONTRACT.md §7): topics, consumer groups, the dead-letter queue and redrive. */
+/** Topic health for ops (docs/contract.md, "Topic health"): topics, consumer groups, the dead-letter queue and redrive. */
 @ApiTags('ops')
 @ApiBearerAuth()
 @RequireRoles('ops')

@@ -7,8 +7,9 @@ const STATUS_VALUE: Record<GroupStatus, number> = { ok: 0, warning: 1, stalled: 
 
 /**
  * hub-api's topic-health metrics, refreshed with every sample: what kafka-lag-exporter
- * exports (lag in records and seconds per group), plus the §7 status and DLQ counts, so
- * alerts can use the same numbers as the console.
+ * exports (lag in records and seconds per group), plus the consumer group status
+ * (docs/contract.md, "Topic health") and DLQ counts, so alerts can use the same numbers
+ * as the console.
  */
 @Injectable()
 export class OpsMetrics {

@@ -6,7 +6,7 @@ import { OpsController } from './ops.controller';
 import { OpsMetrics } from './ops.metrics';
 import { TopicHealthService } from './topic-health.service';
 
-/** Topic health, consumer lag and the dead-letter queue for ops teams (CONTRACT.md §7). */
+/** Topic health, consumer lag and the dead-letter queue for ops teams (docs/contract.md, "Topic health"). */
 @Module({
   controllers: [OpsController],
   providers: [OpsAdmin, OpsMetrics, TopicHealthService, DeadLetterReader, DeadLettersService],

@@ -26,7 +26,7 @@ function point(at: number, committed: number, end: number) {
   return { at, committed, end, lag: end - committed };
 }
 
-describe('consumer group status (CONTRACT.md §7)', () => {
+describe('consumer group status (docs/contract.md, "Topic health")', () => {
   it('is ok when lag reached zero in the window, even if it is above zero now', () => {
     const health = groupHealth(samples([10, 20, 30], [10, 20, 25]), GROUP, SETTINGS)!;
     expect(health.status).toBe('ok');

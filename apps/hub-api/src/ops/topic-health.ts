@@ -1,8 +1,9 @@
 /*
- * Topic health from samples of offsets (CONTRACT.md §7), as pure functions: the sampler
- * takes a sample every few seconds, these turn the samples of the last window into
- * rates, lag in seconds and a status. No thresholds to tune: the status follows from how
- * committed offsets and lag moved over the window (the rules Burrow made popular).
+ * Topic health from samples of offsets (docs/contract.md, "Topic health"), as pure
+ * functions: the sampler takes a sample every few seconds, these turn the samples of the
+ * last window into rates, lag in seconds and a status. No thresholds to tune: the status
+ * follows from how committed offsets and lag moved over the window (the rules Burrow
+ * made popular).
  */
 
 export type GroupStatus = 'ok' | 'warning' | 'stalled' | 'stopped';

@@ -24,9 +24,9 @@ import { CertificateNotFound, ParticipantAccessUnavailable, ParticipantNotFound,
 const PARTICIPANT_TOPIC_PARTITIONS = 6;
 
 /**
- * Keeps each registered participant's Kafka access — its ACLs (CONTRACT.md §1) — in step
- * with the registry: ACLs granted while it is registered and not suspended, none while
- * suspended.
+ * Keeps each registered participant's Kafka access — its ACLs (docs/contract.md,
+ * "Identities and ACLs") — in step with the registry: ACLs granted while it is
+ * registered and not suspended, none while suspended.
  *
  * Guarantee: Kafka never lets a registered participant do more than the registry allows.
  * Every change runs under one hub-wide lock (so concurrent requests and hub-api instances

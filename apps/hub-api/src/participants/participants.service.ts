@@ -25,8 +25,8 @@ export class ParticipantsService {
 
   /**
    * Registers (or renames) a participant: creates its events and inbox topics and grants
-   * its identity (principal = participant id) access to exactly those (CONTRACT.md §1),
-   * unless it is suspended.
+   * its identity (principal = participant id) access to exactly those (docs/contract.md,
+   * "Identities and ACLs"), unless it is suspended.
    */
   async register(id: string, displayName: string): Promise<ParticipantView> {
     return participantView(await this.access.register(id, displayName));

@@ -4,7 +4,7 @@ import { inboxHandler, type InboxHandler } from '@accord/domain-service';
 /** The facts of a fall attendance a falls-prevention worker needs, whichever were released. */
 const FALL_DETAILS = ['attendedAt', 'injury', 'conveyed', 'livesAlone'] as const;
 
-/** DOMAIN.md "Shared records become work", public health's row. */
+/** docs/domain.md, "Shared records become work", public health's row. */
 export const PUBLIC_HEALTH_INBOX: InboxHandler[] = [
   // An ambulance fall attendance starts a falls-prevention referral when it says when the fall was attended.
   inboxHandler({

@@ -1,7 +1,7 @@
 import type { MigrationInterface, QueryRunner } from 'typeorm';
 import { recordTableSql } from '@accord/domain-service';
 
-/** The records behind the service's event types (DOMAIN.md); each row names its data controller. */
+/** The records behind the service's event types (docs/domain.md, "Event types"); each row names its data controller. */
 export class PublicHealthRecords1764400000002 implements MigrationInterface {
   name = 'PublicHealthRecords1764400000002';
 

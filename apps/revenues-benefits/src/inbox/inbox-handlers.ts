@@ -4,7 +4,7 @@ import { inboxHandler, type InboxHandler } from '@accord/domain-service';
 /** Entering a care home is a change of circumstances for council tax and housing benefit. */
 const CARE_HOME_SERVICES: readonly (typeof SERVICE_TYPES)[number][] = ['long-term-residential', 'long-term-nursing'];
 
-/** DOMAIN.md "Shared records become work", revenues and benefits' row. */
+/** docs/domain.md, "Shared records become work", revenues and benefits' row. */
 export const REVENUES_BENEFITS_INBOX: InboxHandler[] = [
   inboxHandler({
     event: AscServiceStartedV1,

@@ -42,7 +42,8 @@ export class BatchAbandoned extends Error {
 }
 
 /**
- * The data plane, one consumed batch at a time (ARCHITECTURE.md, CONTRACT.md §2–§5):
+ * The data plane, one consumed batch at a time (docs/architecture.md; docs/contract.md,
+ * from "The envelope" to "Decision records and the audit chain"):
  *
  * 1. decode and validate every record (the bad ones become rejections);
  * 2. bring the agreement cache up to date and fetch the consent statements of every person
@@ -311,8 +312,9 @@ function sharedRecorded(plans: readonly { mode: string; decisions?: RecordedDeci
 }
 
 /**
- * A record whose `ce_id` was already decided with other content (CONTRACT.md §4): it goes
- * to the DLQ, naming as its decision the earlier one it conflicts with.
+ * A record whose `ce_id` was already decided with other content (docs/contract.md,
+ * "Rejections and the dead-letter queue"): it goes to the DLQ, naming as its decision
+ * the earlier one it conflicts with.
  */
 function duplicateIdConflict(item: AcceptedEvent, conflictsWith: string): RejectedRecord {
   return {

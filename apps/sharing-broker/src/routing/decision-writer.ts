@@ -35,19 +35,19 @@ export const MAX_GROUP_ITEMS = 10_000;
 const SEQ_RESERVE = 1024;
 
 /**
- * Writes batches' decisions ahead of any release (guarantee 3). Each events-topic
- * partition is a chain of its own (docs/audit-chains.md), whose head row a write locks
- * until it commits; the partitions this process owns are its alone, so its writes wait
- * for nobody's but its own. The batches that arrive while a write is under way wait, and
- * then go together in the next transaction: a group commit. A group is appended in one
- * statement when this writer wrote every head it touches last and nothing of the group is
- * recorded (see writeGroup); otherwise its transaction locks those heads first, so that
- * what it then reads about earlier decisions cannot change before it commits (an instance
- * that took over a partition waits for the one that had it, then sees its rows), and
- * appends only what is not recorded yet. The batches of a group are planned in arrival
- * order, each seeing the rows planned before it, exactly as if they had been written one
- * after another; a failure fails every batch of the group, having written nothing, and
- * each retries on its own.
+ * Writes batches' decisions ahead of any release (docs/architecture.md, "Guarantees", 3).
+ * Each events-topic partition is a chain of its own (docs/audit-chains.md), whose head
+ * row a write locks until it commits; the partitions this process owns are its alone, so
+ * its writes wait for nobody's but its own. The batches that arrive while a write is
+ * under way wait, and then go together in the next transaction: a group commit. A group
+ * is appended in one statement when this writer wrote every head it touches last and
+ * nothing of the group is recorded (see writeGroup); otherwise its transaction locks
+ * those heads first, so that what it then reads about earlier decisions cannot change
+ * before it commits (an instance that took over a partition waits for the one that had
+ * it, then sees its rows), and appends only what is not recorded yet. The batches of a
+ * group are planned in arrival order, each seeing the rows planned before it, exactly as
+ * if they had been written one after another; a failure fails every batch of the group,
+ * having written nothing, and each retries on its own.
  */
 @Injectable()
 export class DecisionWriter {

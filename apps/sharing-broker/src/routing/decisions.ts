@@ -148,7 +148,7 @@ export function decisionRow(
   return row;
 }
 
-/** The `rejected` decision of a record that cannot be evaluated (CONTRACT.md §4, §5). */
+/** The `rejected` decision of a record that cannot be evaluated (docs/contract.md, "Rejections and the dead-letter queue" and "Decision records and the audit chain"). */
 export function rejectedRow(rejected: RejectedRecord, decidedAt: string, subjectKeySecret: string): DecisionToAppend {
   const { record } = rejected;
   return {

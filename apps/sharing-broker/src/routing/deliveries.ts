@@ -29,11 +29,11 @@ export interface InboxDelivery {
 }
 
 /**
- * The inbox record of a shared decision (CONTRACT.md §2). Its key keeps one person's
- * records in order for the recipient without handing over a reference it was not given:
- * the released `subject.localId` when the rule releases it (transformed if declared),
- * otherwise a pseudonym of the source's key under the agreement's own key — never an
- * NHS or NI number.
+ * The inbox record of a shared decision (docs/contract.md, "The envelope"). Its key
+ * keeps one person's records in order for the recipient without handing over a
+ * reference it was not given: the released `subject.localId` when the rule releases it
+ * (transformed if declared), otherwise a pseudonym of the source's key under the
+ * agreement's own key — never an NHS or NI number.
  */
 export function inboxRecord(envelope: DecodedEvent, delivery: InboxDelivery, released: JsonObject, pseudonymMasterKey: string): Outgoing {
   const key = localIdOf(released) ?? pseudonymise(envelope.key, pseudonymKey(pseudonymMasterKey, delivery.agreementId));

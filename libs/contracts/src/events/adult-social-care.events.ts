@@ -11,7 +11,7 @@ import { EventType } from './definition';
 import { BooleanField, DateField, DateTimeField, EnumArrayField, EnumField, NumberField, TextField } from './fields';
 import { EventDataDto } from './subject.dto';
 
-// Adult social care (Care Act 2014) events, DOMAIN.md `asc.*`.
+// Adult social care (Care Act 2014) events, `asc.*` (docs/domain.md, "Event types").
 
 /** `asc.assessment.completed.v1` */
 @EventType({

@@ -32,8 +32,8 @@ import {
 import { DefineField, type FieldDefinition, type FieldHolder } from './definition';
 
 /*
- * One decorator per kind of field, so each class reads like the table in DOMAIN.md. Each
- * applies its class-validator (and class-transformer) decorators and records the same
+ * One decorator per kind of field, so each class reads like a table of its type's fields.
+ * Each applies its class-validator (and class-transformer) decorators and records the same
  * rules as data (definition.ts), from which the catalogue and the schemas are derived: a
  * rule is written once, here. Messages never contain `$value`: event data is personal data.
  */
@@ -234,9 +234,10 @@ export function NestedField(nested: () => FieldHolder, options: FieldOptions = {
 }
 
 /*
- * Person identifiers (DOMAIN.md). Each is normalised on the way in; `pattern` is what the
- * raw value must look like (spaces are allowed where normalising removes them) and
- * `format` names the rest of the check (the check digit, the postcode grammar).
+ * Person identifiers (docs/domain.md, "Identifiers"). Each is normalised on the way in;
+ * `pattern` is what the raw value must look like (spaces are allowed where normalising
+ * removes them) and `format` names the rest of the check (the check digit, the postcode
+ * grammar).
  */
 
 /** Ten digits, spaces allowed, passing the Modulus 11 check. */
@@ -271,9 +272,10 @@ export function PostcodeField(options: FieldOptions = {}): PropertyDecorator {
 }
 
 /**
- * `localId` is the Kafka record key (CONTRACT.md §2), so it must never be the person's NHS
- * or NI number: those would then sit in every partition index and consumer log. Compared
- * after normalising both, so spacing or case does not hide the number.
+ * `localId` is the Kafka record key (docs/contract.md, "The envelope"), so it must never
+ * be the person's NHS or NI number: those would then sit in every partition index and
+ * consumer log. Compared after normalising both, so spacing or case does not hide the
+ * number.
  */
 export function isNotNationalIdentifierOf(localId: unknown, subject: { nhsNumber?: unknown; niNumber?: unknown }): boolean {
   if (typeof localId !== 'string') return true;

@@ -3,7 +3,7 @@ import { BooleanField, DateField, DateTimeField, EnumField, IntegerField, TextFi
 import { EventDataDto } from './subject.dto';
 import { INJURY_SEVERITIES } from './values';
 
-// Events from NHS partners, DOMAIN.md `nhs.*`.
+// Events from NHS partners, `nhs.*` (docs/domain.md, "Event types").
 
 /** `nhs.hospital-discharge.notified.v1` */
 @EventType({

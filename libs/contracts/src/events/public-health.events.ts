@@ -3,7 +3,7 @@ import { BooleanField, DateField, DateTimeField, EnumArrayField, EnumField, Inte
 import { EventDataDto } from './subject.dto';
 import { INJECTING_STATUSES, PROBLEM_SUBSTANCES, REFERRAL_SOURCES, SMOKING_STATUSES } from './values';
 
-// Public health events, DOMAIN.md `ph.*`. Most fields are special category (health).
+// Public health events, `ph.*` (docs/domain.md, "Event types"). Most fields are special category (health).
 
 /** `ph.immunisation.administered.v1` */
 @EventType({ type: 'ph.immunisation.administered.v1', publisherSystem: 'public-health', description: 'A vaccine dose was administered' })

@@ -3,7 +3,7 @@ import { DateField, DateTimeField, EnumField, IntegerField, NumberField, TextFie
 import { EventDataDto } from './subject.dto';
 import { COUNCIL_TAX_DISCOUNTS, DISCRETIONARY_HOUSING_PAYMENT_REASONS, TENURES } from './values';
 
-// Revenues and benefits events, DOMAIN.md `rb.*`. Amounts are pounds.
+// Revenues and benefits events, `rb.*` (docs/domain.md, "Event types"). Amounts are pounds.
 
 /** `rb.housing-benefit.assessed.v1` */
 @EventType({ type: 'rb.housing-benefit.assessed.v1', publisherSystem: 'revenues-benefits', description: 'A housing benefit claim was assessed' })

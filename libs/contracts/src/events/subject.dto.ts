@@ -10,7 +10,7 @@ export class PersonNameDto {
   family?: string;
 }
 
-/** The person an event is about (CONTRACT.md §2). Identifiers are normalised on the way in. */
+/** The person an event is about (docs/contract.md, "The envelope"). Identifiers are normalised on the way in. */
 export class SubjectDto {
   @LocalIdField({
     maxLength: LOCAL_ID_MAX_LENGTH,

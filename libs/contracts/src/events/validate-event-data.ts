@@ -22,7 +22,7 @@ export type EventDataValidation =
   | { ok: false; reason: 'unknown-event-type' | 'invalid-payload' | 'invalid-identifier'; problems: Problem[] };
 
 export interface ValidateEventDataOptions {
-  /** The publishing participant: a type it may not publish is an unknown event type (DOMAIN.md). */
+  /** The publishing participant: a type it may not publish is an unknown event type (docs/domain.md, "Event types"). */
   publisher?: string;
 }
 
@@ -67,7 +67,8 @@ export type EventDataRefusal = Extract<EventDataValidation, { ok: false }>;
 
 /**
  * What every validator of event data refuses before looking at fields: an unknown type, a
- * type the publisher may not publish (DOMAIN.md), data that is not a JSON object.
+ * type the publisher may not publish (docs/domain.md, "Event types"), data that is not a
+ * JSON object.
  */
 export function refusalBeforeFields(eventType: string, data: unknown, options: ValidateEventDataOptions = {}): EventDataRefusal | undefined {
   const known = EVENT_DATA_CLASSES.has(eventType);

@@ -1,7 +1,7 @@
 /*
- * The allowed values of the enumerated fields of DOMAIN.md's event types. The data classes
- * name them in their field decorators; the catalogue, JSON Schemas and AsyncAPI document
- * are derived from those decorators.
+ * The allowed values of the enumerated fields of the event types (docs/domain.md, "Event
+ * types"). The data classes name them in their field decorators; the catalogue, JSON
+ * Schemas and AsyncAPI document are derived from those decorators.
  */
 
 export const SERVICE_TYPES = ['long-term-residential', 'long-term-nursing', 'community', 'short-term-reablement'] as const;
@@ -32,7 +32,7 @@ export const LOCATION_TYPES = ['own-home', 'care-home', 'hospital', 'community',
 export const SOURCES_OF_RISK = ['service-provider', 'other-known', 'unknown'] as const;
 export const SMOKING_STATUSES = ['never', 'ex', 'current'] as const;
 export const REFERRAL_SOURCES = ['self', 'gp', 'hospital', 'criminal-justice', 'other'] as const;
-/** DOMAIN.md lists no values for `problemSubstances`; these are the broad NDTMS substance groups. */
+/** `problemSubstances`: the broad NDTMS substance groups. */
 export const PROBLEM_SUBSTANCES = [
   'opiates',
   'crack',

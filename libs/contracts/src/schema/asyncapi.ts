@@ -7,12 +7,13 @@ import { CONSENT_CHANGES_TOPIC, DLQ_TOPIC, PARTICIPANT_ID_PATTERN } from '../par
 import { eventDataSchemaBody, objectSchemaOf, SHARED_SCHEMA_CLASSES, type JsonSchema } from './event-data-schema';
 
 /*
- * The AsyncAPI 3.0 document of Accord's Kafka contract (CONTRACT.md §1–2), generated from
- * the event data classes and the envelope's header names: every topic, every message (one
- * per event type, as published and as released to a recipient) and every header. Served by
- * hub-api at `GET /v1/catalog/asyncapi.json` and written to docs/asyncapi.json by
- * `npm run contract:write`. Operations are a partner's: it sends to its events topic and
- * receives from its inbox.
+ * The AsyncAPI 3.0 document of Accord's Kafka contract (docs/contract.md, "Topics and who
+ * may touch them" and "The envelope"), generated from the event data classes and the
+ * envelope's header names: every topic, every message (one per event type, as published
+ * and as released to a recipient) and every header. Served by hub-api at `GET
+ * /v1/catalog/asyncapi.json` and written to docs/asyncapi.json by `npm run
+ * contract:write`. Operations are a partner's: it sends to its events topic and receives
+ * from its inbox.
  */
 
 export const ASYNCAPI_VERSION = '3.0.0';

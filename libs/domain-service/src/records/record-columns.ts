@@ -5,7 +5,7 @@ import { numeric, RecordEntity } from './record.entity';
 
 /*
  * A record entity's columns restate the fields of the event types it stores: the one
- * restatement of an event type STYLE.md allows, because a table needs its columns. This is
+ * restatement of an event type allowed, because a table needs its columns. This is
  * its check, against the catalogue (the event definitions) and TypeORM's metadata: every
  * top-level field but `subject` (RecordEntity keeps that) has a column of its name, of a
  * type that holds the field's values, nullable unless the event that writes the row

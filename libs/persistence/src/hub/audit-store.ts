@@ -419,8 +419,8 @@ export async function linkedSubjectKeys(manager: EntityManager, keys: readonly s
 export interface DecisionFilter {
   /**
    * Rows where this participant is the source or the recipient: the scope of a token bound
-   * to it (CONTRACT.md §6). Applied in SQL with the other filters, so keyset pages, exports
-   * and summaries see only these rows.
+   * to it (docs/contract.md, "HTTP API"). Applied in SQL with the other filters, so keyset
+   * pages, exports and summaries see only these rows.
    */
   participant?: string;
   /** Rows whose subjectKey is any of these. An empty array matches nothing. */

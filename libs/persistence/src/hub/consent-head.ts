@@ -1,10 +1,11 @@
 import type { EntityManager } from 'typeorm';
 
 /*
- * The consent registry's head (CONTRACT.md §4, guarantee 6): one row whose `seq` moves
- * with every consent statement, in the statement's transaction. It is how a decision
- * write knows that no statement committed after the broker read consent for its batch,
- * and how a withdrawal's notice scan knows it sees every share decided before it:
+ * The consent registry's head (docs/contract.md, "Consent"; docs/architecture.md,
+ * "Guarantees", 6): one row whose `seq` moves with every consent statement, in the
+ * statement's transaction. It is how a decision write knows that no statement committed
+ * after the broker read consent for its batch, and how a withdrawal's notice scan knows
+ * it sees every share decided before it:
  *
  * - the broker reads `seq` before it reads the batch's statements, and appends the
  *   batch's decisions only while `seq` is unchanged, holding the row FOR SHARE until its

@@ -62,8 +62,8 @@ interface ConsentRow {
 /**
  * Every consent statement about each of `subjects`, in one query, aligned with `subjects`.
  * A stored statement holds keyed hashes; a statement that matches a subject's key is given
- * that subject's own identifier back, so the engine's matching (CONTRACT.md §4) applies
- * unchanged without the registry ever holding the number.
+ * that subject's own identifier back, so the engine's matching (docs/contract.md,
+ * "Consent") applies unchanged without the registry ever holding the number.
  */
 export async function consentStatementsFor(
   manager: EntityManager,

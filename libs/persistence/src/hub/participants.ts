@@ -1,9 +1,9 @@
 import type { DataSource, EntityManager } from 'typeorm';
 
 /*
- * The participant registry and its lifecycle (CONTRACT.md §1): who is registered, who is
- * suspended and why, and when each one's Kafka identity runs out. Kafka's ACLs follow
- * these rows; hub-api's ParticipantAccess keeps the two in step.
+ * The participant registry and its lifecycle (docs/contract.md, "Participants"): who is
+ * registered, who is suspended and why, and when each one's Kafka identity runs out.
+ * Kafka's ACLs follow these rows; hub-api's ParticipantAccess keeps the two in step.
  */
 
 /** Why a participant is suspended: an admin said so, or revoking one of its certificates cut its access. */

@@ -45,6 +45,6 @@ export class AgreementSummaryView {
 export class AgreementView extends AgreementVersionView {
   @ApiProperty() id: string;
   @ApiProperty({ description: 'In force now: active and within its validity dates (UTC days)' }) inForce: boolean;
-  @ApiProperty({ type: 'object', additionalProperties: true, description: 'The agreement as in CONTRACT.md §3' })
+  @ApiProperty({ type: 'object', additionalProperties: true, description: 'The agreement as in docs/contract.md, "Agreements"' })
   document: Record<string, unknown>;
 }

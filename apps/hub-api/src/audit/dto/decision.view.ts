@@ -6,7 +6,7 @@ export class LawfulBasisView {
   @ApiProperty({ type: [String], example: ['Local Government Finance Act 1992'] }) legislation: string[];
 }
 
-/** A decision record exactly as chained (CONTRACT.md §5): digests and field names, never the data. */
+/** A decision record exactly as chained (docs/contract.md, "Decision records and the audit chain"): digests and field names, never the data. */
 export class DecisionView {
   @ApiProperty({ format: 'uuid' }) decisionId: string;
   @ApiProperty({ nullable: true, type: String }) eventId: string | null;

@@ -37,7 +37,7 @@ export class EffectiveConsentView {
   @ApiProperty({ enum: ['none', 'explicit', 'objection'] }) consentBasis: string;
   @ApiProperty({ nullable: true, type: String, description: 'The deciding grant, withdraw or object statement' }) decidingStatementId: string | null;
   @ApiProperty({ nullable: true, type: String }) decidingKind: string | null;
-  @ApiProperty({ description: 'The consent basis lets sharing go ahead (steps 3 and 4 of CONTRACT.md §4)' }) consentPermits: boolean;
+  @ApiProperty({ description: 'The consent basis lets sharing go ahead (steps 3 and 4 of the evaluation in docs/contract.md, "Consent")' }) consentPermits: boolean;
   @ApiProperty({ description: "The agreement honours the national data opt-out and the person has opted out (step 5; some event types are exempt)" })
   optOutWithholds: boolean;
 }

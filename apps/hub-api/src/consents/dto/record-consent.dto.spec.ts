@@ -15,7 +15,7 @@ async function problems(value: unknown, metadata = body): Promise<Array<{ path: 
 }
 
 describe('RecordConsentRequest', () => {
-  it('accepts the CONTRACT.md §4 example, normalising a spaced NHS number', async () => {
+  it('accepts a scoped grant with every field, normalising a spaced NHS number', async () => {
     const request = await validationPipe().transform(
       {
         subject: { nhsNumber: '943 476 5919' },

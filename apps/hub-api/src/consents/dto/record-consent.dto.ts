@@ -96,7 +96,7 @@ export class ConsentSubjectRequest {
   niNumber?: string;
 }
 
-/** Which uses the statement is about; an unset key matches anything (CONTRACT.md §4). */
+/** Which uses the statement is about; an unset key matches anything (docs/contract.md, "Consent"). */
 export class ConsentScopeRequest {
   @ApiPropertyOptional({ example: 'substance-misuse-treatment', nullable: true, type: String, description: "An agreement's purpose code" })
   @IsOptional()
@@ -117,7 +117,7 @@ export class ConsentScopeRequest {
   agreementId?: string | null;
 }
 
-/** `POST /v1/consents`: one statement about one person (CONTRACT.md §4). */
+/** `POST /v1/consents`: one statement about one person (docs/contract.md, "Consent"). */
 export class RecordConsentRequest {
   @ApiProperty({ type: ConsentSubjectRequest })
   @IsDefined()

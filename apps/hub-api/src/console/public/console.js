@@ -1,6 +1,6 @@
 // The Accord ops and audit console. Plain JavaScript against the hub's HTTP API
-// (CONTRACT.md §6); every call carries the bearer token kept in this tab's sessionStorage.
-// Everything from the API is written with textContent, never as HTML.
+// (docs/contract.md, "HTTP API"); every call carries the bearer token kept in this tab's
+// sessionStorage. Everything from the API is written with textContent, never as HTML.
 import { drawLineChart } from './chart.js';
 
 const TOKEN_KEY = 'accord.console.token';

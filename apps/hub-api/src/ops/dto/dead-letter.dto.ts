@@ -81,7 +81,7 @@ export class DeadLetterView {
   @ApiProperty({ description: 'Offset in accord.dlq' }) offset: string;
   @ApiProperty({ description: 'When the broker appended it to the DLQ' }) appendedAt: string;
   @ApiProperty({ nullable: true, type: String }) rejectedAt: string | null;
-  @ApiProperty({ description: 'Rejection reason (CONTRACT.md §4), or `unreadable` without dead-letter headers' }) reason: string;
+  @ApiProperty({ description: 'Rejection reason (docs/contract.md, "Rejections and the dead-letter queue"), or `unreadable` without dead-letter headers' }) reason: string;
   @ApiProperty({ type: ProblemView, isArray: true }) problems: ProblemView[];
   @ApiProperty({ nullable: true, type: String, description: 'Where it was consumed from and is redriven to' }) sourceTopic: string | null;
   @ApiProperty({ nullable: true, type: Number }) sourcePartition: number | null;

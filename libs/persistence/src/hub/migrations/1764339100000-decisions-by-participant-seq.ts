@@ -1,9 +1,9 @@
 import type { MigrationInterface, QueryRunner } from 'typeorm';
 
 /**
- * A participant's decisions in seq order, for auditors bound to a participant (CONTRACT.md
- * §6), who read only the rows where it is the source or the recipient, in keyset pages by
- * seq (`findDecisionTexts`).
+ * A participant's decisions in seq order, for auditors bound to a participant
+ * (docs/contract.md, "HTTP API"), who read only the rows where it is the source or the
+ * recipient, in keyset pages by seq (`findDecisionTexts`).
  *
  * `(source, seq)` and `(recipient, seq)` give each half of that scope in page order, so a
  * page reads only the participant's own rows. With `(source, decided_at)` and

@@ -1,9 +1,9 @@
 import type { MigrationInterface, QueryRunner } from 'typeorm';
 
 /**
- * Tokens become Ed25519-signed JWTs with an expiry (CONTRACT.md §6), checked by every app
- * without a call to hub-api; the table keeps what revocation, expiry and the token list
- * need, and no longer a hash of the token.
+ * Tokens become Ed25519-signed JWTs with an expiry (docs/contract.md, "HTTP API"),
+ * checked by every app without a call to hub-api; the table keeps what revocation,
+ * expiry and the token list need, and no longer a hash of the token.
  *
  * Tokens issued before this version were random strings known only by their hash: the
  * domain services cannot check them, so they are revoked here (revoked_by

@@ -3,7 +3,8 @@ import type { MigrationInterface, QueryRunner } from 'typeorm';
 /**
  * The consent registry's head (`consent-head.ts`): one row whose seq every consent
  * statement moves, so that decision writes and withdrawals' notice scans are ordered
- * (guarantee 6). Starts at the number of statements recorded so far.
+ * (docs/architecture.md, "Guarantees", 6). Starts at the number of statements recorded
+ * so far.
  */
 export class ConsentHead1764339300000 implements MigrationInterface {
   name = 'ConsentHead1764339300000';
