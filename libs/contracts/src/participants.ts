@@ -86,29 +86,28 @@ export interface ReferenceParticipant {
   readonly system: string;
   /** The organisation: the data controller. */
   readonly organisation: string;
-  readonly displayName: string;
 }
 
-const reference = (id: string, organisation: string, displayName: string): ReferenceParticipant => {
+const reference = (id: string, organisation: string): ReferenceParticipant => {
   const { org, system } = parseParticipantId(id);
-  return Object.freeze({ id, org, system, organisation, displayName });
+  return Object.freeze({ id, org, system, organisation });
 };
 
-/** The organisations and participants of the reference scenario, for seed data, demos and tests (docs/domain.md, "Participants"). */
+/**
+ * The organisations and participants of the reference scenario, for tests (docs/domain.md,
+ * "Participants"). Their display names, which the hub shows, are registered from
+ * infra/agreements/participants.yaml and kept only there.
+ */
 export const REFERENCE_PARTICIPANTS: readonly ReferenceParticipant[] = Object.freeze([
-  reference('southampton.adult-social-care', 'Southampton City Council', 'Southampton City Council adult social care'),
-  reference('southampton.revenues-benefits', 'Southampton City Council', 'Southampton City Council revenues and benefits'),
-  reference('hampshire.public-health', 'Hampshire County Council', 'Hampshire County Council public health'),
-  reference('isle-of-wight.adult-social-care', 'Isle of Wight Council', 'Isle of Wight Council adult social care'),
-  reference(
-    'dorset.revenues-benefits',
-    'Dorset Council',
-    'Dorset Council revenues and benefits (successor to North Dorset, West Dorset, Weymouth and Portland)',
-  ),
-  reference('uhs.discharge-hub', 'University Hospital Southampton NHS Foundation Trust', 'University Hospital Southampton discharge hub'),
-  reference('uhs.emergency-department', 'University Hospital Southampton NHS Foundation Trust', 'University Hospital Southampton emergency department'),
-  reference('swast.clinical-hub', 'South Western Ambulance Service NHS Foundation Trust', 'South Western Ambulance Service clinical hub'),
-  reference('hiow-icb.analytics', 'Hampshire and Isle of Wight Integrated Care Board', 'Hampshire and Isle of Wight ICB analytics'),
-  reference('ukhsa.health-protection', 'UK Health Security Agency', 'UK Health Security Agency health protection'),
-  reference('ohid.ndtms', 'Office for Health Improvement and Disparities', 'OHID National Drug Treatment Monitoring System'),
+  reference('southampton.adult-social-care', 'Southampton City Council'),
+  reference('southampton.revenues-benefits', 'Southampton City Council'),
+  reference('hampshire.public-health', 'Hampshire County Council'),
+  reference('isle-of-wight.adult-social-care', 'Isle of Wight Council'),
+  reference('dorset.revenues-benefits', 'Dorset Council'),
+  reference('uhs.discharge-hub', 'University Hospital Southampton NHS Foundation Trust'),
+  reference('uhs.emergency-department', 'University Hospital Southampton NHS Foundation Trust'),
+  reference('swast.clinical-hub', 'South Western Ambulance Service NHS Foundation Trust'),
+  reference('hiow-icb.analytics', 'Hampshire and Isle of Wight Integrated Care Board'),
+  reference('ukhsa.health-protection', 'UK Health Security Agency'),
+  reference('ohid.ndtms', 'Office for Health Improvement and Disparities'),
 ]);
