@@ -240,16 +240,16 @@ export function headerText(headers: IHeaders | undefined, name: string, maxBytes
 /** One non-empty header value; kafkajs gives an array when a header repeats, which is ambiguous here. */
 function header(headers: IHeaders | undefined, name: string, problems: Problem[]): string | undefined {
   const raw = headers?.[name];
-  const values = raw === undefined ? [] : Array.isArray(raw) ? raw : [raw];
-  if (values.length === 0) {
+  const count = raw === undefined ? 0 : Array.isArray(raw) ? raw.length : 1;
+  if (count === 0) {
     problems.push({ path: name, problem: 'is missing' });
     return undefined;
   }
-  if (values.length > 1) {
+  if (count > 1) {
     problems.push({ path: name, problem: 'must appear once' });
     return undefined;
   }
-  const raw0 = values[0];
+  const raw0 = Array.isArray(raw) ? raw[0] : raw;
   const value = raw0 === undefined || raw0 === null ? undefined : boundedText(raw0, name, RECORD_LIMITS.maxHeaderBytes, problems);
   if (value === undefined) {
     if (raw0 === undefined || raw0 === null) problems.push({ path: name, problem: 'must not be empty' });
@@ -268,6 +268,8 @@ function header(headers: IHeaders | undefined, name: string, problems: Problem[]
 
 /** `application/json`, optionally with `charset=utf-8`, in any case. */
 function isJsonContentType(value: string): boolean {
+  // What nearly every record carries, decided without splitting it.
+  if (value === JSON_CONTENT_TYPE) return true;
   const [mediaType, ...parameters] = value.split(';').map((part) => part.trim().toLowerCase());
   return mediaType === JSON_CONTENT_TYPE && parameters.every((parameter) => parameter === 'charset=utf-8' || parameter === '');
 }

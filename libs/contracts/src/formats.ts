@@ -4,40 +4,64 @@
  * the calendar.
  */
 
-const CALENDAR_DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
+const CALENDAR_DATE = /^\d{4}-\d{2}-\d{2}$/;
 
+/** Days in a month of the proleptic Gregorian calendar (as Date has it). */
+function daysInMonth(year: number, month: number): number {
+  if (month === 2) return (year % 4 === 0 && year % 100 !== 0) || year % 400 === 0 ? 29 : 28;
+  return month === 4 || month === 6 || month === 9 || month === 11 ? 30 : 31;
+}
+
+/**
+ * The day exists, by arithmetic rather than a Date per check. It also holds the day to the
+ * year 1900 + year for years 0–99, as a Date built with Date.UTC does (which reads those
+ * years so): 0000-02-29 counts as no date (formats.spec.ts compares the two readings).
+ */
 function isRealDate(year: number, month: number, day: number): boolean {
-  const date = new Date(Date.UTC(year, month - 1, day));
-  // Date.UTC maps years 0–99 to 1900–1999; setUTCFullYear keeps the year as written.
-  date.setUTCFullYear(year);
-  return date.getUTCFullYear() === year && date.getUTCMonth() === month - 1 && date.getUTCDate() === day;
+  if (month < 1 || month > 12 || day < 1) return false;
+  return day <= daysInMonth(year, month) && (year >= 100 || day <= daysInMonth(year + 1900, month));
+}
+
+/** The number written by `count` decimal digits of `text` from `start` (the caller's pattern matched digits there). */
+function digitsAt(text: string, start: number, count: number): number {
+  let value = 0;
+  for (let index = start; index < start + count; index++) value = value * 10 + (text.charCodeAt(index) - 0x30);
+  return value;
 }
 
 /** An ISO 8601 calendar date in extended form, exactly `YYYY-MM-DD`, that exists. */
 export function isCalendarDate(value: unknown): value is string {
-  if (typeof value !== 'string') return false;
-  const match = CALENDAR_DATE.exec(value);
-  if (!match) return false;
-  return isRealDate(Number(match[1]), Number(match[2]), Number(match[3]));
+  if (typeof value !== 'string' || !CALENDAR_DATE.test(value)) return false;
+  return isRealDate(digitsAt(value, 0, 4), digitsAt(value, 5, 2), digitsAt(value, 8, 2));
 }
 
-/** Today's date in UTC as `YYYY-MM-DD`; calendar dates compare correctly as strings. */
-export function todayUtc(now: Date = new Date()): string {
-  return now.toISOString().slice(0, 10);
+/** Today's UTC date while the clock stays within it, worked out once a day rather than on each check. */
+let currentDay: { day: string; from: number; until: number } | undefined;
+const DAY_MS = 86_400_000;
+
+/** Today's date in UTC (of `now`, or of the clock) as `YYYY-MM-DD`; calendar dates compare correctly as strings. */
+export function todayUtc(now?: Date): string {
+  if (now !== undefined) return now.toISOString().slice(0, 10);
+  const time = Date.now();
+  if (currentDay === undefined || time < currentDay.from || time >= currentDay.until) {
+    const from = time - (((time % DAY_MS) + DAY_MS) % DAY_MS);
+    currentDay = { day: new Date(time).toISOString().slice(0, 10), from, until: from + DAY_MS };
+  }
+  return currentDay.day;
 }
 
 // RFC 3339 §5.6 date-time; `T` and `Z` may be lower case (§5.6 note), seconds up to 60 (leap second).
-const DATE_TIME = /^(\d{4})-(\d{2})-(\d{2})[Tt](\d{2}):(\d{2}):(\d{2})(\.\d+)?([Zz]|[+-](\d{2}):(\d{2}))$/;
+// No capture groups: every number sits at a fixed place from the start, the offset's from the end.
+const DATE_TIME = /^\d{4}-\d{2}-\d{2}[Tt]\d{2}:\d{2}:\d{2}(?:\.\d+)?(?:[Zz]|[+-]\d{2}:\d{2})$/;
 
 /** An RFC 3339 date-time with a time zone, e.g. `2026-11-28T10:00:00Z` or `2026-11-28T10:00:00.123+01:00`. */
 export function isRfc3339DateTime(value: unknown): value is string {
-  if (typeof value !== 'string') return false;
-  const match = DATE_TIME.exec(value);
-  if (!match) return false;
-  const [, year, month, day, hour, minute, second, , , offsetHour, offsetMinute] = match;
-  if (!isRealDate(Number(year), Number(month), Number(day))) return false;
-  if (Number(hour) > 23 || Number(minute) > 59 || Number(second) > 60) return false;
-  if (offsetHour !== undefined && (Number(offsetHour) > 23 || Number(offsetMinute) > 59)) return false;
+  if (typeof value !== 'string' || !DATE_TIME.test(value)) return false;
+  if (!isRealDate(digitsAt(value, 0, 4), digitsAt(value, 5, 2), digitsAt(value, 8, 2))) return false;
+  if (digitsAt(value, 11, 2) > 23 || digitsAt(value, 14, 2) > 59 || digitsAt(value, 17, 2) > 60) return false;
+  const last = value.charCodeAt(value.length - 1);
+  const hasOffset = last !== 0x5a && last !== 0x7a; // not Z or z: ±hh:mm
+  if (hasOffset && (digitsAt(value, value.length - 5, 2) > 23 || digitsAt(value, value.length - 2, 2) > 59)) return false;
   return true;
 }
 
