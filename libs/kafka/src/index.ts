@@ -12,4 +12,5 @@ export * from './offset-committer';
 export * from './partition-queues';
 export * from './in-flight-budget';
 export * from './record-bytes';
+export * from './partitioner';
 export * from './health';
