@@ -253,42 +253,61 @@ function appendParameters(
  * which times exactly what an append sends.
  */
 export function decisionRowParameters(rows: readonly ChainedDecision[]): string[] {
-  const lists = new Numbering();
-  const bases = new Numbering();
+  const lists = new ListNumbering();
+  const bases = new Map<string, number>();
+  const basisValues: string[] = [];
   const columns = ROW_COLUMNS.map((column) => {
     switch (column.distinct) {
       case 'list':
-        return arrayLiteral(rows.map((row) => {
-          const items = column.value(row);
-          return lists.numberOf(JSON.stringify(items), () => arrayLiteral(items));
-        }));
+        return literalOf(rows, (row) => lists.numberOf(column.value(row)));
       case 'basis':
-        return arrayLiteral(rows.map((row) => {
+        return literalOf(rows, (row) => {
           const basis = column.value(row);
           if (basis === null || basis === undefined) return null;
           const json = JSON.stringify(basis);
-          return bases.numberOf(json, () => json);
-        }));
+          let number = bases.get(json);
+          if (number === undefined) {
+            number = basisValues.push(json);
+            bases.set(json, number);
+          }
+          return number;
+        });
       default:
-        return arrayLiteral(rows.map(column.value));
+        return literalOf(rows, column.value);
     }
   });
-  return [...columns, arrayLiteral(lists.values), arrayLiteral(bases.values)];
+  return [...columns, literalOf(lists.values, (literal) => literal), literalOf(basisValues, (json) => json)];
 }
 
-/** Distinct values numbered from 1 (a Postgres array's first subscript) in order of first use. */
-class Numbering {
+/**
+ * Distinct lists numbered from 1 (a Postgres array's first subscript) in order of first
+ * use, each held as its array literal. A list is found by walking its strings through a
+ * tree of maps, one level per item, so a list seen before costs lookups of strings that
+ * exist already, not a key string per row.
+ */
+class ListNumbering {
   readonly values: string[] = [];
-  private readonly numbers = new Map<string, number>();
+  private readonly root: ListNode = { next: new Map(), number: undefined };
 
-  numberOf(key: string, value: () => string): number {
-    let number = this.numbers.get(key);
-    if (number === undefined) {
-      number = this.values.push(value());
-      this.numbers.set(key, number);
+  numberOf(items: readonly string[]): number {
+    let node = this.root;
+    for (let i = 0; i < items.length; i++) {
+      const item = items[i]!;
+      let next = node.next.get(item);
+      if (next === undefined) {
+        next = { next: new Map(), number: undefined };
+        node.next.set(item, next);
+      }
+      node = next;
     }
-    return number;
+    node.number ??= this.values.push(literalOf(items, (item) => item));
+    return node.number;
   }
+}
+
+interface ListNode {
+  readonly next: Map<string, ListNode>;
+  number: number | undefined;
 }
 
 const QUOTE_BACKSLASH_OR_SURROGATE = /["\\\ud800-\udfff]/;
@@ -296,11 +315,35 @@ const QUOTES_AND_BACKSLASHES = /["\\]/g;
 const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
 
 /**
- * A Postgres array literal. Every string is quoted, so that none reads as NULL or splits
- * at a comma or brace; numbers (safe integers, as `chain` checks) are written bare.
+ * What goes before an element of an array literal, by whether the element before it left
+ * its closing quote to this piece, whether it is the first, and whether it opens a quote.
  */
-function arrayLiteral(values: ReadonlyArray<string | number | null | undefined>): string {
-  return `{${values.map(arrayElement).join(',')}}`;
+const OPENING = ['{', '{"'] as const;
+const BETWEEN = [
+  [',', ',"'],
+  ['",', '","'],
+] as const;
+
+/**
+ * A Postgres array literal of `valueOf` of each item. Every string is quoted, so that none
+ * reads as NULL or splits at a comma or brace; numbers (safe integers, as `chain` checks)
+ * are written bare. Written as one join of the elements and constant separators (an
+ * element needing no escape goes in as it is, its quotes in the separators around it), so
+ * the literal is one flat string and no element is copied but into it.
+ */
+function literalOf<T>(items: readonly T[], valueOf: (item: T) => string | number | null | undefined): string {
+  if (items.length === 0) return '{}';
+  const parts: string[] = new Array(items.length * 2 + 1);
+  let open = 0; // 1 when the element before left its closing quote to the next piece
+  for (let i = 0; i < items.length; i++) {
+    const value = valueOf(items[i]!);
+    const plain = typeof value === 'string' && !QUOTE_BACKSLASH_OR_SURROGATE.test(value) ? 1 : 0;
+    parts[2 * i] = i === 0 ? OPENING[plain] : BETWEEN[open][plain];
+    parts[2 * i + 1] = plain === 1 ? (value as string) : arrayElement(value);
+    open = plain;
+  }
+  parts[items.length * 2] = open === 1 ? '"}' : '}';
+  return parts.join('');
 }
 
 function arrayElement(value: string | number | null | undefined): string {
