@@ -1,7 +1,8 @@
+import fc from 'fast-check';
 import type { KafkaMessage } from 'kafkajs';
 import { subjectKey } from '@accord/governance';
 import { catalog, eventRecord, PSEUDONYMISATION_SECRET, referenceAgreement, SUBJECT_KEY_SECRET, versioned } from '../../test/support';
-import { candidatesOf, evaluateEvents, planWrites, recordedFrom, rejectedRow, type PlanInput } from './decisions';
+import { candidatesOf, evaluateEvents, planWrites, recordedFrom, rejectedRow, type EvaluatedDecision, type PlanInput, type RecordPlan, type RecordedDecision, type WritePlan } from './decisions';
 import { inspectRecord, type AcceptedEvent, type RejectedRecord } from './inspect';
 
 const ASC = 'test-unit.adult-social-care';
@@ -155,5 +156,52 @@ describe('planWrites', () => {
     const plan = planWrites(items.slice(0, 1), [rejectedEarlier]);
     expect(plan.plans).toEqual([{ mode: 'new' }]);
     expect(plan.toAppend).toHaveLength(1);
+  });
+
+  it('property: plans as the naive reading does, whatever repeats among event ids, decision ids and the recorded decisions', () => {
+    /** The plan read naively: every event decided here becomes recorded decisions at once. */
+    function naivePlan(planItems: readonly PlanInput[], recorded: readonly RecordedDecision[]): WritePlan {
+      const decidedEvents = new Map<string, RecordedDecision[]>();
+      const knownIds = new Set<string>();
+      for (const decision of recorded) {
+        knownIds.add(decision.decisionId);
+        if (decision.outcome === 'rejected' || decision.eventId === null) continue;
+        decidedEvents.set(decision.eventId, [...(decidedEvents.get(decision.eventId) ?? []), decision]);
+      }
+      const toAppend: WritePlan['toAppend'] = [];
+      const plans = planItems.map((item): RecordPlan => {
+        if (item.kind === 'rejected') {
+          const alreadyRecorded = knownIds.has(item.row.decisionId);
+          if (!alreadyRecorded) {
+            knownIds.add(item.row.decisionId);
+            toAppend.push(item.row);
+          }
+          return { mode: 'rejected', alreadyRecorded };
+        }
+        const earlier = decidedEvents.get(item.eventId);
+        if (earlier) return { mode: 'recorded', decisions: earlier };
+        const rows = item.decisions.map((decision) => decision.row).filter((row) => !knownIds.has(row.decisionId));
+        for (const row of rows) knownIds.add(row.decisionId);
+        toAppend.push(...rows);
+        if (item.decisions.length > 0) decidedEvents.set(item.eventId, item.decisions.map((decision) => recordedFrom(decision.row)));
+        return { mode: 'new' };
+      });
+      return { toAppend, plans };
+    }
+    const template = firstDecisions![0]!;
+    const id = fc.constantFrom('d1', 'd2', 'd3', 'd4');
+    const eventId = fc.constantFrom('e1', 'e2', 'e3');
+    const row = fc.record({ decisionId: id, eventId, outcome: fc.constantFrom('shared' as const, 'withheld' as const, 'rejected' as const) }).map((fields) => ({ ...template.row, ...fields }));
+    const item: fc.Arbitrary<PlanInput> = fc.oneof(
+      fc.record({ kind: fc.constant('accepted' as const), eventId, decisions: fc.array(row.map((r): EvaluatedDecision => ({ ...template, row: r })), { maxLength: 3 }) }),
+      fc.record({ kind: fc.constant('rejected' as const), row }),
+    );
+    const recorded = fc.array(row.map(recordedFrom), { maxLength: 4 });
+    fc.assert(
+      fc.property(fc.array(item, { maxLength: 8 }), recorded, (planItems, earlier) => {
+        expect(planWrites(planItems, earlier)).toEqual(naivePlan(planItems, earlier));
+      }),
+      { numRuns: 3000 },
+    );
   });
 });

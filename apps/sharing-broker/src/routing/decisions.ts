@@ -224,6 +224,8 @@ export function planWrites(items: readonly PlanInput[], recorded: readonly Recor
     if (list) list.push(decision);
     else decidedEvents.set(decision.eventId, [decision]);
   }
+  // The events decided in this batch, as recorded decisions only when the same event comes again (rare).
+  const decidedHere = new Map<string, readonly EvaluatedDecision[]>();
   const toAppend: DecisionToAppend[] = [];
   const plans = items.map((item): RecordPlan => {
     if (item.kind === 'rejected') {
@@ -234,12 +236,20 @@ export function planWrites(items: readonly PlanInput[], recorded: readonly Recor
       }
       return { mode: 'rejected', alreadyRecorded };
     }
-    const earlier = decidedEvents.get(item.eventId);
+    let earlier = decidedEvents.get(item.eventId);
+    if (!earlier) {
+      const here = decidedHere.get(item.eventId);
+      if (here) {
+        earlier = here.map((decision) => recordedFrom(decision.row));
+        decidedEvents.set(item.eventId, earlier);
+      }
+    }
     if (earlier) return { mode: 'recorded', decisions: earlier };
-    const rows = item.decisions.map((decision) => decision.row).filter((row) => !knownIds.has(row.decisionId));
-    for (const row of rows) knownIds.add(row.decisionId);
-    toAppend.push(...rows);
-    if (item.decisions.length > 0) decidedEvents.set(item.eventId, item.decisions.map((decision) => recordedFrom(decision.row)));
+    // Every row not known before this event is appended (checked before any of its ids counts as known).
+    const first = toAppend.length;
+    for (const decision of item.decisions) if (!knownIds.has(decision.row.decisionId)) toAppend.push(decision.row);
+    for (let index = first; index < toAppend.length; index++) knownIds.add(toAppend[index]!.decisionId);
+    if (item.decisions.length > 0) decidedHere.set(item.eventId, item.decisions);
     return { mode: 'new' };
   });
   return { toAppend, plans };

@@ -146,6 +146,13 @@ export async function consentForKeys(
   const withholding = (row: ConsentRow) => (RESTRICTIVE_CONSENT_KINDS as readonly string[]).includes(row.kind);
   const statements = subjects.map((subject, index) => {
     const key = keys[index];
+    // Most people have no statement and no linked identifier: nothing to gather.
+    if (
+      (key.nhsNumber === undefined || (!byNhsKey.has(key.nhsNumber) && !niLinkedTo.has(key.nhsNumber))) &&
+      (key.niNumber === undefined || (!byNiKey.has(key.niNumber) && !nhsLinkedTo.has(key.niNumber)))
+    ) {
+      return [];
+    }
     const matched = new Map<string, ConsentRow>();
     for (const row of key.nhsNumber ? byNhsKey.get(key.nhsNumber) ?? [] : []) matched.set(row.id, row);
     for (const row of key.niNumber ? byNiKey.get(key.niNumber) ?? [] : []) matched.set(row.id, row);
