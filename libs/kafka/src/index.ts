@@ -13,4 +13,5 @@ export * from './partition-queues';
 export * from './in-flight-budget';
 export * from './record-bytes';
 export * from './partitioner';
+export * from './encoder-varints';
 export * from './health';
