@@ -210,8 +210,11 @@ async function withExtras(manager: EntityManager, group: readonly PendingWrite[]
 
 /** The ids whose recorded decisions the group must know: its rejection ids and its event ids. */
 function lookupOf(items: readonly PlanInput[]): RecordedLookup {
-  return {
-    decisionIds: [...new Set(items.flatMap((item) => (item.kind === 'rejected' ? [item.row.decisionId] : [])))],
-    eventIds: [...new Set(items.flatMap((item) => (item.kind === 'accepted' ? [item.eventId] : [])))],
-  };
+  const decisionIds = new Set<string>();
+  const eventIds = new Set<string>();
+  for (const item of items) {
+    if (item.kind === 'rejected') decisionIds.add(item.row.decisionId);
+    else if (item.kind === 'accepted') eventIds.add(item.eventId);
+  }
+  return { decisionIds: [...decisionIds], eventIds: [...eventIds] };
 }

@@ -8,6 +8,7 @@ import {
 import { RESTRICTIVE_CONSENT_KINDS } from '@accord/contracts';
 import { preparedQuery } from '../database';
 import type { AgreementVersionEntity } from './agreement-version.entity';
+import { arrayLiteral } from './array-literal';
 
 /*
  * The governance state the broker decides with and the hub simulates with, read from the
@@ -125,15 +126,22 @@ export async function consentForKeys(
   subjects: readonly (SubjectIdentifiers | null | undefined)[],
   keys: readonly { nhsNumber?: string; niNumber?: string }[],
 ): Promise<{ statements: ConsentStatement[][]; consentSeq: number; agreementsStamp: string }> {
-  const nhsKeys = [...new Set(keys.map((key) => key.nhsNumber).filter((key): key is string => key !== undefined))];
-  const niKeys = [...new Set(keys.map((key) => key.niNumber).filter((key): key is string => key !== undefined))];
+  const nhsKeySet = new Set<string>();
+  const niKeySet = new Set<string>();
+  for (const key of keys) {
+    if (key.nhsNumber !== undefined) nhsKeySet.add(key.nhsNumber);
+    if (key.niNumber !== undefined) niKeySet.add(key.niNumber);
+  }
+  const nhsKeys = [...nhsKeySet];
+  const niKeys = [...niKeySet];
   // The statements about each person's own identifiers, and the withholding ones about an
   // identifier the hub has linked to theirs (an earlier event carried both; subject_key_links).
   const found = await preparedQuery<ConsentRow & { row_kind: 'head' | 'link' | 'statement'; head_seq: string | null; agreements_stamp: string | null }>(
     manager,
     'accord-consent-for-keys',
     CONSENT_FOR_KEYS,
-    [nhsKeys, niKeys, RESTRICTIVE_CONSENT_KINDS],
+    // The keys as array literals written here: pg's own builds several strings per key.
+    [arrayLiteral(nhsKeys), arrayLiteral(niKeys), RESTRICTIVE_CONSENT_KINDS],
   );
   const head = found.find((row) => row.row_kind === 'head');
   if (!head) throw new Error('the consent head row is missing: run the hub migrations');
