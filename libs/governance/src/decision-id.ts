@@ -11,6 +11,8 @@ const namespaceBytes = Buffer.from(DECISION_ID_NAMESPACE.replace(/-/g, ''), 'hex
 
 /** What one id hashes (namespace, then name), written into one reused buffer: names are ids, far under its size. */
 const hashInput = Buffer.allocUnsafe(4096);
+/** The id's characters, written into one reused buffer and read out as one string. */
+const idText = Buffer.allocUnsafe(36);
 /** The hex digit of byte 8's high nibble once the variant (10xx) is set, by the two bits it keeps. */
 const VARIANT_DIGITS = '89ab';
 
@@ -23,10 +25,16 @@ export function uuidV5(name: string, namespace: Uint8Array = namespaceBytes): st
   } else {
     hex = hash('sha1', Buffer.concat([namespace, Buffer.from(name, 'utf8')]), 'hex');
   }
-  // The first 16 bytes, with version 5 as byte 6's high nibble (hex digit 12) and the
-  // RFC 9562 variant in byte 8's two high bits (hex digit 16).
-  const variant = VARIANT_DIGITS[parseInt(hex[16]!, 16) & 3]!;
-  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-5${hex.slice(13, 16)}-${variant}${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
+  // The first 16 bytes as 8-4-4-4-12 hex digits, with version 5 as byte 6's high nibble
+  // (hex digit 12) and the RFC 9562 variant in byte 8's two high bits (hex digit 16).
+  let at = 0;
+  for (let digit = 0; digit < 32; digit++) {
+    if (digit === 8 || digit === 12 || digit === 16 || digit === 20) idText[at++] = 0x2d;
+    if (digit === 12) idText[at++] = 0x35;
+    else if (digit === 16) idText[at++] = VARIANT_DIGITS.charCodeAt(parseInt(hex[16]!, 16) & 3);
+    else idText[at++] = hex.charCodeAt(digit);
+  }
+  return idText.toString('latin1', 0, 36);
 }
 
 export interface DecisionIdInput {

@@ -109,6 +109,25 @@ function evaluateEvent(
   });
 }
 
+/**
+ * The lawful basis a decision row records, copied once per agreement version object and
+ * shared by its rows (which are never modified), so the append numbers it without
+ * writing it out as JSON for every row.
+ */
+const lawfulBases = new WeakMap<VersionedAgreement, NonNullable<DecisionToAppend['lawfulBasis']>>();
+function lawfulBasisOf(agreement: VersionedAgreement): NonNullable<DecisionToAppend['lawfulBasis']> {
+  let basis = lawfulBases.get(agreement);
+  if (!basis) {
+    basis = {
+      article6: agreement.lawfulBasis.article6,
+      article9: agreement.lawfulBasis.article9 ?? null,
+      legislation: [...agreement.lawfulBasis.legislation],
+    };
+    lawfulBases.set(agreement, basis);
+  }
+  return basis;
+}
+
 export function decisionRow(
   accepted: AcceptedEvent,
   decision: Decision,
@@ -127,11 +146,7 @@ export function decisionRow(
     agreementId: decision.agreementId,
     agreementVersion: decision.agreementVersion,
     purpose: decision.purpose,
-    lawfulBasis: {
-      article6: agreement.lawfulBasis.article6,
-      article9: agreement.lawfulBasis.article9 ?? null,
-      legislation: [...agreement.lawfulBasis.legislation],
-    },
+    lawfulBasis: lawfulBasisOf(agreement),
     outcome: decision.outcome,
     reasons: [...decision.reasons],
     fieldsReleased: [...decision.fieldsReleased],

@@ -89,6 +89,11 @@ describe('decisionRowParameters', () => {
     });
   });
 
+  it('numbers a lawful basis object shared by rows as the naive reading does', () => {
+    const sharing = fc.array(row, { minLength: 1, maxLength: 8 }).map((rows) => rows.map((each, index) => (index % 2 === 1 ? { ...each, lawfulBasis: rows[0]!.lawfulBasis } : each)));
+    fc.assert(fc.property(sharing, (rows) => JSON.stringify(decisionRowParameters(rows)) === JSON.stringify(naiveParameters(rows))), { numRuns: 1000 });
+  });
+
   it('refuses a lone surrogate, as the naive reading does', () => {
     const [example] = fc.sample(row, { numRuns: 1, seed: 3 });
     for (const rows of [[{ ...example!, purpose: 'x\ud800' }], [{ ...example!, reasons: ['\udc00'] }]]) {

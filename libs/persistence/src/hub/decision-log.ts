@@ -256,6 +256,8 @@ function appendParameters(
 export function decisionRowParameters(rows: readonly ChainedDecision[]): string[] {
   const lists = new ListNumbering();
   const bases = new Map<string, number>();
+  // Rows of one agreement version share their basis object: one JSON per object, not per row.
+  const basisNumbers = new Map<object, number>();
   const basisValues: string[] = [];
   const columns = ROW_COLUMNS.map((column) => {
     switch (column.distinct) {
@@ -265,12 +267,15 @@ export function decisionRowParameters(rows: readonly ChainedDecision[]): string[
         return literalOf(rows, (row) => {
           const basis = column.value(row);
           if (basis === null || basis === undefined) return null;
+          let number = basisNumbers.get(basis);
+          if (number !== undefined) return number;
           const json = JSON.stringify(basis);
-          let number = bases.get(json);
+          number = bases.get(json);
           if (number === undefined) {
             number = basisValues.push(json);
             bases.set(json, number);
           }
+          basisNumbers.set(basis, number);
           return number;
         });
       default:
