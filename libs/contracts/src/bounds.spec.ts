@@ -1,5 +1,6 @@
+import fc from 'fast-check';
 import type { IHeaders } from 'kafkajs';
-import { RECORD_LIMITS } from './bounds';
+import { checkJsonBounds, RECORD_LIMITS } from './bounds';
 import { decodeEvent, encodeEvent, type IncomingRecord } from './envelope';
 import { exampleEventData } from '@accord/testing';
 
@@ -93,5 +94,39 @@ describe('record bounds (hostile input, docs/contract.md, "The envelope")', () =
       path: 'key',
       problem: `must be at most ${RECORD_LIMITS.maxKeyBytes} bytes`,
     });
+  });
+});
+
+describe('checkJsonBounds', () => {
+  /** The bounds read naively, recursively: within them when every nesting, string, key and the node count is. */
+  function naiveWithin(value: unknown): boolean {
+    let nodes = 0;
+    const within = (current: unknown, depth: number): boolean => {
+      nodes++;
+      if (typeof current === 'string') return current.length <= RECORD_LIMITS.maxStringLength;
+      if (typeof current !== 'object' || current === null) return true;
+      if (depth > RECORD_LIMITS.maxDepth) return false;
+      return Object.entries(current).every(([key, item]) => key.length <= RECORD_LIMITS.maxStringLength && within(item, depth + 1));
+    };
+    return within(value, 1) && nodes <= RECORD_LIMITS.maxNodes;
+  }
+  const long = 'x'.repeat(RECORD_LIMITS.maxStringLength + 1);
+  const value = fc.oneof(
+    fc.jsonValue({ maxDepth: 4 }),
+    fc
+      .tuple(fc.array(fc.boolean(), { minLength: 25, maxLength: 40 }), fc.jsonValue({ maxDepth: 2 }))
+      .map(([levels, inner]) => levels.reduce<unknown>((nested, inArray) => (inArray ? [nested] : { a: nested }), inner)),
+    fc.constantFrom({ [long]: 1 }, [1, long], { many: Array.from({ length: RECORD_LIMITS.maxNodes }, () => 0) }, Array.from({ length: RECORD_LIMITS.maxNodes - 1 }, () => 0)),
+  );
+
+  it('finds a problem exactly when the value is beyond a bound, walk after walk', () => {
+    fc.assert(
+      fc.property(value, (parsed) => {
+        const found: { path: string; problem: string }[] = [];
+        checkJsonBounds(parsed, found);
+        return (found.length === 0) === naiveWithin(parsed);
+      }),
+      { numRuns: 500 },
+    );
   });
 });

@@ -110,34 +110,51 @@ export function checkJsonBounds(value: unknown, problems: Problem[], base = '', 
   }
 }
 
+/**
+ * The walk's stacks, kept from one record to the next (a walk is synchronous): they grow to
+ * the largest record's needs once, instead of growing from empty for every record.
+ */
+const pendingValues: unknown[] = [];
+const pendingDepths: number[] = [];
+
 /** True when `value` is within the nesting, string and node limits: the same walk as checkJsonBounds, naming nothing. */
 function withinJsonBounds(value: unknown): boolean {
-  const values: unknown[] = [value];
-  const depths: number[] = [1];
+  let top = 0;
+  let highest = 0;
+  pendingValues[top] = value;
+  pendingDepths[top++] = 1;
   let nodes = 0;
-  while (values.length > 0) {
-    const current = values.pop();
-    const depth = depths.pop()!;
-    if (++nodes > RECORD_LIMITS.maxNodes) return false;
-    if (typeof current === 'string') {
-      if (current.length > RECORD_LIMITS.maxStringLength) return false;
-    } else if (typeof current === 'object' && current !== null) {
-      if (depth > RECORD_LIMITS.maxDepth) return false;
-      if (Array.isArray(current)) {
-        for (let index = 0; index < current.length; index++) {
-          values.push(current[index]);
-          depths.push(depth + 1);
-        }
-      } else {
-        for (const key of Object.keys(current)) {
-          if (key.length > RECORD_LIMITS.maxStringLength) return false;
-          values.push((current as Record<string, unknown>)[key]);
-          depths.push(depth + 1);
+  try {
+    while (top > 0) {
+      if (top > highest) highest = top;
+      const current = pendingValues[--top];
+      const depth = pendingDepths[top]!;
+      if (++nodes > RECORD_LIMITS.maxNodes) return false;
+      if (typeof current === 'string') {
+        if (current.length > RECORD_LIMITS.maxStringLength) return false;
+      } else if (typeof current === 'object' && current !== null) {
+        if (depth > RECORD_LIMITS.maxDepth) return false;
+        if (Array.isArray(current)) {
+          for (let index = 0; index < current.length; index++) {
+            pendingValues[top] = current[index];
+            pendingDepths[top++] = depth + 1;
+          }
+        } else {
+          const keys = Object.keys(current);
+          for (let index = 0; index < keys.length; index++) {
+            const key = keys[index]!;
+            if (key.length > RECORD_LIMITS.maxStringLength) return false;
+            pendingValues[top] = (current as Record<string, unknown>)[key];
+            pendingDepths[top++] = depth + 1;
+          }
         }
       }
     }
+    return true;
+  } finally {
+    // Hold on to no record's data between walks.
+    pendingValues.fill(undefined, 0, Math.max(highest, top));
   }
-  return true;
 }
 
 /** A key that reads like a field name may appear in a problem's path; any other is named by its position. */
