@@ -15,10 +15,15 @@ import { SharingBrokerEnvironment } from '../../apps/sharing-broker/src/environm
  * - producer (RecordProducer): idempotent, `maxInFlightRequests: 1`, murmur2 partitioner,
  *   one `sendBatch` with `acks: -1` per consumed batch.
  * The values come from the broker's own environment defaults unless those variables are
- * set, and are then passed to both.
+ * set, and are then passed to both, with one exception: the passthrough's fetch returns as
+ * soon as any record is there (`minBytes` 1), whatever the broker waits for. The baseline
+ * is raw Kafka at its lowest latency, so a broker that lets a fetch wait for more data
+ * (BROKER_MIN_FETCH_BYTES, up to BROKER_MAX_WAIT_MS) pays that wait in its latency figures.
  */
 export interface BatchSettings {
   consumer: Partial<ConsumerConfig>;
+  /** The passthrough's consumer: the broker's, but a fetch returns as soon as any record is there. */
+  passthroughConsumer: Partial<ConsumerConfig>;
   producer: ProducerConfig;
   partitionsConsumedConcurrently: number;
   /** Members of the consumer group in one process (BROKER_CONSUMERS). */
@@ -44,6 +49,7 @@ export function batchSettings(environment: NodeJS.ProcessEnv = process.env): Bat
   const maxBytesInFlight = Number(environment.BROKER_MAX_BYTES_IN_FLIGHT || defaults.BROKER_MAX_BYTES_IN_FLIGHT);
   return {
     consumer: { maxBytesPerPartition, maxBytes, maxWaitTimeInMs, minBytes },
+    passthroughConsumer: { maxBytesPerPartition, maxBytes, maxWaitTimeInMs, minBytes: 1 },
     producer: { idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false },
     partitionsConsumedConcurrently,
     consumers,

@@ -36,7 +36,7 @@ export async function startPassthrough(options: PassthroughOptions): Promise<{ s
         kafka,
         groupId: options.groupId,
         topics: options.sourceTopics,
-        consumerConfig: settings.consumer,
+        consumerConfig: settings.passthroughConsumer,
         partitionsConcurrently: settings.partitionsConsumedConcurrently,
         commitIntervalMs: settings.commitIntervalMs,
         budget,

@@ -28,7 +28,7 @@ export function markdownReport(results: BenchResults): string {
   }
   const w = results.workload;
   const batch = results.settings.batch;
-  const batchText = `maxBytesPerPartition ${batch.consumer.maxBytesPerPartition}, maxBytes ${batch.consumer.maxBytes}, maxWaitTimeInMs ${batch.consumer.maxWaitTimeInMs}, minBytes ${batch.consumer.minBytes}, ${batch.consumers} consumers × partitionsConsumedConcurrently ${batch.partitionsConsumedConcurrently}, ${batch.maxBytesInFlight} bytes in flight per process, producer idempotent acks=-1`;
+  const batchText = `maxBytesPerPartition ${batch.consumer.maxBytesPerPartition}, maxBytes ${batch.consumer.maxBytes}, maxWaitTimeInMs ${batch.consumer.maxWaitTimeInMs}, minBytes ${batch.consumer.minBytes}${batch.passthroughConsumer && batch.passthroughConsumer.minBytes !== batch.consumer.minBytes ? ` (the passthrough ${batch.passthroughConsumer.minBytes})` : ''}, ${batch.consumers} consumers × partitionsConsumedConcurrently ${batch.partitionsConsumedConcurrently}, ${batch.maxBytesInFlight} bytes in flight per process, producer idempotent acks=-1`;
   lines.push('| # | Figure | Result | Target (goal) | | Conditions |');
   lines.push('|---|---|---|---|---|---|');
 
