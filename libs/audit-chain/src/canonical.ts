@@ -1,5 +1,5 @@
 import { hash } from 'node:crypto';
-import { CanonicalJsonError, CanonicalJsonHasher, canonicalJson as contractsCanonicalJson } from '@accord/contracts';
+import { CanonicalJsonError, CanonicalJsonWriter, canonicalJson as contractsCanonicalJson } from '@accord/contracts';
 import { HASHED_FIELDS, type DecisionRecord } from './decision-record';
 import { AuditChainError, AuditChainErrorCode } from './errors';
 
@@ -44,7 +44,7 @@ export function canonicalContent(record: Omit<DecisionRecord, 'hash'> | Decision
   return out + '}';
 }
 
-const hasher = new CanonicalJsonHasher();
+const hasher = new CanonicalJsonWriter();
 
 /**
  * Lowercase hex SHA-256 of `prevHash + '\n' + canonicalContent(record)` (UTF-8), hashed as

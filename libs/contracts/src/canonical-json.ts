@@ -26,71 +26,23 @@ export class CanonicalJsonError extends Error {
   }
 }
 
-/** The canonical JSON text of a value (see above); throws CanonicalJsonError for what has none. */
-export function canonicalJson(value: unknown): string {
-  if (value === null || value === undefined) return 'null';
-  switch (typeof value) {
-    case 'string':
-      // Most values (ids, codes, hashes, timestamps) need no escaping: quoting them is
-      // what JSON.stringify would write, at a fraction of its cost per call.
-      return NEEDS_ESCAPING.test(value) ? JSON.stringify(value) : '"' + value + '"';
-    case 'boolean':
-      return value ? 'true' : 'false';
-    case 'number':
-      if (!Number.isFinite(value)) throw new CanonicalJsonError(`the number ${String(value)}`);
-      return JSON.stringify(value);
-    case 'object':
-      return canonicalObject(value);
-    default:
-      throw new CanonicalJsonError(`a ${typeof value}`);
-  }
-}
-
-function canonicalObject(value: object): string {
-  if (Array.isArray(value)) {
-    let out = '[';
-    for (let i = 0; i < value.length; i++) out += (i === 0 ? '' : ',') + canonicalJson(value[i]);
-    return out + ']';
-  }
-  // Tag and prototype-depth checks, not instanceof, so values from another realm (vm, worker) still count.
-  if (Object.prototype.toString.call(value) === '[object Date]') {
-    const date = value as Date;
-    if (Number.isNaN(date.getTime())) throw new CanonicalJsonError('an invalid Date');
-    return JSON.stringify(date.toISOString());
-  }
-  const prototype = Object.getPrototypeOf(value) as object | null;
-  if (prototype !== null && Object.getPrototypeOf(prototype) !== null) throw new CanonicalJsonError('a non-plain object');
-  const record = value as Record<string, unknown>;
-  const keys = Object.keys(record);
-  // Usually built in sorted order already (sorting allocates even then). The default sort
-  // and `>` both compare UTF-16 code units, which is RFC 8785's order.
-  if (!isSorted(keys)) keys.sort();
-  let out = '{';
-  for (let i = 0; i < keys.length; i++) {
-    const key = keys[i]!;
-    out += (i === 0 ? '' : ',') + JSON.stringify(key) + ':' + canonicalJson(record[key]);
-  }
-  return out + '}';
-}
-
 function isSorted(keys: readonly string[]): boolean {
   for (let i = 1; i < keys.length; i++) if (keys[i - 1]! > keys[i]!) return false;
   return true;
 }
 
-/** Bytes a hasher keeps between calls; one that grew past this for a large value starts afresh. */
-const HASHER_KEPT_BYTES = 1 << 20;
+/** Bytes a writer keeps between calls; one that grew past this for a large value starts afresh. */
+const WRITER_KEPT_BYTES = 1 << 20;
 
 /**
- * A hash of canonical JSON that never writes the text out as a string: the UTF-8 bytes of
- * `canonicalJson(value)` for each value, and of any literal text between values, go into
- * one buffer reused from one hash to the next. The digest is that of the same bytes as
- * `canonicalJson` would give (canonical-json.spec.ts checks it for any value), without the
- * intermediate strings a hot path would otherwise allocate per value. It refuses what
- * `canonicalJson` refuses, with the same error. Synchronous, so one instance per module
- * serves every caller.
+ * The one writer of canonical JSON: the UTF-8 bytes of each value (and of any literal text
+ * between values) go into one buffer reused from one call to the next, then come out as a
+ * digest (`digest`: a hash of canonical JSON without the text ever being a string, as the
+ * audit chain and payload digests take it on the hot path) or as text (`output`, which is
+ * `canonicalJson`). Refuses what has no canonical JSON with CanonicalJsonError.
+ * Synchronous, so one instance per module serves every caller.
  */
-export class CanonicalJsonHasher {
+export class CanonicalJsonWriter {
   private bytes = Buffer.allocUnsafe(16_384);
   private length = 0;
 
@@ -128,9 +80,23 @@ export class CanonicalJsonHasher {
   /** The hex digest of what was written since `start`. */
   digest(algorithm: string): string {
     const digest = hash(algorithm, this.bytes.subarray(0, this.length), 'hex');
-    if (this.bytes.length > HASHER_KEPT_BYTES) this.bytes = Buffer.allocUnsafe(16_384);
-    this.length = 0;
+    this.reset();
     return digest;
+  }
+
+  /**
+   * What was written since `start`, as text. Exact: every string is written as valid UTF-16
+   * (JSON.stringify escapes a lone surrogate), so its UTF-8 reads back unchanged.
+   */
+  output(): string {
+    const text = this.bytes.toString('utf8', 0, this.length);
+    this.reset();
+    return text;
+  }
+
+  private reset(): void {
+    if (this.bytes.length > WRITER_KEPT_BYTES) this.bytes = Buffer.allocUnsafe(16_384);
+    this.length = 0;
   }
 
   private string(value: string): this {
@@ -160,7 +126,6 @@ export class CanonicalJsonHasher {
     return this;
   }
 
-  /** As `canonicalObject`, check for check, so the same values are refused with the same message. */
   private object(value: object): this {
     if (Array.isArray(value)) {
       this.text('[');
@@ -170,6 +135,7 @@ export class CanonicalJsonHasher {
       }
       return this.text(']');
     }
+    // Tag and prototype-depth checks, not instanceof, so values from another realm (vm, worker) still count.
     if (Object.prototype.toString.call(value) === '[object Date]') {
       const date = value as Date;
       if (Number.isNaN(date.getTime())) throw new CanonicalJsonError('an invalid Date');
@@ -210,6 +176,14 @@ export class CanonicalJsonHasher {
     this.bytes.copy(grown, 0, 0, this.length);
     this.bytes = grown;
   }
+}
+
+/** Writes the canonical JSON of one value at a time (a value never refers back to a writer, so one serves every call). */
+const textWriter = new CanonicalJsonWriter();
+
+/** The canonical JSON text of a value (see above); throws CanonicalJsonError for what has none. */
+export function canonicalJson(value: unknown): string {
+  return textWriter.start().json(value).output();
 }
 
 /**

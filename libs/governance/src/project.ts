@@ -1,5 +1,5 @@
 import { createHmac, createSecretKey, type KeyObject } from 'node:crypto';
-import { canonicalJson, CanonicalJsonHasher, sortedInPlace } from '@accord/contracts';
+import { canonicalJson, CanonicalJsonWriter, sortedInPlace } from '@accord/contracts';
 import type { TransformName } from './agreement';
 import { normaliseNhsNumber, normaliseNiNumber, type SubjectIdentifiers } from './consent';
 
@@ -24,9 +24,14 @@ export interface Projection {
 }
 
 const PSEUDONYM_KEY_CONTEXT = 'accord/pseudonymise/v1/';
-const derivedKeys = new Map<string, Buffer>();
-/** The derived keys of the last string master key, by agreement id: the configured key, asked for at every shared decision. */
-let lastMasterKey: { masterKey: string; byAgreement: Map<string, Buffer> } | undefined;
+/** Derived keys at most kept; past it the cache starts afresh. */
+const MAX_DERIVED_KEYS = 1000;
+/**
+ * Derived keys by master key, then agreement id: a string master key (the configured one,
+ * asked for at every shared decision) as it is, with no conversion; a byte one by its base64.
+ */
+const derivedKeys = { text: new Map<string, Map<string, Buffer>>(), bytes: new Map<string, Map<string, Buffer>>() };
+let derivedCount = 0;
 
 /**
  * The pseudonymisation key of one agreement: HMAC-SHA-256 of the agreement id under the
@@ -34,23 +39,23 @@ let lastMasterKey: { masterKey: string; byAgreement: Map<string, Buffer> } | und
  * unlinkable across agreements without the master key.
  */
 export function pseudonymKey(masterKey: string | Uint8Array, agreementId: string): Buffer {
-  if (typeof masterKey === 'string' && lastMasterKey?.masterKey === masterKey) {
-    const known = lastMasterKey.byAgreement.get(agreementId);
-    if (known) return known;
-  }
-  const master = typeof masterKey === 'string' ? Buffer.from(masterKey, 'utf8') : Buffer.from(masterKey);
+  const isText = typeof masterKey === 'string';
+  const byMaster = isText ? derivedKeys.text : derivedKeys.bytes;
+  const masterId = isText ? masterKey : Buffer.from(masterKey).toString('base64');
+  const known = byMaster.get(masterId)?.get(agreementId);
+  if (known) return known;
+  const master = isText ? Buffer.from(masterKey, 'utf8') : Buffer.from(masterKey);
   if (master.length === 0) throw new Error('The pseudonymisation master key is empty');
-  const cacheKey = `${master.toString('base64')}\u0000${agreementId}`;
-  let key = derivedKeys.get(cacheKey);
-  if (!key) {
-    key = createHmac('sha256', master).update(PSEUDONYM_KEY_CONTEXT + agreementId, 'utf8').digest();
-    if (derivedKeys.size >= 1000) derivedKeys.clear();
-    derivedKeys.set(cacheKey, key);
+  const key = createHmac('sha256', master).update(PSEUDONYM_KEY_CONTEXT + agreementId, 'utf8').digest();
+  if (derivedCount >= MAX_DERIVED_KEYS) {
+    derivedKeys.text.clear();
+    derivedKeys.bytes.clear();
+    derivedCount = 0;
   }
-  if (typeof masterKey === 'string') {
-    if (lastMasterKey?.masterKey !== masterKey || lastMasterKey.byAgreement.size >= 1000) lastMasterKey = { masterKey, byAgreement: new Map() };
-    lastMasterKey.byAgreement.set(agreementId, key);
-  }
+  let byAgreement = byMaster.get(masterId);
+  if (!byAgreement) byMaster.set(masterId, (byAgreement = new Map()));
+  byAgreement.set(agreementId, key);
+  derivedCount++;
   return key;
 }
 
@@ -220,7 +225,7 @@ export function leafPaths(data: unknown): string[] {
 }
 
 /** Hashes canonical JSON as it is written: the digest of `canonicalJson(released)`, without the string. */
-const digests = new CanonicalJsonHasher();
+const digests = new CanonicalJsonWriter();
 
 /**
  * SHA-256 (hex) of the canonical JSON (RFC 8785) of what was released, for the audit log.
