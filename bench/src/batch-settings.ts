@@ -33,6 +33,8 @@ export interface BatchSettings {
   /** Bytes of consumed records under way in the process, all members together (BROKER_MAX_BYTES_IN_FLIGHT). */
   maxBytesInFlight: number;
   acks: -1;
+  /** The broker's heap growth (BROKER_HEAP_GROWTH_PERCENT; the broker's alone, the passthrough runs with V8's own). */
+  brokerHeapGrowthPercent: number;
   /** The broker environment that yields the same settings. */
   brokerEnvironment: Record<string, string>;
 }
@@ -47,6 +49,7 @@ export function batchSettings(environment: NodeJS.ProcessEnv = process.env): Bat
   const partitionsConsumedConcurrently = Number(environment.BROKER_PARTITIONS_CONCURRENTLY || defaults.BROKER_PARTITIONS_CONCURRENTLY);
   const commitIntervalMs = Number(environment.BROKER_COMMIT_INTERVAL_MS || defaults.BROKER_COMMIT_INTERVAL_MS);
   const maxBytesInFlight = Number(environment.BROKER_MAX_BYTES_IN_FLIGHT || defaults.BROKER_MAX_BYTES_IN_FLIGHT);
+  const heapGrowthPercent = Number(environment.BROKER_HEAP_GROWTH_PERCENT || defaults.BROKER_HEAP_GROWTH_PERCENT);
   return {
     consumer: { maxBytesPerPartition, maxBytes, maxWaitTimeInMs, minBytes },
     passthroughConsumer: { maxBytesPerPartition, maxBytes, maxWaitTimeInMs, minBytes: 1 },
@@ -55,6 +58,7 @@ export function batchSettings(environment: NodeJS.ProcessEnv = process.env): Bat
     consumers,
     commitIntervalMs,
     maxBytesInFlight,
+    brokerHeapGrowthPercent: heapGrowthPercent,
     acks: -1,
     brokerEnvironment: {
       BROKER_MAX_BATCH_BYTES: String(maxBytesPerPartition),
@@ -65,6 +69,7 @@ export function batchSettings(environment: NodeJS.ProcessEnv = process.env): Bat
       BROKER_PARTITIONS_CONCURRENTLY: String(partitionsConsumedConcurrently),
       BROKER_COMMIT_INTERVAL_MS: String(commitIntervalMs),
       BROKER_MAX_BYTES_IN_FLIGHT: String(maxBytesInFlight),
+      BROKER_HEAP_GROWTH_PERCENT: String(heapGrowthPercent),
     },
   };
 }

@@ -94,7 +94,7 @@ export function markdownReport(results: BenchResults): string {
   const mem = results.memory;
   if (mem?.broker) {
     const instances = mem.broker.instances > 1 ? ` (the largest of ${mem.broker.instances} instances; ${mem.broker.totalPeakRssMb} MB together)` : '';
-    lines.push(`| 4 | Broker peak RSS | ${mem.broker.peakRssMb} MB${instances} | ≤ ${mem.targetMb} MB | ${verdict(mem.broker.peakRssMb, mem.targetMb, undefined, 'lower')} | VmHWM of the broker process, ${mem.broker.measuredDuring}; sampled peak VmRSS ${mem.broker.sampledPeakRssMb} MB |`);
+    lines.push(`| 4 | Broker peak RSS | ${mem.broker.peakRssMb} MB${instances} | ≤ ${mem.targetMb} MB | ${verdict(mem.broker.peakRssMb, mem.targetMb, undefined, 'lower')} | VmHWM of the broker process, ${mem.broker.measuredDuring}; sampled peak VmRSS ${mem.broker.sampledPeakRssMb} MB; ${mem.settings} |`);
   }
   if (mem?.passthrough) lines.push(`| 4 | (passthrough peak RSS) | ${mem.passthrough.peakRssMb} MB | — | | VmHWM, ${mem.passthrough.measuredDuring} |`);
   const f = results.freshness;

@@ -67,7 +67,7 @@ export interface BenchResults {
     goal: number;
   };
   latency?: { passthrough?: LatencyResult; broker?: LatencyResult; addedP99Ms?: number; target: number; goal: number };
-  memory?: { broker?: ReturnType<ProcessSet['memory']> & { measuredDuring: string }; passthrough?: Memory & { measuredDuring: string }; targetMb: number };
+  memory?: { broker?: ReturnType<ProcessSet['memory']> & { measuredDuring: string }; passthrough?: Memory & { measuredDuring: string }; targetMb: number; settings: string };
   audit?: AuditResult & { targets: { subjectQueryP95Ms: number; subjectReportP95Ms: number; exportRowsPerSecond: number; verifyRowsPerSecond: number } };
   freshness?: FreshnessResult & { target: number };
   errors: Array<{ phase: string; message: string }>;
@@ -201,7 +201,10 @@ export async function runBench(config: BenchConfig): Promise<BenchResults> {
         outputTopic: passthroughTopic,
         settings,
       };
-      results.memory = { targetMb: 300 };
+      results.memory = {
+        targetMb: 300,
+        settings: `heap growth ${settings.brokerHeapGrowthPercent} % (BROKER_HEAP_GROWTH_PERCENT), ${settings.maxBytesInFlight} bytes in flight`,
+      };
 
       const measures = (system: 'broker' | 'passthrough') => config.systems.has(system);
       if (config.phases.has('throughput')) {

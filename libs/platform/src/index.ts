@@ -9,4 +9,5 @@ export * from './bootstrap';
 export * from './core-modules';
 export * from './metrics';
 export * from './paging';
+export * from './heap';
 export { default as DEVELOPMENT_DEFAULTS } from './development-defaults.json';
