@@ -66,7 +66,7 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env): BenchC
   for (const system of systems) {
     if (!(SYSTEMS as readonly string[]).includes(system)) throw new Error(`BENCH_SYSTEMS: unknown system ${system}; known: ${SYSTEMS.join(', ')}`);
   }
-  const events = atLeast(10, number(environment, 'BENCH_EVENTS', 200_000 * scale));
+  const events = atLeast(10, number(environment, 'BENCH_EVENTS', 500_000 * scale));
   const auditRows = atLeast(10, number(environment, 'BENCH_AUDIT_ROWS', 10_000_000 * scale));
   return {
     scale,
