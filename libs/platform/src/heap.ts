@@ -2,12 +2,9 @@ import { setFlagsFromString } from 'node:v8';
 
 /**
  * The V8 flag that lets the old generation grow to `1 + percent / 100` times what survived
- * the last full collection before the next one, or undefined for V8's own choice (0).
- *
- * V8's own choice, on a machine with memory to spare, is up to four times: a process that
- * keeps 60 MB live and promotes garbage steadily (the broker draining a backlog: each
- * batch outlives two young collections) peaks at about 250 MB of old space, most of it
- * garbage waiting for the next collection (bench/README.md, memory).
+ * the last full collection before the next one, or undefined for V8's own choice (0), which
+ * on a machine with memory to spare is up to four times. Why a process would bound it, and
+ * what that bought the broker: docs/operations.md, "Memory".
  */
 export function heapGrowthFlag(percent: number): string | undefined {
   if (!Number.isSafeInteger(percent) || percent < 0) throw new Error('heapGrowthFlag: percent must be a non-negative integer');
