@@ -2,9 +2,13 @@ import { Partitioners, type Admin, type Kafka, type Message, type Producer } fro
 import { createKafka, ensureTopics, HUB_IDENTITIES, readKafkaIdentity } from '@accord/kafka';
 import { progress, throttled } from './progress';
 
-/** The harness and the passthrough baseline connect over TLS like everything else, as the operator (they create and delete the run's topics). */
-export function benchKafka(brokers: string[], clientId: string): Kafka {
-  return createKafka({ brokers, clientId, identity: readKafkaIdentity(process.env.KAFKA_TLS_DIR ?? '.run/pki', HUB_IDENTITIES.operator) });
+/**
+ * The harness and the passthrough baseline connect over TLS like everything else, as the
+ * operator (they create and delete the run's topics). The passthrough keeps kafkajs's own
+ * record codec (`stockRecordCodec`): it is the baseline of stock kafkajs.
+ */
+export function benchKafka(brokers: string[], clientId: string, options: { stockRecordCodec?: boolean } = {}): Kafka {
+  return createKafka({ brokers, clientId, identity: readKafkaIdentity(process.env.KAFKA_TLS_DIR ?? '.run/pki', HUB_IDENTITIES.operator), ...options });
 }
 
 /** A publisher like the domain services' outbox relay: idempotent, acks=all, murmur2 partitioner. */

@@ -12,7 +12,7 @@ async function main(): Promise<void> {
     return value;
   };
   const settings = JSON.parse(required('PASSTHROUGH_SETTINGS')) as BatchSettings;
-  const kafka = benchKafka(required('KAFKA_BROKERS').split(','), 'accord-bench-passthrough');
+  const kafka = benchKafka(required('KAFKA_BROKERS').split(','), 'accord-bench-passthrough', { stockRecordCodec: true });
   const running = await startPassthrough({
     kafka,
     groupId: required('PASSTHROUGH_GROUP_ID'),

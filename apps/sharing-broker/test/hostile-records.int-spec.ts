@@ -96,6 +96,30 @@ describe('sharing broker: hostile records cost themselves, never the partition',
     await healthy();
   });
 
+  it('headers named like the members of every JavaScript object (toString, __proto__, …) are carried as headers, and the partition goes on', async () => {
+    // kafkajs 2.2.4 merges a record's headers into a plain object by spreading it per header, so a
+    // header `toString` met the inherited function and came out as [function, bytes]: copying that
+    // into a dead letter threw, and the batch was retried for ever.
+    const names = ['toString', 'constructor', '__proto__', 'hasOwnProperty', 'valueOf'];
+    const extra = Object.fromEntries(names.map((name) => [name, Buffer.from(`partner-${name}`)]));
+    const shared = valid();
+    validIds.add(shared.id);
+    const rejected = valid();
+    const rejectedValue = String(rejected.message.value).replace(/}$/, ',"unexpected":1}');
+    const rejectedOffset = await send({ ...rejected.message, value: rejectedValue, headers: { ...(rejected.message.headers as IHeaders), ...extra } });
+    await send({ ...shared.message, headers: { ...(shared.message.headers as IHeaders), ...extra } });
+    const behind = valid();
+    validIds.add(behind.id);
+    await send(behind.message);
+
+    await inbox.waitFor((message) => message.headers.ce_id === behind.id, 1, 20_000);
+    expect(inbox.messages.filter((message) => message.headers.ce_id === shared.id)).not.toEqual([]);
+    const letter = await eventually(async () => deadLetterAt(rejectedOffset), 20_000);
+    expect(readDeadLetter(letter.message.headers)?.reason).toBe('invalid-payload');
+    for (const name of names) expect(Object.getOwnPropertyDescriptor(letter.headers, name)?.value).toBe(`partner-${name}`);
+    await healthy();
+  });
+
   it('1,000 generated hostile records: each is decided or dead-lettered with a reason, only valid ones are shared, and the partition drains', async () => {
     const shared = [valid(), valid(), valid()];
     for (const record of shared) {

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Kafka, logLevel, type KafkaConfig, type LogEntry } from 'kafkajs';
 import type { Logger } from 'pino';
+import { installRecordCodec } from './record-codec';
 
 /**
  * How a client proves who it is to Kafka: the CA that signed the Kafka nodes' certificates,
@@ -47,6 +48,11 @@ export interface KafkaClientOptions {
   logger?: Logger;
   /** Overrides for tests and benchmarks (timeouts, retry). */
   overrides?: Partial<KafkaConfig>;
+  /**
+   * Keep kafkajs's own record encoder and decoder in this process rather than installing
+   * record-codec.ts's (only the benchmark's passthrough does: it is the baseline of stock kafkajs).
+   */
+  stockRecordCodec?: boolean;
 }
 
 const LEVELS: Record<number, 'error' | 'warn' | 'info' | 'debug'> = {
@@ -62,6 +68,8 @@ const LEVELS: Record<number, 'error' | 'warn' | 'info' | 'debug'> = {
  */
 export function createKafka(options: KafkaClientOptions): Kafka {
   const { logger } = options;
+  // Before this process first produces or fetches: the codec's modules load lazily, on the first request.
+  if (!options.stockRecordCodec && !installRecordCodec()) logger?.warn('kafkajs is not the release record-codec.ts was written for; its own record codec is used');
   return new Kafka({
     clientId: options.clientId,
     brokers: options.brokers,

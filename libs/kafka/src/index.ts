@@ -14,4 +14,5 @@ export * from './in-flight-budget';
 export * from './record-bytes';
 export * from './partitioner';
 export * from './encoder-varints';
+export * from './record-codec';
 export * from './health';

@@ -12,8 +12,9 @@ export const MAX_PRODUCE_REQUEST_BYTES = 640 * 1024;
 
 /** Bytes of a key, value, header name or header value as Kafka carries it (UTF-8 for text). */
 export function byteSize(part: Buffer | string | null | undefined): number {
-  if (part === null || part === undefined) return 0;
-  return Buffer.isBuffer(part) ? part.length : Buffer.byteLength(part, 'utf8');
+  if (typeof part === 'string') return Buffer.byteLength(part, 'utf8');
+  // Anything but bytes counts nothing (kafkajs's own decoder can hand on an inherited function as a header value, record-codec.ts).
+  return Buffer.isBuffer(part) ? part.length : 0;
 }
 
 /** The bytes of a record as Kafka carries it: key, value, and every header's name and values. */

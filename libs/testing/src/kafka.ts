@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { AclOperationTypes, AclPermissionTypes, AclResourceTypes, Kafka, logLevel, ResourcePatternTypes } from 'kafkajs';
-import { HUB_IDENTITIES, kafkaSsl, provisionParticipant, readKafkaIdentity, type KafkaIdentity } from '@accord/kafka';
+import { HUB_IDENTITIES, installRecordCodec, kafkaSsl, provisionParticipant, readKafkaIdentity, type KafkaIdentity } from '@accord/kafka';
 import { CertificateAuthority, generateKeyPair, identityFiles, type IssueOptions } from '@accord/pki';
 import { TEST_KAFKA_BROKERS, TEST_KAFKA_TLS_DIR } from './environment';
 
@@ -13,6 +13,8 @@ export function testIdentity(identity: string = HUB_IDENTITIES.operator): KafkaI
 
 /** A client of the test broker, as the operator (tests set up topics and play partners) or as `identity`. */
 export function testKafka(clientId = 'accord-test', identity: string = HUB_IDENTITIES.operator): Kafka {
+  // The record codec every Accord client uses (createKafka installs it too).
+  installRecordCodec();
   return new Kafka({ clientId, brokers: TEST_KAFKA_BROKERS, ssl: kafkaSsl(testIdentity(identity)), logLevel: logLevel.NOTHING, retry: { retries: 5 } });
 }
 

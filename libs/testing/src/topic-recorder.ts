@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Consumer, Kafka, KafkaMessage, Message } from 'kafkajs';
 import { headerText } from '@accord/contracts';
-import { createKafka, HUB_IDENTITIES } from '@accord/kafka';
+import { createKafka, defineHeader, HUB_IDENTITIES } from '@accord/kafka';
 import { TEST_KAFKA_BROKERS } from './environment';
 import type { NetworkSwitch } from './network-faults';
 import { eventually, testIdentity, testKafka } from './kafka';
@@ -38,7 +38,7 @@ export class TopicRecorder {
         const headers: Record<string, string> = {};
         for (const name of Object.keys(message.headers ?? {})) {
           const text = headerText(message.headers, name);
-          if (text !== undefined) headers[name] = text;
+          if (text !== undefined) defineHeader(headers, name, text);
         }
         recorder.messages.push({ topic, partition, key: message.key?.toString() ?? '', headers, value: message.value?.toString() ?? '', message });
       },

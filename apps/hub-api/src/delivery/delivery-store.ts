@@ -1,6 +1,7 @@
 import type { EntityManager } from 'typeorm';
 import type { KafkaMessage } from 'kafkajs';
 import { HEADERS, headerText } from '@accord/contracts';
+import { defineHeader } from '@accord/kafka';
 
 /*
  * The partner delivery's rows: subscriptions, the inbox records held for a participant
@@ -182,7 +183,7 @@ export async function holdRecords(manager: EntityManager, participant: string, p
     const headers: Record<string, string> = {};
     for (const name of Object.keys(message.headers ?? {})) {
       const text = headerText(message.headers, name);
-      if (text !== undefined) headers[name] = text;
+      if (text !== undefined) defineHeader(headers, name, text);
     }
     return {
       // The hub writes every inbox record with a ce_id; an offset stands in should one lack it.

@@ -11,7 +11,7 @@ import {
   type DecodedEvent,
 } from '@accord/contracts';
 import { pseudonymise, pseudonymKey, releaseFor, type EventToEvaluate, type JsonObject, type VersionedAgreement } from '@accord/governance';
-import { byteSize } from '@accord/kafka';
+import { byteSize, defineHeader } from '@accord/kafka';
 import type { RejectedRecord } from './inspect';
 
 /** One record to produce. */
@@ -69,12 +69,18 @@ export function deadLetterRecord(rejected: RejectedRecord, rejectedAt: string): 
   let droppedHeaders = false;
   for (const [name, header] of Object.entries(record.message.headers ?? {})) {
     if (header === undefined) continue;
-    const parts = Array.isArray(header) ? header : [header];
-    if (kept >= RECORD_LIMITS.maxHeaders || name.length > RECORD_LIMITS.maxHeaderBytes || parts.some((part) => byteSize(part) > RECORD_LIMITS.maxHeaderBytes)) {
+    const parts: unknown[] = Array.isArray(header) ? header : [header];
+    // Only bytes or text go out again: a client whose decoder merged a header named like an
+    // Object.prototype member (kafkajs's own, record-codec.ts) hands on the inherited function with it.
+    if (
+      kept >= RECORD_LIMITS.maxHeaders ||
+      name.length > RECORD_LIMITS.maxHeaderBytes ||
+      parts.some((part) => !(Buffer.isBuffer(part) || typeof part === 'string') || byteSize(part) > RECORD_LIMITS.maxHeaderBytes)
+    ) {
       droppedHeaders = true;
       continue;
     }
-    headers[name] = header;
+    defineHeader(headers, name, header);
     kept++;
   }
   if (droppedHeaders) dropped.push('headers');

@@ -1,6 +1,6 @@
 import { Inject, Injectable, type OnApplicationShutdown } from '@nestjs/common';
 import type { Kafka, Producer } from 'kafkajs';
-import { Coalescer, KeyHashPartitioner, LazyClient, MAX_PRODUCE_REQUEST_BYTES, recordBytes, writeVarintsInPlace } from '@accord/kafka';
+import { Coalescer, KeyHashPartitioner, LazyClient, MAX_PRODUCE_REQUEST_BYTES, recordBytes } from '@accord/kafka';
 import { byTopic, type Outgoing } from './deliveries';
 
 export const BROKER_KAFKA = Symbol('BROKER_KAFKA');
@@ -32,10 +32,7 @@ export class RecordProducer implements OnApplicationShutdown {
     sizeOf: (records) => records.length,
   });
 
-  constructor(@Inject(BROKER_KAFKA) private readonly kafka: Kafka) {
-    // The same bytes, without an array and a Buffer per varint of every record produced.
-    writeVarintsInPlace();
-  }
+  constructor(@Inject(BROKER_KAFKA) private readonly kafka: Kafka) {}
 
   /** Resolves once every record is acknowledged. */
   async send(records: readonly Outgoing[]): Promise<void> {
