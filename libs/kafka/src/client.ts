@@ -69,7 +69,7 @@ const LEVELS: Record<number, 'error' | 'warn' | 'info' | 'debug'> = {
 export function createKafka(options: KafkaClientOptions): Kafka {
   const { logger } = options;
   // Before this process first produces or fetches: the codec's modules load lazily, on the first request.
-  if (!options.stockRecordCodec && !installRecordCodec()) logger?.warn('kafkajs is not the release record-codec.ts was written for; its own record codec is used');
+  if (!options.stockRecordCodec && !installRecordCodec()) logger?.warn('the record codec of record-codec.ts is not installed (another kafkajs release, or kafkajs produced or fetched before this client was made): kafkajs encodes and decodes records itself');
   return new Kafka({
     clientId: options.clientId,
     brokers: options.brokers,
