@@ -105,7 +105,7 @@ export class SharingBrokerEnvironment extends BaseEnvironment {
    * larger than the whole budget still goes, alone. The decoded form of a record takes
    * several times its bytes, which this bound covers along with the fetch bounds above.
    * 1 MiB keeps two 18-partition members busy (about 1,700 records of 0.6 KB in flight);
-   * 4 MiB drained a backlog no faster and held 60 MB more at peak (bench/README.md, tenth run).
+   * what larger budgets cost and bought: docs/operations.md, "Memory".
    */
   @integerSetting('BROKER_MAX_BYTES_IN_FLIGHT', 64 * 1024, 1024 * 1024 * 1024)
   BROKER_MAX_BYTES_IN_FLIGHT: number = 1024 * 1024;
@@ -113,10 +113,8 @@ export class SharingBrokerEnvironment extends BaseEnvironment {
   /**
    * How far the process's old generation may grow past what survived its last full
    * collection before the next one: to (100 + this) % of it (V8's heap growing percent,
-   * set at start-up). 0 leaves it to V8, which on a machine with memory to spare allows
-   * four times: a broker draining a backlog keeps about 60 MB live and promotes each
-   * batch it holds, so it then peaks at about 370 MB, most of it garbage. 100 (twice)
-   * keeps it under 300 MB for a few percent of throughput (bench/README.md, tenth run).
+   * set at start-up). 0 leaves it to V8. What it bounds, and what it costs:
+   * docs/operations.md, "Memory".
    */
   @integerSetting('BROKER_HEAP_GROWTH_PERCENT', 0, 300)
   BROKER_HEAP_GROWTH_PERCENT: number = 100;

@@ -29,17 +29,24 @@ export function writeVarintsInPlace(): boolean {
   if (kafkajsWriteUVarInt !== undefined) return true;
   kafkajsWriteUVarInt = Encoder.prototype.writeUVarInt;
   Encoder.prototype.writeUVarInt = function writeUVarInt(this: EncoderInternals, value: number) {
-    // At most five bytes for 32 bits; the loop is kafkajs's own, the bytes written in place.
+    // At most five bytes for 32 bits.
     this.ensureAvailable(5);
-    const buffer = this.buf;
-    let offset = this.offset;
-    while ((value & 0xffffff80) !== 0) {
-      buffer[offset++] = (value & 0x7f) | 0x80;
-      value >>>= 7;
-    }
-    buffer[offset++] = value & 0x7f;
-    this.offset = offset;
+    this.offset = writeUVarIntAt(this.buf, this.offset, value);
     return this;
   };
   return true;
+}
+
+/**
+ * Writes the unsigned varint (LEB128) of a 32-bit value at `offset`, as kafkajs's
+ * writeUVarInt loops over it, and returns the offset after it. The caller makes room
+ * (at most five bytes).
+ */
+export function writeUVarIntAt(buffer: Buffer, offset: number, value: number): number {
+  while ((value & 0xffffff80) !== 0) {
+    buffer[offset++] = (value & 0x7f) | 0x80;
+    value >>>= 7;
+  }
+  buffer[offset++] = value & 0x7f;
+  return offset;
 }

@@ -1,5 +1,5 @@
 import type { IHeaders } from 'kafkajs';
-import { writeVarintsInPlace } from './encoder-varints';
+import { writeUVarIntAt, writeVarintsInPlace } from './encoder-varints';
 
 /*
  * kafkajs 2.2.4's record encoder and decoder (kafkajs/src/protocol/recordBatch/record/v0),
@@ -23,9 +23,6 @@ import { writeVarintsInPlace } from './encoder-varints';
  * Only kafkajs 2.2.4 is patched (record-codec.spec.ts compares the bytes and the decoded
  * records with kafkajs's own for generated records); any other release keeps its own.
  */
-
-/** The kafkajs release this module was written against (its last). */
-const KAFKAJS_VERSION = '2.2.4';
 
 /** kafkajs's protocol Encoder, as this module uses it. */
 interface KafkajsEncoder {
@@ -117,10 +114,9 @@ export let recordCodec: { encode: RecordEncoder; decode: RecordDecoder } | undef
  */
 export function installRecordCodec(): boolean {
   if (recordCodec !== undefined) return true;
-  const { version } = require('kafkajs/package.json') as { version: string };
-  if (version !== KAFKAJS_VERSION) return false;
+  // The varint writer checks the kafkajs release, the one this module was written against too.
+  if (!writeVarintsInPlace()) return false;
   if (isLoaded(MODULES.produceRequest) || isLoaded(MODULES.batchDecoder)) return false;
-  writeVarintsInPlace();
   const Encoder = require(MODULES.encoder) as { prototype: KafkajsEncoder };
   const Long = require(MODULES.long) as LongClass;
   const { LOG_APPEND_TIME } = require(MODULES.timestampTypes) as { LOG_APPEND_TIME: number };
@@ -177,15 +173,6 @@ function zigzag(value: number): number {
   return (value << 1) ^ (value >> 31);
 }
 
-function writeUVarInt(buffer: Buffer, offset: number, value: number): number {
-  while ((value & 0xffffff80) !== 0) {
-    buffer[offset++] = (value & 0x7f) | 0x80;
-    value >>>= 7;
-  }
-  buffer[offset++] = value & 0x7f;
-  return offset;
-}
-
 /** Largest timestamp delta written with Number arithmetic: its zigzag stays an exact integer. */
 const MAX_EXACT_DELTA = 2 ** 51;
 
@@ -214,7 +201,7 @@ function writeUVarLong(buffer: Buffer, offset: number, value: number): number {
 
 /** Writes a length-prefixed part of `size` bytes (-1: null). */
 function writePart(buffer: Buffer, offset: number, part: unknown, size: number): number {
-  offset = writeUVarInt(buffer, offset, zigzag(size));
+  offset = writeUVarIntAt(buffer, offset, zigzag(size));
   if (size <= 0) return offset;
   if (typeof part === 'string') buffer.write(part, offset, size, 'utf8');
   else (part as Buffer).copy(buffer, offset);
@@ -277,13 +264,13 @@ function recordEncoder(encoderPrototype: KafkajsEncoder, kafkajs: RecordEncoder)
     const size = uvarintSize(zigzag(bodySize)) + bodySize;
     // Every byte is written below (checked at the end), so the buffer need not be zeroed first.
     const buffer = Buffer.allocUnsafe(size);
-    let offset = writeUVarInt(buffer, 0, zigzag(bodySize));
+    let offset = writeUVarIntAt(buffer, 0, zigzag(bodySize));
     buffer[offset++] = 0; // attributes: none used at record level
     offset = writeUVarLong(buffer, offset, timestamp);
-    offset = writeUVarInt(buffer, offset, zigzag(offsetDelta));
+    offset = writeUVarIntAt(buffer, offset, zigzag(offsetDelta));
     offset = writePart(buffer, offset, key, keySize);
     offset = writePart(buffer, offset, value, valueSize);
-    offset = writeUVarInt(buffer, offset, zigzag(parts.length));
+    offset = writeUVarIntAt(buffer, offset, zigzag(parts.length));
     for (const part of parts) {
       offset = writePart(buffer, offset, part.name, part.nameSize);
       offset = writePart(buffer, offset, part.value, part.valueSize);
