@@ -11,7 +11,7 @@ function latency(p99: number): LatencyResult {
     microsecondsPerEvent: { machine: 250, system: 150, postgres: 50, kafka: 33.3, harness: 16.7 },
     cores: { machine: 0.25, system: 0.15, postgres: 0.05, kafka: 0.03, harness: 0.02 },
   };
-  return { rate: 1000, seconds: 60, warmUpSeconds: 10, warmUpMs: latencyMs, published: 60_000, latencyMs, untilSentMs: latencyMs, sentToReadMs: latencyMs, eventsWithoutOutput: 0, maxScheduleLagMs: 5, machineCpu };
+  return { rate: 1000, seconds: 60, warmUpSeconds: 10, warmUpMs: latencyMs, published: 60_000, latencyMs, eventsWithoutOutput: 0, maxScheduleLagMs: 5, machineCpu };
 }
 
 function resultsWithLatency(brokerP99: number, passthroughP99: number): BenchResults {

@@ -23,10 +23,12 @@ export async function publisher(kafka: Kafka): Promise<Producer> {
   return producer;
 }
 
-export async function createTopics(admin: Admin, topics: string[], partitions: number): Promise<void> {
+/** Creates the topics; `timestamps: 'append'` has Kafka stamp each record with the time it appended it (LogAppendTime). */
+export async function createTopics(admin: Admin, topics: string[], partitions: number, timestamps: 'create' | 'append' = 'create'): Promise<void> {
+  const configEntries = timestamps === 'append' ? [{ name: 'message.timestamp.type', value: 'LogAppendTime' }] : undefined;
   await ensureTopics(
     admin,
-    topics.map((topic) => ({ topic, numPartitions: partitions, replicationFactor: 1 })),
+    topics.map((topic) => ({ topic, numPartitions: partitions, replicationFactor: 1, configEntries })),
   );
 }
 

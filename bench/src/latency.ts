@@ -1,5 +1,5 @@
 import { performance } from 'node:perf_hooks';
-import type { Admin, Kafka, Message, Producer } from 'kafkajs';
+import { ConfigResourceTypes, type Admin, type Kafka, type Message, type Producer } from 'kafkajs';
 import { cpuUse, readCpu, type CpuSnapshot, type CpuUse } from './cpu';
 import { committedOffsets, endOffsets } from './kafka';
 import { summarise, rounded, type Summary } from './percentiles';
@@ -15,16 +15,12 @@ export interface LatencyResult {
   warmUpSeconds: number;
   warmUpMs: Summary;
   published: number;
-  /** Publish → record in the output topic, ms, one sample per output record. */
-  latencyMs: Summary;
   /**
-   * The same records split at the output record's Kafka timestamp, which the system's
-   * producer sets when it sends (kafkajs: Date.now() at send): publish → sent by the system
-   * (its consumer's fetch cycle and its own work), and sent → read here (the produce
-   * acknowledgement and this consumer's fetch). Wall clock, ms resolution.
+   * Publish → record appended to the output topic, ms, one sample per output record: the
+   * record's Kafka timestamp, which Kafka sets when it appends it (the output topics are
+   * created with LogAppendTime). Wall clock, ms resolution.
    */
-  untilSentMs: Summary;
-  sentToReadMs: Summary;
+  latencyMs: Summary;
   /** Published events with no output record (withheld by the broker, or lost). */
   eventsWithoutOutput: number;
   /** How far the publisher fell behind its schedule at worst, ms (a large value means the harness, not the system, was the limit). */
@@ -43,7 +39,12 @@ const TICK_MS = 1;
 
 /**
  * Publishes at a fixed rate and times each record from its publish to its arrival in the
- * output topics, read by a consumer in this process (one clock, `performance.now()`).
+ * output topics: the time Kafka appended it there, which its timestamp carries (the output
+ * topics use LogAppendTime; this checks that first). The consumer here only collects those
+ * timestamps, so it fetches lazily: a consumer fetching each record as it arrives cost a
+ * quarter of the machine at 1,000 events/s, which the system under test then lacked
+ * (bench/README.md, twelfth run), and it stopped the clock at its own fetch, not at the
+ * arrival. Kafka's clock and this one are the same machine's wall clock.
  *
  * Each event's clock starts at its scheduled send time, not when the send actually
  * happened, so a stall of the harness or of Kafka counts against the system instead of
@@ -69,37 +70,31 @@ export async function measureLatency(options: {
   const warmUp: number[] = [];
   const received = new Set<string>();
   const samples: number[] = [];
-  const untilSent: number[] = [];
-  const sentToRead: number[] = [];
   // performance.now() → wall clock, to compare with the output records' timestamps.
   const origin = performance.timeOrigin;
 
-  const consumer = options.kafka.consumer({ groupId: options.groupId, maxWaitTimeInMs: 100, allowAutoTopicCreation: false });
+  await assertAppendTimestamps(options.admin, system.outputTopics);
+  // Fetches return after 500 ms or 256 KB: the samples come from the records' append times, not from when they are read.
+  const consumer = options.kafka.consumer({ groupId: options.groupId, minBytes: 256 * 1024, maxWaitTimeInMs: 500, allowAutoTopicCreation: false });
   await consumer.connect();
   await consumer.subscribe({ topics: system.outputTopics, fromBeginning: false });
   const joined = new Promise<void>((resolve) => consumer.on(consumer.events.GROUP_JOIN, () => resolve()));
-  // The clock must stop when a record arrives, not when this consumer gets round to it:
-  // no offset commit per batch (a fresh group reading from the end needs none) and every
-  // partition's batch taken at once — the broker writes to 8 inbox topics × 6 partitions,
-  // and a commit round trip per tiny batch would add its own queue to the broker's figure.
+  // No offset commit (a fresh group reading from the end needs none) and every partition's batch taken at once.
   await consumer.run({
     autoCommit: false,
     partitionsConsumedConcurrently: 64,
     eachBatchAutoResolve: true,
     eachBatch: async ({ batch }) => {
-      const now = performance.now();
       for (const message of batch.messages) {
         const id = message.headers?.ce_id?.toString();
         const sentAt = id === undefined ? undefined : scheduled.get(id);
         if (sentAt === undefined) continue; // not this phase's event
+        const latency = Number(message.timestamp) - origin - sentAt;
         if (warmUpIds.has(id!)) {
-          warmUp.push(now - sentAt);
+          warmUp.push(latency);
           continue;
         }
-        samples.push(now - sentAt);
-        const sentByTheSystem = Number(message.timestamp) - origin;
-        untilSent.push(sentByTheSystem - sentAt);
-        sentToRead.push(now - sentByTheSystem);
+        samples.push(latency);
         received.add(id!);
       }
     },
@@ -166,10 +161,11 @@ export async function measureLatency(options: {
     if (Date.now() > deadline) throw new Error(`${system.kind} did not catch up after the latency run`);
     await sleep(100);
   }
+  // Quiet for longer than a fetch waits.
   let count = -1;
   while (count !== samples.length) {
     count = samples.length;
-    await sleep(1000);
+    await sleep(2000);
   }
   await consumer.disconnect();
   const [stagesAtStart, stagesAtEnd] = await Promise.all([stagesBefore, scrapeStages()]);
@@ -180,14 +176,21 @@ export async function measureLatency(options: {
     warmUpMs: rounded(summarise(warmUp)),
     published: total - warmUpCount,
     latencyMs: rounded(summarise(samples)),
-    untilSentMs: rounded(summarise(untilSent)),
-    sentToReadMs: rounded(summarise(sentToRead)),
     eventsWithoutOutput: total - warmUpCount - received.size,
     maxScheduleLagMs: Math.round(maxScheduleLagMs),
     ...(stagesAtStart && stagesAtEnd ? { stages: stagesBetween(stagesAtStart, stagesAtEnd) } : {}),
     machineCpu,
   };
-  progress(`${system.kind} latency: p50 ${result.latencyMs.p50} ms, p95 ${result.latencyMs.p95} ms, p99 ${result.latencyMs.p99} ms over ${result.latencyMs.count} records` +
-    ` (until sent by the ${system.kind}: p50 ${result.untilSentMs.p50}, p99 ${result.untilSentMs.p99} ms; sent → read: p50 ${result.sentToReadMs.p50}, p99 ${result.sentToReadMs.p99} ms)`);
+  progress(`${system.kind} latency: p50 ${result.latencyMs.p50} ms, p95 ${result.latencyMs.p95} ms, p99 ${result.latencyMs.p99} ms over ${result.latencyMs.count} records`);
   return result;
+}
+
+/** Refuses output topics whose records carry their producer's time: the samples would stop the clock at the system's send, not at the arrival. */
+async function assertAppendTimestamps(admin: Admin, topics: string[]): Promise<void> {
+  const { resources } = await admin.describeConfigs({
+    includeSynonyms: false,
+    resources: topics.map((name) => ({ type: ConfigResourceTypes.TOPIC, name, configNames: ['message.timestamp.type'] })),
+  });
+  const others = resources.filter((resource) => resource.configEntries.find((entry) => entry.configName === 'message.timestamp.type')?.configValue !== 'LogAppendTime');
+  if (others.length > 0) throw new Error(`output topics without LogAppendTime timestamps: ${others.map((resource) => resource.resourceName).join(', ')}`);
 }

@@ -165,7 +165,9 @@ export async function runBench(config: BenchConfig): Promise<BenchResults> {
       await seedGovernance(dataSource, scenario);
       const consent = consentStatementsFor(people, config.throughput.consentShare, scenario, BENCH_SUBJECT_KEY_SECRET);
       await insertConsentStatements(dataSource, consent);
-      await createTopics(admin, [...scenario.sourceTopics, ...scenario.inboxTopics, passthroughTopic], config.throughput.partitions);
+      await createTopics(admin, scenario.sourceTopics, config.throughput.partitions);
+      // The systems' output topics: the latency run stops each event's clock at its output record's append time.
+      await createTopics(admin, [...scenario.inboxTopics, passthroughTopic], config.throughput.partitions, 'append');
       producer = await publisher(kafka);
 
       let sampledBytes = 0;
