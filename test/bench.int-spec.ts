@@ -62,6 +62,32 @@ describe('bench harness', () => {
     }
   });
 
+  it('times every event of a steady stream from its publish to its append in the passthrough output topic', async () => {
+    const config = loadConfig({
+      BENCH_PHASES: 'latency',
+      BENCH_SYSTEMS: 'passthrough',
+      BENCH_PARTITIONS: '2',
+      BENCH_LATENCY_RATE: '100',
+      BENCH_LATENCY_SECONDS: '2',
+      BENCH_LATENCY_WARMUP_SECONDS: '1',
+      KAFKA_BROKERS: TEST_KAFKA_BROKERS.join(','),
+      BENCH_MAINTENANCE_URL: TEST_POSTGRES_URL,
+    });
+
+    const results = await runBench(config);
+
+    expect(results.errors).toEqual([]);
+    const passthrough = results.latency!.passthrough!;
+    // The passthrough writes every event once: one sample each, none lost, none counted twice.
+    expect(passthrough.published).toBe(200);
+    expect(passthrough.eventsWithoutOutput).toBe(0);
+    expect(passthrough.latencyMs.count).toBe(200);
+    // Each record is appended after its event was published, through the passthrough's consume and produce.
+    expect(passthrough.latencyMs.min).toBeGreaterThan(0);
+    expect(passthrough.latencyMs.p99).toBeLessThan(10_000);
+    expect(markdownReport(results)).toMatch(/\| 2 \| Passthrough latency .* appended to the output topic \(its LogAppendTime\)/);
+  });
+
   it('generates an audit dataset whose hash chain verifies, and reuses it on the next run', async () => {
     const database = `accord_bench_test_${randomBytes(4).toString('hex')}`;
     const options = { maintenanceUrl: TEST_POSTGRES_URL, database, rows: 500, secret: BENCH_SUBJECT_KEY_SECRET, reuse: true };
