@@ -13,20 +13,24 @@ import { BENCH_SUBJECT_KEY_SECRET } from '../bench/src/scenario';
 // The benchmark harness itself, at a tiny scale: it must produce well-formed results and a
 // verifiable audit dataset, and leave nothing behind. It asserts no speed: that is what
 // `npm run bench` measures.
+/** The passthrough alone, on two partitions per topic, against the test Kafka and Postgres. */
+function passthroughConfig(settings: Record<string, string>) {
+  return loadConfig({
+    BENCH_SYSTEMS: 'passthrough',
+    BENCH_PARTITIONS: '2',
+    KAFKA_BROKERS: TEST_KAFKA_BROKERS.join(','),
+    BENCH_MAINTENANCE_URL: TEST_POSTGRES_URL,
+    ...settings,
+  });
+}
+
 describe('bench harness', () => {
   beforeAll(() => {
     build(); // the passthrough runs as a child process from bench/.build, as in `npm run bench`
   });
 
   it('drains a small backlog through the passthrough process and reports it with its conditions', async () => {
-    const config = loadConfig({
-      BENCH_PHASES: 'throughput',
-      BENCH_SYSTEMS: 'passthrough',
-      BENCH_EVENTS: '300',
-      BENCH_PARTITIONS: '2',
-      KAFKA_BROKERS: TEST_KAFKA_BROKERS.join(','),
-      BENCH_MAINTENANCE_URL: TEST_POSTGRES_URL,
-    });
+    const config = passthroughConfig({ BENCH_PHASES: 'throughput', BENCH_EVENTS: '300' });
 
     const results = await runBench(config);
 
@@ -63,16 +67,7 @@ describe('bench harness', () => {
   });
 
   it('times every event of a steady stream from its publish to its append in the passthrough output topic', async () => {
-    const config = loadConfig({
-      BENCH_PHASES: 'latency',
-      BENCH_SYSTEMS: 'passthrough',
-      BENCH_PARTITIONS: '2',
-      BENCH_LATENCY_RATE: '100',
-      BENCH_LATENCY_SECONDS: '2',
-      BENCH_LATENCY_WARMUP_SECONDS: '1',
-      KAFKA_BROKERS: TEST_KAFKA_BROKERS.join(','),
-      BENCH_MAINTENANCE_URL: TEST_POSTGRES_URL,
-    });
+    const config = passthroughConfig({ BENCH_PHASES: 'latency', BENCH_LATENCY_RATE: '100', BENCH_LATENCY_SECONDS: '2', BENCH_LATENCY_WARMUP_SECONDS: '1' });
 
     const results = await runBench(config);
 
