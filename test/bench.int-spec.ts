@@ -10,9 +10,6 @@ import { markdownReport } from '../bench/src/report';
 import { runBench } from '../bench/src/run-bench';
 import { BENCH_SUBJECT_KEY_SECRET } from '../bench/src/scenario';
 
-// The benchmark harness itself, at a tiny scale: it must produce well-formed results and a
-// verifiable audit dataset, and leave nothing behind. It asserts no speed: that is what
-// `npm run bench` measures.
 /** The passthrough alone, on two partitions per topic, against the test Kafka and Postgres. */
 function passthroughConfig(settings: Record<string, string>) {
   return loadConfig({
@@ -24,6 +21,9 @@ function passthroughConfig(settings: Record<string, string>) {
   });
 }
 
+// The benchmark harness itself, at a tiny scale: it must produce well-formed results and a
+// verifiable audit dataset, and leave nothing behind. It asserts no speed: that is what
+// `npm run bench` measures.
 describe('bench harness', () => {
   beforeAll(() => {
     build(); // the passthrough runs as a child process from bench/.build, as in `npm run bench`

@@ -23,9 +23,12 @@ export async function publisher(kafka: Kafka): Promise<Producer> {
   return producer;
 }
 
-/** Creates the topics; `timestamps: 'append'` has Kafka stamp each record with the time it appended it (LogAppendTime). */
+/** The topic setting with which Kafka stamps each record with the time it appended it. */
+export const APPEND_TIMESTAMPS = { name: 'message.timestamp.type', value: 'LogAppendTime' } as const;
+
+/** Creates the topics; `timestamps: 'append'` gives them APPEND_TIMESTAMPS. */
 export async function createTopics(admin: Admin, topics: string[], partitions: number, timestamps: 'create' | 'append' = 'create'): Promise<void> {
-  const configEntries = timestamps === 'append' ? [{ name: 'message.timestamp.type', value: 'LogAppendTime' }] : undefined;
+  const configEntries = timestamps === 'append' ? [APPEND_TIMESTAMPS] : undefined;
   await ensureTopics(
     admin,
     topics.map((topic) => ({ topic, numPartitions: partitions, replicationFactor: 1, configEntries })),

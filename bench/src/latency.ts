@@ -1,7 +1,7 @@
 import { performance } from 'node:perf_hooks';
 import { ConfigResourceTypes, type Admin, type Kafka, type Message, type Producer } from 'kafkajs';
 import { cpuUse, readCpu, type CpuSnapshot, type CpuUse } from './cpu';
-import { committedOffsets, endOffsets } from './kafka';
+import { APPEND_TIMESTAMPS, committedOffsets, endOffsets } from './kafka';
 import { summarise, rounded, type Summary } from './percentiles';
 import { progress, sleep, throttled } from './progress';
 import type { GeneratedEvent } from './scenario';
@@ -189,8 +189,8 @@ export async function measureLatency(options: {
 async function assertAppendTimestamps(admin: Admin, topics: string[]): Promise<void> {
   const { resources } = await admin.describeConfigs({
     includeSynonyms: false,
-    resources: topics.map((name) => ({ type: ConfigResourceTypes.TOPIC, name, configNames: ['message.timestamp.type'] })),
+    resources: topics.map((name) => ({ type: ConfigResourceTypes.TOPIC, name, configNames: [APPEND_TIMESTAMPS.name] })),
   });
-  const others = resources.filter((resource) => resource.configEntries.find((entry) => entry.configName === 'message.timestamp.type')?.configValue !== 'LogAppendTime');
-  if (others.length > 0) throw new Error(`output topics without LogAppendTime timestamps: ${others.map((resource) => resource.resourceName).join(', ')}`);
+  const others = resources.filter((resource) => resource.configEntries.find((entry) => entry.configName === APPEND_TIMESTAMPS.name)?.configValue !== APPEND_TIMESTAMPS.value);
+  if (others.length > 0) throw new Error(`output topics without ${APPEND_TIMESTAMPS.value} timestamps: ${others.map((resource) => resource.resourceName).join(', ')}`);
 }
