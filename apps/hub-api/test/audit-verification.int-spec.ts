@@ -1,7 +1,8 @@
 import type { DataSource } from 'typeorm';
-import { generateDevelopmentKeyPair, hashRecord, signCheckpoint, type ChainedDecision } from '@accord/audit-chain';
+import { generateDevelopmentKeyPair, hashRecord, signCheckpoint, type ChainedDecision, type SealedHead } from '@accord/audit-chain';
 import {
   appendDecisions,
+  cutAuditLog,
   dataSourceOptions,
   HUB_ENTITIES,
   HUB_MIGRATIONS,
@@ -14,18 +15,22 @@ import { createTestDatabase, exampleDecision, type TestDatabase } from '@accord/
 import { verifyAuditLog, type AuditVerificationReport } from '../src/audit/audit-verification';
 
 /*
- * Verification reads the chain in ranges, two at a time on separate connections, each
- * range by its own verifier, and joins their verdicts. Whatever was done to the rows, the
- * report must be exactly the one a single verifier reading every row in order gives
- * (a range larger than the chain). Tampering is committed, as the ranges are read on
- * other connections, and undone after each case.
+ * Verification reads the partition chains in ranges, two at a time on separate
+ * connections, each range by its own verifier starting from every chain's last stored row
+ * before it, and joins their verdicts. Whatever was done to the rows, the report must be
+ * exactly the one a single verifier reading every row in order gives (a range larger than
+ * the log). The rows interleave three chains; v1 checkpoints seal rows 6 and 20, a v2
+ * checkpoint the cut at 13. Tampering is committed, as the ranges are read on other
+ * connections, and undone after each case.
  */
 
 type Statements = Array<string | [string, unknown[]]>;
 
 const KEYS = generateDevelopmentKeyPair();
 const ROWS = 40;
+const CHAINS = 3;
 const CHECKPOINTS = [6, 13, 20];
+const CUT = 13;
 
 describe('verifying the audit log in ranges verified at once', () => {
   let database: TestDatabase;
@@ -55,12 +60,15 @@ describe('verifying the audit log in ranges verified at once', () => {
     rows = [];
     for (let start = 0; start < ROWS; start += 7) {
       const batch = Array.from({ length: Math.min(7, ROWS - start) }, (_, i) =>
-        exampleDecision({ offset: String(start + i), purpose: i % 3 === 0 ? null : `purpose "${i}"` }),
+        exampleDecision({ partition: (start + i) % CHAINS, offset: String(start + i), purpose: i % 3 === 0 ? null : `purpose "${i}"` }),
       );
       rows.push(...(await dataSource.transaction((manager) => appendDecisions(manager, batch))));
     }
+    const { root } = await cutAuditLog(dataSource.manager);
     for (const seq of CHECKPOINTS) {
-      await insertCheckpoint(dataSource.manager, signCheckpoint({ seq, hash: rows[seq - 1]!.hash, signedAt: '2026-04-01T12:00:00.000Z' }, KEYS.privateKey));
+      const signedAt = '2026-04-01T12:00:00.000Z';
+      const seal = seq === CUT ? { root, heads: [...lastRowOfEachChain(rows.slice(0, CUT)).values()], signedAt } : { seq, hash: rows[seq - 1]!.hash, signedAt };
+      await insertCheckpoint(dataSource.manager, signCheckpoint(seal, KEYS.privateKey));
     }
     for (const table of ['decisions', 'audit_checkpoints', 'audit_chain_heads']) {
       await dataSource.query(`CREATE TABLE ${table}_original AS SELECT * FROM ${table}`);
@@ -92,14 +100,14 @@ describe('verifying the audit log in ranges verified at once', () => {
   /** A rewrite of rows `from`..end with every hash recomputed: only the signed checkpoints catch it. */
   const rewriteFrom = (from: number): Array<[string, unknown[]]> => {
     const statements: Array<[string, unknown[]]> = [];
-    let previous = rows[from - 2]!.hash;
+    const previous = new Map([...lastRowOfEachChain(rows.slice(0, from - 1))].map(([partition, head]) => [partition, head.hash]));
     for (const row of rows.slice(from - 1)) {
-      const edited = { ...row, prevHash: previous, ...(row.seq === from ? { outcome: 'withheld' as const } : {}) };
+      const edited = { ...row, prevHash: previous.get(row.partition)!, ...(row.seq === from ? { outcome: 'withheld' as const } : {}) };
       edited.hash = hashRecord(edited);
       statements.push(['UPDATE decisions SET outcome = $1, prev_hash = $2, hash = $3 WHERE seq = $4', [edited.outcome, edited.prevHash, edited.hash, row.seq]]);
-      previous = edited.hash;
+      previous.set(row.partition, edited.hash);
     }
-    statements.push(['UPDATE audit_chain_heads SET hash = $1', [previous]]);
+    for (const [partition, hash] of previous) statements.push(['UPDATE audit_chain_heads SET hash = $1 WHERE kafka_partition = $2', [hash, partition]]);
     return statements;
   };
 
@@ -125,6 +133,9 @@ describe('verifying the audit log in ranges verified at once', () => {
       ['UPDATE audit_chain_heads SET seq = 18, hash = $1', [`${'0'.repeat(63)}1`]],
     ]],
     ['two edits in different ranges', ["UPDATE decisions SET purpose = 'x' WHERE seq IN (11, 27)"]],
+    ['a row moved to another chain', ['UPDATE decisions SET kafka_partition = 2 WHERE seq = 8']],
+    ["a chain's head moved back, leaving its last rows beyond it", () => [['UPDATE audit_chain_heads SET seq = $1, hash = $2 WHERE kafka_partition = 1', [rows[31]!.seq, rows[31]!.hash]]]],
+    ['the sealed cut signed again over other heads', ["UPDATE audit_checkpoints SET heads = jsonb_set(heads, '{0,hash}', to_jsonb(repeat('6', 64))) WHERE seq = 13"]],
   ])('reports %s exactly as one verifier over every row does', async (_case, statements) => {
     await owner(...(typeof statements === 'function' ? statements() : statements));
     const whole = await verify(1_000);
@@ -138,3 +149,8 @@ describe('verifying the audit log in ranges verified at once', () => {
     expect(await readDecisionsAfter(dataSource.manager, 0, ROWS, ROWS)).toEqual(rows);
   });
 });
+
+/** Each chain's (here: each partition's) last row among `rows`, as a sealed head. */
+function lastRowOfEachChain(rows: readonly ChainedDecision[]): Map<number, SealedHead> {
+  return new Map(rows.map((row) => [row.partition, { seq: row.seq, hash: row.hash, topic: row.topic, partition: row.partition }]));
+}

@@ -8,6 +8,7 @@ import {
   type ChainVerification,
   type ChainVerifier,
   type Checkpoint,
+  type RenderedRow,
   type SealedHead,
 } from '@accord/audit-chain';
 import {
@@ -17,6 +18,7 @@ import {
   readCheckpointsFrom,
   readDecisionAt,
   readLatestCheckpoint,
+  readLastRowsOfChains,
   readLatestPurge,
   streamRenderedRows,
   type AuditCut,
@@ -182,16 +184,63 @@ function beyondHeadProblem(seq: number): string {
  * among them (each a cut the chains must stand at when the rows pass its seq), and then
  * each chain's head row against the rows. A row above
  * its chain's head (or of a chain with no head) at or below the cut was added outside the
- * writer: no append can commit such a row after the cut. One verifier, rows in seq order;
- * its memory grows with the partitions, not the rows.
+ * writer: no append can commit such a row after the cut.
+ *
+ * Off a transaction the rows are first verified in ranges, `RANGES_IN_FLIGHT` at once
+ * (see `verifyPartitionRanges`); unless every range is intact and joins the one before
+ * it exactly, the verdict is that of one verifier over the rows in seq order, whose
+ * memory grows with the partitions, not the rows.
  */
 export async function verifyPartitionChains(
   manager: EntityManager,
   options: VerifyOptions & { start: PartitionStart; cut: AuditCut; checkedBefore?: number },
 ): Promise<SegmentVerification> {
+  const { cut } = options;
+  const headOf = new Map(cut.heads.map((head) => [chainKey(head), head]));
+  // A row pushed intact that its chain's head does not reach was added outside the writer.
+  // A rendered row always has its topic and partition; one without them is one the verifier refused already.
+  const isBeyond = (row: RenderedRow): boolean => {
+    const head = row.topic === undefined || row.partition === undefined ? undefined : headOf.get(chainKey({ topic: row.topic, partition: row.partition }));
+    return head === undefined || row.seq > head.seq;
+  };
+  // Progress never goes back, should one pass over the rows follow the ranges.
+  let reported = 0;
+  const onProgress = options.onProgress && ((checked: number, total: number) => options.onProgress!((reported = Math.max(reported, checked)), total));
+  const passOptions = { ...options, onProgress, isBeyond };
+  const ranged = manager.queryRunner ? undefined : await verifyPartitionRanges(manager, passOptions);
+  const { result, beyond } = ranged ? { result: ranged, beyond: undefined } : await verifyPartitionRowsInOrder(manager, passOptions);
+  // After a row beyond its head no row was pushed, so a checkpoint the verifier finds unreached past it says nothing more.
+  if (!result.ok && (beyond === undefined || result.firstBrokenSeq! < beyond)) return result;
+  if (beyond !== undefined) {
+    return { ...result, ok: false, firstBrokenSeq: beyond, problem: beyondHeadProblem(beyond) };
+  }
+  // The rows cannot show what was deleted from a chain's end after its last seal: its head row can.
+  const ends = new Map((result.chains ?? []).map((head) => [chainKey(head), head]));
+  for (const head of cut.heads) {
+    // The verifier's chains include those `start` gave, whether or not a row followed.
+    const end = ends.get(chainKey(head));
+    if (end === undefined || end.seq < head.seq) {
+      return { ...result, ok: false, firstBrokenSeq: head.seq, problem: `a partition chain's head is at seq ${head.seq} but its rows end ${end ? `at seq ${end.seq}` : 'before it starts'}: its rows after that were deleted` };
+    }
+    if (end.hash !== head.hash) {
+      return { ...result, ok: false, firstBrokenSeq: head.seq, problem: `a partition chain's head is not the hash of the row at seq ${head.seq}: the head row was edited` };
+    }
+  }
+  return result;
+}
+
+type PartitionPassOptions = VerifyOptions & {
+  start: PartitionStart;
+  cut: AuditCut;
+  checkedBefore?: number;
+  /** Whether an intact row lies beyond its chain's head. */
+  isBeyond: (row: RenderedRow) => boolean;
+};
+
+/** One verifier over the rows in seq order, up to the first break or the first row beyond its head. */
+async function verifyPartitionRowsInOrder(manager: EntityManager, options: PartitionPassOptions): Promise<{ result: SegmentVerification; beyond: number | undefined }> {
   const { start, cut } = options;
   const chunkSize = options.chunkSize ?? DEFAULT_CHUNK;
-  const headOf = new Map(cut.heads.map((head) => [chainKey(head), head]));
   // A v2 checkpoint is taken at a cut: when the rows pass its seq, every chain must stand exactly at its heads.
   const checkpoints = new CheckpointFeed(manager, start.after + 1, cut.cut);
   await checkpoints.loadThrough(start.after);
@@ -213,32 +262,102 @@ export async function verifyPartitionChains(
     await streamRenderedRows(manager, from, through, (row) => {
       if (!intact || beyond !== undefined) return;
       intact = verifier.pushRendered(row);
-      // An intact row (its hash and link hold) that its chain's head does not reach was added outside the writer.
-      // A rendered row always has its topic and partition; one without them is one the verifier refused already.
-      const head = row.topic === undefined || row.partition === undefined ? undefined : headOf.get(chainKey({ topic: row.topic, partition: row.partition }));
-      if (intact && (head === undefined || row.seq > head.seq)) beyond = row.seq;
+      if (intact && options.isBeyond(row)) beyond = row.seq;
     });
     options.onProgress?.(checkedBefore + verifier.result().checked, checkedBefore + total);
   }
-  const result = withLastCheckpoint(verifier.result(), checkpoints);
-  // After a row beyond its head no row was pushed, so a checkpoint the verifier finds unreached past it says nothing more.
-  if (!result.ok && (beyond === undefined || result.firstBrokenSeq! < beyond)) return result;
-  if (beyond !== undefined) {
-    return { ...result, ok: false, firstBrokenSeq: beyond, problem: beyondHeadProblem(beyond) };
-  }
-  // The rows cannot show what was deleted from a chain's end after its last seal: its head row can.
-  const ends = new Map((result.chains ?? []).map((head) => [chainKey(head), head]));
-  for (const head of cut.heads) {
-    // The verifier's chains include those `start` gave, whether or not a row followed.
-    const end = ends.get(chainKey(head));
-    if (end === undefined || end.seq < head.seq) {
-      return { ...result, ok: false, firstBrokenSeq: head.seq, problem: `a partition chain's head is at seq ${head.seq} but its rows end ${end ? `at seq ${end.seq}` : 'before it starts'}: its rows after that were deleted` };
+  return { result: withLastCheckpoint(verifier.result(), checkpoints), beyond };
+}
+
+/**
+ * The partition chains' rows in ranges of seq, `RANGES_IN_FLIGHT` at once, each on its own
+ * connection by its own verifier, so that Postgres writes rows on both cores. A range
+ * starts from each chain's last row before it as stored (`readLastRowsOfChains` of the
+ * ranges before it, a cheap query that runs ahead), and its verdict is taken only when
+ * the ranges before it were intact and left every chain exactly there: then it is the
+ * verdict one verifier over all the rows reaches, checkpoints included (each is checked by
+ * the range it lies in, against the same chains). Undefined as soon as a range is not
+ * that (a break, a row beyond its head, a start that did not hold): the caller then
+ * verifies the rows in order, which names the first break as it always has, a run of
+ * inserted rows that spans two ranges included.
+ */
+async function verifyPartitionRanges(manager: EntityManager, options: PartitionPassOptions): Promise<SegmentVerification | undefined> {
+  const { start, cut } = options;
+  const ranges = seqRanges(start.after, cut.cut, options.chunkSize ?? DEFAULT_CHUNK);
+  const total = Math.max(0, cut.cut - start.after);
+  const checkedBefore = options.checkedBefore ?? 0;
+  options.onProgress?.(checkedBefore, checkedBefore + total);
+  // Each chain's last stored row before the next range to launch.
+  const heads = new Map(start.heads.map((head) => [chainKey(head), head]));
+  const verdicts: Promise<PartitionRangeVerdict | undefined>[] = [];
+  const launch = async (upTo: number) => {
+    while (verdicts.length < Math.min(upTo, ranges.length)) {
+      const index = verdicts.length;
+      if (index > 0) {
+        const before = ranges[index - 1]!;
+        for (const head of await readLastRowsOfChains(manager, before.from, before.through)) heads.set(chainKey(head), head);
+      }
+      // A start the verifier refuses (a stored hash that is not one, say) is a range that cannot be taken.
+      const verdict = verifyPartitionRange(manager, ranges[index]!, { root: start.root, heads: [...heads.values()] }, options).catch(() => undefined);
+      verdicts.push(verdict);
     }
-    if (end.hash !== head.hash) {
-      return { ...result, ok: false, firstBrokenSeq: head.seq, problem: `a partition chain's head is not the hash of the row at seq ${head.seq}: the head row was edited` };
+  };
+  let verified: SegmentVerification = { ok: true, checked: 0, head: null, checkpointsChecked: 0, chains: start.heads };
+  for (let i = 0; i < ranges.length; i++) {
+    options.signal?.throwIfAborted();
+    await launch(i + RANGES_IN_FLIGHT);
+    const verdict = await verdicts[i]!;
+    if (!verdict || !verdict.clean || !verdict.result.ok || !sameChains(verdict.startHeads, verified.chains ?? [])) {
+      await Promise.allSettled(verdicts.slice(i + 1));
+      options.signal?.throwIfAborted();
+      return undefined;
     }
+    verified = joined(verified, verdict.result);
+    options.onProgress?.(checkedBefore + verified.checked, checkedBefore + total);
   }
-  return result;
+  return verified;
+}
+
+interface PartitionRangeVerdict {
+  /** The chains' heads the range's verifier started from. */
+  startHeads: readonly SealedHead[];
+  result: SegmentVerification;
+  /** Every row intact, none beyond its head. */
+  clean: boolean;
+}
+
+async function verifyPartitionRange(
+  manager: EntityManager,
+  range: SeqRange,
+  startAfter: { root: ChainHead; heads: SealedHead[] },
+  options: PartitionPassOptions,
+): Promise<PartitionRangeVerdict> {
+  // The checkpoints the rows of this range pass; those at or before its start are the ranges' before it.
+  const checkpoints = new CheckpointFeed(manager, range.from + 1, range.through);
+  await checkpoints.loadThrough(range.through);
+  const verifier = createChainVerifier({ partitionChainsAfter: startAfter.root.seq, startAfter, checkpoints, publicKeys: options.publicKeys });
+  let clean = true;
+  await streamRenderedRows(manager, range.from, range.through, (row) => {
+    if (clean) clean = verifier.pushRendered(row) && !options.isBeyond(row);
+  });
+  return { startHeads: startAfter.heads, result: withLastCheckpoint(verifier.result(), checkpoints), clean };
+}
+
+/** Whether two sets of chain heads name the same chains at the same rows. */
+function sameChains(a: readonly SealedHead[], b: readonly SealedHead[]): boolean {
+  if (a.length !== b.length) return false;
+  const byChain = new Map(b.map((head) => [chainKey(head), head]));
+  return a.every((head) => {
+    const other = byChain.get(chainKey(head));
+    return other !== undefined && other.seq === head.seq && other.hash === head.hash;
+  });
+}
+
+/** `(from, through]` cut into ranges of `size` seqs. */
+function seqRanges(from: number, through: number, size: number): SeqRange[] {
+  const ranges: SeqRange[] = [];
+  for (let start = from; start < through; start += size) ranges.push({ from: start, through: Math.min(start + size, through) });
+  return ranges;
 }
 
 const MAX_SHIFT = 100;
@@ -322,10 +441,7 @@ export async function verifySegment(
   const start = options.startAfter?.seq ?? 0;
   const total = Math.max(0, options.throughSeq - start);
   options.onProgress?.(0, total);
-  const ranges: SeqRange[] = [];
-  for (let from = start; from < options.throughSeq; from += chunkSize) {
-    ranges.push({ from, through: Math.min(from + chunkSize, options.throughSeq) });
-  }
+  const ranges = seqRanges(start, options.throughSeq, chunkSize);
   // A transaction's manager has one connection, which takes one query at a time.
   const inFlight = manager.queryRunner ? 1 : RANGES_IN_FLIGHT;
   const verdicts: Promise<RangeVerdict | undefined>[] = [];

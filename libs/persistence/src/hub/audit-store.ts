@@ -347,6 +347,22 @@ export async function firstRowBeyondHeads(manager: EntityManager, afterSeq: numb
   return row.seq === null ? null : Number(row.seq);
 }
 
+/**
+ * The last row of each partition chain among the rows with `afterSeq < seq <= throughSeq`,
+ * as stored (nothing is verified): where verification of the rows after `throughSeq` can
+ * start from, before the rows up to it are verified. Rows without a topic or partition
+ * are left out.
+ */
+export async function readLastRowsOfChains(manager: EntityManager, afterSeq: number, throughSeq: number): Promise<SealedHead[]> {
+  const rows: Array<{ seq: string; hash: string; topic: string; kafka_partition: number }> = await manager.query(
+    `SELECT DISTINCT ON (topic, kafka_partition) seq, hash, topic, kafka_partition FROM decisions
+      WHERE seq > $1 AND seq <= $2 AND topic IS NOT NULL AND kafka_partition IS NOT NULL
+      ORDER BY topic, kafka_partition, seq DESC`,
+    [afterSeq, throughSeq],
+  );
+  return rows.map((row) => ({ seq: Number(row.seq), hash: row.hash, topic: row.topic, partition: row.kafka_partition }));
+}
+
 /** See `cutAuditLog`. */
 export interface AuditCut {
   cut: number;
