@@ -12,6 +12,14 @@ export interface DatabaseOptions {
   /** Name used in pg_stat_activity, to tell the apps apart. */
   applicationName?: string;
   poolSize?: number;
+  /**
+   * Plan each prepared statement once per connection (Postgres's `plan_cache_mode =
+   * force_generic_plan`) instead of at every execution. Postgres otherwise keeps planning
+   * a statement afresh with its parameters when their values might change the plan; for a
+   * statement whose plan they cannot change (lookups by a list of keys) that is planning
+   * work on every execution. For an app whose statements are all of that kind.
+   */
+  genericPlans?: boolean;
 }
 
 /**
@@ -41,7 +49,9 @@ export function dataSourceOptions(options: DatabaseOptions): DataSourceOptions {
     // transactions then need no SET TRANSACTION round trip of their own.
     extra: {
       max: options.poolSize ?? 10,
-      options: `-c search_path=${options.schema},public -c jit=off -c default_transaction_isolation=read\\ committed`,
+      options:
+        `-c search_path=${options.schema},public -c jit=off -c default_transaction_isolation=read\\ committed` +
+        (options.genericPlans ? ' -c plan_cache_mode=force_generic_plan' : ''),
     },
   };
 }
