@@ -21,8 +21,9 @@ export class AppModule {
             migrations: HUB_MIGRATIONS,
             // A connection for each batch under way (its agreement and consent reads) and the decision writer's.
             poolSize: environment.BROKER_CONSUMERS * environment.BROKER_PARTITIONS_CONCURRENTLY + 2,
-            // Its statements look rows up by lists of keys: planning the consent read at each
-            // execution was 43 % of Postgres's CPU at 1,000 events/s (bench/README.md, thirteenth run).
+            // Its statements look rows up by lists of keys: Postgres planned the consent read
+            // again at every execution, and did less work per event without (bench/README.md,
+            // thirteenth run).
             genericPlans: true,
           }),
           healthChecks: [PostgresHealthCheck, kafkaHealthCheck(environment, HUB_IDENTITIES.sharingBroker)],
