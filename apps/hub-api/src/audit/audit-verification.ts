@@ -287,35 +287,31 @@ async function verifyPartitionRanges(manager: EntityManager, options: PartitionP
   const total = Math.max(0, cut.cut - start.after);
   const checkedBefore = options.checkedBefore ?? 0;
   options.onProgress?.(checkedBefore, checkedBefore + total);
-  // Each chain's last stored row before the next range to launch.
-  const heads = new Map(start.heads.map((head) => [chainKey(head), head]));
-  const verdicts: Promise<PartitionRangeVerdict | undefined>[] = [];
-  const launch = async (upTo: number) => {
-    while (verdicts.length < Math.min(upTo, ranges.length)) {
-      const index = verdicts.length;
+  // Each chain's last stored row before the range launched last: the one before a range is read only once it is launched.
+  let heads = Promise.resolve(new Map(start.heads.map((head) => [chainKey(head), head])));
+  const { verified, stoppedAt } = await joinRangeVerdicts({
+    ranges,
+    inFlight: RANGES_IN_FLIGHT,
+    verified: { ok: true, checked: 0, head: null, checkpointsChecked: 0, chains: start.heads },
+    verify: (range, index) => {
       if (index > 0) {
         const before = ranges[index - 1]!;
-        for (const head of await readLastRowsOfChains(manager, before.from, before.through)) heads.set(chainKey(head), head);
+        heads = heads.then(async (known) => {
+          const next = new Map(known);
+          for (const head of await readLastRowsOfChains(manager, before.from, before.through)) next.set(chainKey(head), head);
+          return next;
+        });
       }
       // A start the verifier refuses (a stored hash that is not one, say) is a range that cannot be taken.
-      const verdict = verifyPartitionRange(manager, ranges[index]!, { root: start.root, heads: [...heads.values()] }, options).catch(() => undefined);
-      verdicts.push(verdict);
-    }
-  };
-  let verified: SegmentVerification = { ok: true, checked: 0, head: null, checkpointsChecked: 0, chains: start.heads };
-  for (let i = 0; i < ranges.length; i++) {
-    options.signal?.throwIfAborted();
-    await launch(i + RANGES_IN_FLIGHT);
-    const verdict = await verdicts[i]!;
-    if (!verdict || !verdict.clean || !verdict.result.ok || !sameChains(verdict.startHeads, verified.chains ?? [])) {
-      await Promise.allSettled(verdicts.slice(i + 1));
-      options.signal?.throwIfAborted();
-      return undefined;
-    }
-    verified = joined(verified, verdict.result);
-    options.onProgress?.(checkedBefore + verified.checked, checkedBefore + total);
-  }
-  return verified;
+      return heads.then((known) => verifyPartitionRange(manager, range, { root: start.root, heads: [...known.values()] }, options).catch(() => undefined));
+    },
+    holds: (verdict, _range, _index, before) => verdict.clean && verdict.result.ok && sameChains(verdict.startHeads, before.chains ?? []),
+    onJoined: (joinedSoFar) => options.onProgress?.(checkedBefore + joinedSoFar.checked, checkedBefore + total),
+    signal: options.signal,
+  });
+  if (stoppedAt === undefined) return verified;
+  options.signal?.throwIfAborted();
+  return undefined;
 }
 
 interface PartitionRangeVerdict {
@@ -443,35 +439,61 @@ export async function verifySegment(
   options.onProgress?.(0, total);
   const ranges = seqRanges(start, options.throughSeq, chunkSize);
   // A transaction's manager has one connection, which takes one query at a time.
-  const inFlight = manager.queryRunner ? 1 : RANGES_IN_FLIGHT;
-  const verdicts: Promise<RangeVerdict | undefined>[] = [];
-  const launch = (upTo: number) => {
-    while (verdicts.length < Math.min(upTo, ranges.length)) {
-      const index = verdicts.length;
-      const verdict = verifyRange(manager, ranges[index]!, index === 0 ? options.startAfter : undefined, options);
+  const { verified, stoppedAt } = await joinRangeVerdicts({
+    ranges,
+    inFlight: manager.queryRunner ? 1 : RANGES_IN_FLIGHT,
+    verified: { ok: true, checked: 0, head: options.startAfter ?? null, checkpointsChecked: 0 },
+    verify: (range, index) => verifyRange(manager, range, index === 0 ? options.startAfter : undefined, options),
+    // With the rows unchanged, an intact range that ends at its last seq ends where the next one started; the
+    // comparison also covers rows changed between the two reads (by a retention purge, say).
+    holds: (verdict, range, index, before) =>
+      (index === 0 || (verdict.startAfter !== undefined && sameHead(verdict.startAfter, before.head))) &&
+      verdict.result.ok &&
+      verdict.result.head?.seq === range.through,
+    onJoined: (joinedSoFar) => options.onProgress?.(joinedSoFar.checked, total),
+    signal: options.signal,
+  });
+  return stoppedAt === undefined ? verified : verifySequentially(manager, stoppedAt.from, verified, options);
+}
+
+/**
+ * Verifies `ranges`, `inFlight` at once, and joins their verdicts onto `verified` in
+ * order while each `holds` (its start was exactly where the ranges before it ended, and
+ * it is intact): the verdict one verifier over all their rows would reach. Stops at the
+ * first range whose verdict is missing (undefined) or does not hold, once the ranges still
+ * under way (at most `inFlight - 1`, each at most one range long) have settled, and names
+ * it. `verify` is called in range order.
+ */
+async function joinRangeVerdicts<V extends { result: SegmentVerification }>(options: {
+  ranges: readonly SeqRange[];
+  inFlight: number;
+  verified: SegmentVerification;
+  verify: (range: SeqRange, index: number) => Promise<V | undefined>;
+  holds: (verdict: V, range: SeqRange, index: number, verified: SegmentVerification) => boolean;
+  onJoined: (verified: SegmentVerification) => void;
+  signal?: AbortSignal;
+}): Promise<{ verified: SegmentVerification; stoppedAt?: SeqRange }> {
+  const { ranges } = options;
+  const verdicts: Promise<V | undefined>[] = [];
+  let verified = options.verified;
+  for (let i = 0; i < ranges.length; i++) {
+    options.signal?.throwIfAborted();
+    while (verdicts.length < Math.min(i + options.inFlight, ranges.length)) {
+      const verdict = options.verify(ranges[verdicts.length]!, verdicts.length);
       // A range verified ahead and then not wanted must not reject unhandled.
       verdict.catch(() => undefined);
       verdicts.push(verdict);
     }
-  };
-  let verified: SegmentVerification = { ok: true, checked: 0, head: options.startAfter ?? null, checkpointsChecked: 0 };
-  for (let i = 0; i < ranges.length; i++) {
-    options.signal?.throwIfAborted();
-    launch(i + inFlight);
     const range = ranges[i]!;
     const verdict = await verdicts[i]!;
-    // With the rows unchanged, an intact range that ends at its last seq ends where the next one started; the
-    // comparison also covers rows changed between the two reads (by a retention purge, say).
-    const exact = verdict !== undefined && (i === 0 || (verdict.startAfter !== undefined && sameHead(verdict.startAfter, verified.head)));
-    if (!exact || !verdict.result.ok || verdict.result.head?.seq !== range.through) {
-      // Ranges still under way: at most RANGES_IN_FLIGHT - 1, each at most one range long.
+    if (verdict === undefined || !options.holds(verdict, range, i, verified)) {
       await Promise.allSettled(verdicts.slice(i + 1));
-      return verifySequentially(manager, range.from, verified, options);
+      return { verified, stoppedAt: range };
     }
     verified = joined(verified, verdict.result);
-    options.onProgress?.(verified.checked, total);
+    options.onJoined(verified);
   }
-  return verified;
+  return { verified };
 }
 
 const RANGES_IN_FLIGHT = 2;
