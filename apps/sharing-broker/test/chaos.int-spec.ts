@@ -1,10 +1,7 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
-import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
 import { AssignerProtocol, type Admin, type Message, type Producer } from 'kafkajs';
 import { Client } from 'pg';
 import type { DataSource } from 'typeorm';
@@ -13,8 +10,10 @@ import { DLQ_TOPIC, eventsTopic, inboxTopic } from '@accord/contracts';
 import { ensureTopics } from '@accord/kafka';
 import { dataSourceOptions, HUB_ENTITIES, HUB_MIGRATIONS, HUB_SCHEMA, openDatabase, readChainHead, readDecisionsAfter } from '@accord/persistence';
 import {
+  AppProcess,
   createTestDatabase,
   eventually,
+  freePort,
   provisionTestParticipant,
   randomNhsNumber,
   REPOSITORY_ROOT,
@@ -57,58 +56,10 @@ function note(message: string): void {
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-async function freePort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as net.AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
-
 /** One sharing broker process (the real main.ts), its output kept for the report. */
-class BrokerProcess {
-  readonly lines: string[] = [];
-  readonly exited: Promise<void>;
-  private readonly child: ChildProcess;
-
-  constructor(
-    readonly name: string,
-    readonly port: number,
-    environment: Record<string, string>,
-  ) {
-    this.child = spawn(process.execPath, [LAUNCHER], {
-      cwd: REPOSITORY_ROOT,
-      env: { ...process.env, ...environment, BROKER_PORT: String(port) },
-      stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
-    });
-    this.exited = new Promise((resolve) => this.child.once('exit', () => resolve()));
-    for (const stream of [this.child.stdout!, this.child.stderr!]) {
-      createInterface({ input: stream }).on('line', (line) => this.lines.push(`${new Date().toISOString()} ${line}`));
-    }
-  }
-
-  get running(): boolean {
-    return this.child.exitCode === null && this.child.signalCode === null;
-  }
-
-  /** Until /health answers 200 (Postgres migrated and reachable, Kafka reachable). */
-  async ready(timeoutMs = 60_000): Promise<void> {
-    await eventually(
-      async () => {
-        if (!this.running) throw new Error(`${this.name} exited (${this.child.exitCode ?? this.child.signalCode}):\n${this.lines.slice(-20).join('\n')}`);
-        const response = await fetch(`http://127.0.0.1:${this.port}/health`).catch(() => undefined);
-        return response?.status === 200 ? true : undefined;
-      },
-      timeoutMs,
-      250,
-    ).catch((error: Error) => {
-      throw new Error(`${this.name} did not become ready: ${error.message}`);
-    });
-  }
-
-  async kill(): Promise<void> {
-    if (this.running) this.child.kill('SIGKILL');
-    await this.exited;
+class BrokerProcess extends AppProcess {
+  constructor(name: string, port: number, environment: Record<string, string>) {
+    super(name, port, { launcher: LAUNCHER, environment: { ...environment, BROKER_PORT: String(port) } });
   }
 
   /** The lines a log message appears on, counted by message: what went wrong, in short. */

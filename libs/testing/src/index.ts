@@ -6,6 +6,7 @@ export * from './network-faults';
 export * from './tcp-proxy';
 export * from './identities';
 export * from './apps';
+export * from './app-process';
 export * from './topic-recorder';
 export * from './openapi';
 export * from './decisions';
