@@ -3,9 +3,10 @@ import { DataSource } from 'typeorm';
 import { generateDevelopmentKeyPair, hashRecord, type ChainedDecision, type UnchainedDecision } from '@accord/audit-chain';
 import { subjectKey, subjectKeys } from '@accord/governance';
 import { appendDecisions, readDecisionsAfter } from '@accord/persistence';
-import { createTestDatabase, exampleDecision, startTestApp, type RunningApp, type TestDatabase } from '@accord/testing';
+import { createTestDatabase, exampleDecision, parseCsvLine, startTestApp, type RunningApp, type TestDatabase } from '@accord/testing';
 import { AppModule } from '../src/app.module';
 import { AuditSealer } from '../src/audit/audit-sealer.service';
+import { CSV_COLUMNS, csvCell } from '../src/audit/csv';
 import { verifyAuditLog, type AuditVerificationReport } from '../src/audit/audit-verification';
 import { runAuditVerify } from '../src/cli/audit-verify';
 import { HubApiEnvironment } from '../src/environment';
@@ -290,6 +291,44 @@ describe('the auditor API over the tamper-evident sharing log', () => {
       expect(ndjson.headers.get('content-type')).toMatch(/^application\/x-ndjson/);
       const records = ndjson.text.trimEnd().split('\n').map((line) => JSON.parse(line));
       expect(records.map((record) => record.seq)).toEqual([2, 5, 7]);
+    });
+  });
+
+  describe('the CSV export', () => {
+    it('writes each decision as the JSON API does, cell for cell, awkward values included', async () => {
+      // A row edited (and put back after) to hold what a partner's text or an edit could: separators,
+      // quotes, a formula, a NULL array element, an empty array, a time below the millisecond.
+      const k = 5;
+      const before = seeded[k - 1];
+      await owner(
+        `UPDATE decisions SET event_id = $1, fields_released = ARRAY['x;y', NULL, 'q"r', ''], reasons = '{}',
+           consent_refs = ARRAY['a,b'], decided_at = decided_at + interval '1 microsecond' WHERE seq = $2`,
+        ['=cmd|" /C calc"!A0, "x"', k],
+      );
+      try {
+        const json = await get('/v1/audit/decisions?limit=1000');
+        const csv = await get('/v1/audit/decisions', auditor, 'text/csv');
+        const lines = csv.text.slice(0, -2).split('\r\n').slice(1);
+        expect(lines).toHaveLength(json.body.items.length);
+        json.body.items.forEach((item: Record<string, unknown>, index: number) => {
+          const expected = CSV_COLUMNS.map((column) => csvCell(item[column]));
+          expect({ seq: item.seq, cells: parseCsvLine(lines[index]) }).toEqual({ seq: item.seq, cells: expected.map((cell) => parseCsvLine(cell)[0]) });
+        });
+        const edited = parseCsvLine(lines[k - 1]);
+        const cell = (column: (typeof CSV_COLUMNS)[number]) => edited[CSV_COLUMNS.indexOf(column)];
+        expect(cell('eventId')).toBe(`'=cmd|" /C calc"!A0, "x"`);
+        expect(cell('fieldsReleased')).toBe('x;y;;q"r;');
+        expect(cell('consentRefs')).toBe('a,b');
+        expect(cell('reasons')).toBe('');
+        expect(cell('decidedAt')).toBe(before.decidedAt.replace('Z', '001Z'));
+        expect(cell('lawfulBasis')).toBe(JSON.stringify(before.lawfulBasis));
+      } finally {
+        await owner(
+          'UPDATE decisions SET event_id = $1, fields_released = $2, reasons = $3, consent_refs = $4, decided_at = $5 WHERE seq = $6',
+          [before.eventId, before.fieldsReleased, before.reasons, before.consentRefs, before.decidedAt, k],
+        );
+      }
+      expect((await get('/v1/audit/verify')).body.ok).toBe(true);
     });
   });
 

@@ -13,3 +13,4 @@ export * from './decisions';
 export * from './tokens';
 export * from './examples';
 export * from './test-endpoint';
+export * from './csv';

@@ -1,34 +1,6 @@
 import type { ChainedDecision } from '@accord/audit-chain';
-import { CSV_COLUMNS, CSV_HEADER, csvCell, csvLine } from './csv';
-
-/** RFC 4180 parsing of one line, to read back what was written. */
-function parseLine(line: string): string[] {
-  const cells: string[] = [];
-  let index = 0;
-  while (index <= line.length) {
-    if (line[index] === '"') {
-      let text = '';
-      index++;
-      for (;;) {
-        const quote = line.indexOf('"', index);
-        text += line.slice(index, quote);
-        index = quote + 1;
-        if (line[index] === '"') {
-          text += '"';
-          index++;
-        } else break;
-      }
-      cells.push(text);
-      index++; // the comma
-    } else {
-      const comma = line.indexOf(',', index);
-      const end = comma === -1 ? line.length : comma;
-      cells.push(line.slice(index, end));
-      index = end + 1;
-    }
-  }
-  return cells;
-}
+import { parseCsvLine as parseLine } from '@accord/testing';
+import { CSV_ARRAY_SEPARATOR, CSV_COLUMNS, CSV_HEADER, csvCell, FlatCsvWriter } from './csv';
 
 const decision: ChainedDecision = {
   seq: 42,
@@ -55,6 +27,17 @@ const decision: ChainedDecision = {
   prevHash: 'ef56',
   hash: '7890',
 } as unknown as ChainedDecision;
+
+/** A decision as findFlatDecisions reads it: a value per CSV column, arrays joined, the lawful basis as Postgres writes jsonb. */
+function flat(row: ChainedDecision): Array<string | number | null> {
+  return CSV_COLUMNS.map((column) => {
+    const value = row[column];
+    if (column === 'lawfulBasis') return '{"article6": "public-task", "article9": null}';
+    return Array.isArray(value) ? value.join(CSV_ARRAY_SEPARATOR) : (value as string | number | null);
+  });
+}
+
+const csvLine = (row: ChainedDecision) => new FlatCsvWriter().line(flat(row));
 
 describe('audit CSV', () => {
   it('writes the columns of the header, in order, and reads back as written', () => {
