@@ -57,6 +57,16 @@ export function decisionFromJson(text: string): ChainedDecision {
 }
 
 /**
+ * `decided_at` as text, as decisionFromValues reads it: milliseconds, or microseconds when
+ * they are not zero (rows are written to the millisecond, so anything finer is an edit and
+ * must show). A year before 1 AD or an infinite time is NULL: to_char would drop the era,
+ * writing 2026 BC as 2026. Needs the row as `d` and MICROSECONDS as `t`.
+ */
+const DECIDED_AT_TEXT = `CASE WHEN isfinite(d.decided_at) AND d.decided_at >= '0001-01-01T00:00:00Z'
+    THEN CASE WHEN right(t.us, 3) = '000' THEN left(t.us, -3) ELSE t.us END || 'Z' END`;
+const MICROSECONDS = `LATERAL (SELECT to_char(d.decided_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US') AS us) t`;
+
+/**
  * How Postgres writes each hashed field of a decision row as canonical JSON (see
  * `canonicalContent`), keyed by field so that one missing from `HASHED_FIELDS` fails to
  * compile. `to_json` escapes text exactly as JSON.stringify does (quote, backslash,
@@ -65,16 +75,6 @@ export function decisionFromJson(text: string): ChainedDecision {
  * so that every stored value is written differently. The lawful basis (jsonb, whose text
  * is not canonical) is canonicalised in JavaScript.
  */
-/**
- * `decided_at` as text, as decisionFromValues reads it: milliseconds, or microseconds when
- * they are not zero (rows are written to the millisecond, so anything finer is an edit and
- * must show). A year before 1 AD or an infinite time is NULL: to_char would drop the era,
- * writing 2026 BC as 2026. Needs the row as `d` and `t.us` (see RENDERED_ROWS).
- */
-const DECIDED_AT_TEXT = `CASE WHEN isfinite(d.decided_at) AND d.decided_at >= '0001-01-01T00:00:00Z'
-    THEN CASE WHEN right(t.us, 3) = '000' THEN left(t.us, -3) ELSE t.us END || 'Z' END`;
-const MICROSECONDS = `LATERAL (SELECT to_char(d.decided_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US') AS us) t`;
-
 const RENDERED_FIELDS: Record<(typeof HASHED_FIELDS)[number], string> = {
   agreementId: jsonText('agreement_id'),
   agreementVersion: jsonNumber('agreement_version'),
