@@ -19,7 +19,7 @@ process.on('message', (message) => {
   if (message !== 'retained') return;
   global.gc();
   const usage = process.memoryUsage();
-  process.send({ retained: usage.heapUsed + usage.arrayBuffers });
+  process.send({ retained: usage.heapUsed + usage.arrayBuffers, heapUsed: usage.heapUsed, arrayBuffers: usage.arrayBuffers });
 });
 
 build();

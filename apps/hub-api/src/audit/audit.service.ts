@@ -6,7 +6,7 @@ import type { DataSource, EntityManager } from 'typeorm';
 import type { ChainedDecision } from '@accord/audit-chain';
 import { EVENT_TYPES } from '@accord/contracts';
 import { subjectKeys } from '@accord/governance';
-import { decisionFromJson, findDecisions, findDecisionTexts, findFlatDecisions, linkedSubjectKeys, readDecision, summariseDecisions, type DecisionFilter } from '@accord/persistence';
+import { decisionFromJson, findDecisions, findDecisionTexts, streamFlatDecisions, linkedSubjectKeys, readDecision, summariseDecisions, type DecisionFilter } from '@accord/persistence';
 import { BaseEnvironment, InvalidRequest } from '@accord/platform';
 import { AUDIT_KEYS } from './audit.tokens';
 import type { AuditKeys } from './audit-keys';
@@ -346,23 +346,19 @@ const NO_PAGE: ExportPage = { count: 0, lastSeq: undefined, render: () => '' };
 
 /**
  * Reads an export's pages in its format. CSV reads each row flat, a cell per field as
- * Postgres writes it (`findFlatDecisions`); NDJSON reads the row's values as JSON and
+ * Postgres writes it (`streamFlatDecisions`); NDJSON reads the row's values as JSON and
  * writes the decision record as the JSON API does.
  */
 function exportPages(manager: EntityManager, filter: DecisionFilter, format: ExportFormat): (afterSeq: number) => Promise<ExportPage> {
   if (format === 'csv') {
     const writer = new FlatCsvWriter();
     return async (afterSeq) => {
-      const { rows, lastSeq } = await findFlatDecisions(manager, filter, afterSeq, EXPORT_CHUNK, CSV_COLUMNS, CSV_ARRAY_SEPARATOR);
-      return {
-        count: rows.length,
-        lastSeq,
-        render() {
-          let text = '';
-          for (const row of rows) text += writer.line(row);
-          return text;
-        },
-      };
+      // Each row is written as it arrives; the page is its text.
+      let text = '';
+      const { count, lastSeq } = await streamFlatDecisions(manager, filter, afterSeq, EXPORT_CHUNK, CSV_COLUMNS, CSV_ARRAY_SEPARATOR, (row) => {
+        text += writer.line(row);
+      });
+      return { count, lastSeq, render: () => text };
     };
   }
   return async (afterSeq) => {

@@ -28,7 +28,7 @@ const decision: ChainedDecision = {
   hash: '7890',
 } as unknown as ChainedDecision;
 
-/** A decision as findFlatDecisions reads it: a value per CSV column, arrays joined, the lawful basis as Postgres writes jsonb. */
+/** A decision as streamFlatDecisions reads it: a value per CSV column, arrays joined, the lawful basis as Postgres writes jsonb. */
 function flat(row: ChainedDecision): Array<string | number | null> {
   return CSV_COLUMNS.map((column) => {
     const value = row[column];

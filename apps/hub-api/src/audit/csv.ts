@@ -59,7 +59,7 @@ const LAWFUL_BASIS = CSV_COLUMNS.indexOf('lawfulBasis');
 const MAX_REMEMBERED_BASES = 1000;
 
 /**
- * CSV lines (CRLF) from decisions read flat in CSV_COLUMNS order (`findFlatDecisions` with
+ * CSV lines (CRLF) from decisions read flat in CSV_COLUMNS order (`streamFlatDecisions` with
  * CSV_ARRAY_SEPARATOR): each value is a cell as csvCell writes it, the lawful basis (the
  * jsonb's text, spaced as Postgres writes it) compact as JSON.stringify writes an object.
  * One writer per export: it remembers the few lawful bases it has seen.

@@ -147,28 +147,38 @@ export async function streamRenderedRows(
   throughSeq: number,
   onRow: (row: RenderedRow) => void,
 ): Promise<void> {
+  const bases = new LawfulBasisCache();
+  await streamArrayRows(manager, { text: RENDERED_ROWS, values: [afterSeq, throughSeq], rowMode: 'array' }, (values) => {
+    const [seq, prevHash, hash, head, basisText, tail, topic, partition] = values as (string | null)[];
+    const basis = bases.canonical(basisText);
+    onRow({
+      seq: Number(seq),
+      prevHash: prevHash!,
+      hash: hash!,
+      content: head === null || tail === null || basis === undefined ? null : head + basis + tail,
+      topic: topic ?? undefined,
+      partition: partition === null ? undefined : Number(partition),
+    });
+  });
+}
+
+/**
+ * Runs `config` on a connection of `manager` and hands each row to `onRow` as pg parses
+ * it, keeping none. Should `onRow` throw, no row is handed on after it and the call
+ * rejects with its error once the query is over (a throw inside pg's row event would
+ * surface on the connection, not here).
+ */
+async function streamArrayRows(manager: EntityManager, config: QueryArrayConfig, onRow: (values: unknown[]) => void): Promise<void> {
   const runner = manager.queryRunner ?? manager.connection.createQueryRunner();
   try {
     const client: PoolClient = await runner.connect();
-    const bases = new LawfulBasisCache();
     await new Promise<void>((resolve, reject) => {
-      const config: QueryArrayConfig = { text: RENDERED_ROWS, values: [afterSeq, throughSeq], rowMode: 'array' };
       const query = new Query(config);
-      // A throw inside pg's row event would surface on the connection, not here: it is kept and rethrown at the end.
       let failure: { error: unknown } | undefined;
-      query.on('row', (values: (string | null)[]) => {
+      query.on('row', (values: unknown[]) => {
         if (failure) return;
-        const [seq, prevHash, hash, head, basisText, tail, topic, partition] = values;
-        const basis = bases.canonical(basisText);
         try {
-          onRow({
-            seq: Number(seq),
-            prevHash: prevHash!,
-            hash: hash!,
-            content: head === null || tail === null || basis === undefined ? null : head + basis + tail,
-            topic: topic ?? undefined,
-            partition: partition === null ? undefined : Number(partition),
-          });
+          onRow(values);
         } catch (error) {
           failure = { error };
         }
@@ -552,46 +562,36 @@ const FLAT_TYPES = {
   getTypeParser: (oid: number) => (INTEGER_TYPES.has(oid) ? Number : (text: string) => text),
 } as unknown as QueryArrayConfig['types'];
 
-/** A page of a flat read: each row's values in the order of the fields asked for, and the seq to read on from. */
-export interface FlatDecisionPage {
-  rows: Array<Array<string | number | null>>;
-  lastSeq: number | undefined;
-}
-
 /**
  * As `findDecisionTexts`, each row as an array of the `fields` asked for, in that order,
- * written flat by Postgres (FLAT_FIELDS): for a CSV export, which writes a cell per field.
- * Nothing is built as JSON on either side: of an export's CPU per row, Postgres building
- * and Node parsing JSON was a third (bench/README.md, fourteenth run).
+ * written flat by Postgres (FLAT_FIELDS), handed to `onRow` as it arrives and not kept:
+ * for a CSV export, which writes a cell per field. Nothing is built as JSON on either
+ * side (of an export's CPU per row, Postgres building and Node parsing JSON was a third),
+ * and no page of row arrays outlives a young-generation collection (bench/README.md,
+ * fourteenth run). Resolves with how many rows there were and the last one's seq.
  */
-export async function findFlatDecisions(
+export async function streamFlatDecisions(
   manager: EntityManager,
   filter: DecisionFilter,
   afterSeq: number,
   limit: number,
   fields: readonly (keyof ChainedDecision)[],
   arraySeparator: string,
-): Promise<FlatDecisionPage> {
+  onRow: (values: Array<string | number | null>) => void,
+): Promise<{ count: number; lastSeq: number | undefined }> {
   const { page, params } = keysetPage(filter, afterSeq, limit);
   params.push(arraySeparator);
   const separator = `$${params.length}`;
   const columns = fields.map((field) => FLAT_FIELDS[field].replaceAll('$sep', separator)).join(', ');
-  const runner = manager.queryRunner ?? manager.connection.createQueryRunner();
-  try {
-    const client: PoolClient = await runner.connect();
-    const config: QueryArrayConfig = {
-      text: `SELECT ${columns}, d.seq FROM (${page}) d, ${MICROSECONDS} ORDER BY d.seq`,
-      values: params,
-      rowMode: 'array',
-      types: FLAT_TYPES,
-    };
-    const { rows } = await client.query<Array<string | number | null>>(config);
-    let lastSeq: number | undefined;
-    for (const row of rows) lastSeq = row.pop() as number;
-    return { rows, lastSeq };
-  } finally {
-    if (runner !== manager.queryRunner) await runner.release();
-  }
+  let count = 0;
+  let lastSeq: number | undefined;
+  const text = `SELECT ${columns}, d.seq FROM (${page}) d, ${MICROSECONDS} ORDER BY d.seq`;
+  await streamArrayRows(manager, { text, values: params, rowMode: 'array', types: FLAT_TYPES }, (values) => {
+    count++;
+    lastSeq = values.pop() as number;
+    onRow(values as Array<string | number | null>);
+  });
+  return { count, lastSeq };
 }
 
 /** One keyset page of `filter`'s matches after `afterSeq` as SQL (a subquery of whole rows), with its parameters. */
