@@ -31,12 +31,6 @@ class MeasuredHubApi extends AppProcess {
   }
 }
 
-async function get(url: string, token: string, accept: string): Promise<string> {
-  const response = await fetch(url, { headers: { authorization: `Bearer ${token}`, accept } });
-  if (response.status !== 200) throw new Error(`GET ${url}: HTTP ${response.status} ${await response.text()}`);
-  return response.text();
-}
-
 function decision(index: number): UnchainedDecision {
   const withheld = index % 3 === 0;
   return exampleDecision({
@@ -88,12 +82,7 @@ describe('exporting the whole sharing log', () => {
       },
     });
     await hub.ready(120_000);
-    const issued = await fetch(`${hub.url}/v1/tokens`, {
-      method: 'POST',
-      headers: { authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': 'application/json' },
-      body: JSON.stringify({ roles: ['auditor'] }),
-    });
-    auditor = ((await issued.json()) as { token: string }).token;
+    auditor = (await hub.request('POST', '/v1/tokens', { token: ADMIN_TOKEN, body: { roles: ['auditor'] } })).body.token;
   }, 180_000);
   afterAll(async () => {
     await hub?.kill();
@@ -106,7 +95,7 @@ describe('exporting the whole sharing log', () => {
       // Warm up: the whole export runs once. Besides compiling the code, it grows each pooled connection's
       // receive buffer to what a page takes (node-postgres keeps it for the next query): 17 MB of
       // ArrayBuffers over the pool on the first export, measured, the same on every one after.
-      await get(`${hub.url}/v1/audit/decisions`, auditor, 'text/csv');
+      expect((await hub.request('GET', '/v1/audit/decisions', { token: auditor, accept: 'text/csv' })).status).toBe(200);
       const baseline = await hub.retained();
       const response = await new Promise<IncomingMessage>((resolve, reject) =>
         httpGet(`${hub.url}/v1/audit/decisions`, { headers: { authorization: `Bearer ${auditor}`, accept: 'text/csv' } }, resolve).on(
@@ -171,7 +160,7 @@ describe('exporting the whole sharing log', () => {
   );
 
   it('streams NDJSON too, starting after a cursor', async () => {
-    const page = JSON.parse(await get(`${hub.url}/v1/audit/decisions?limit=1000&outcome=withheld`, auditor, 'application/json'));
+    const page = (await hub.request('GET', '/v1/audit/decisions?limit=1000&outcome=withheld', { token: auditor })).body;
     const response = await fetch(`${hub.url}/v1/audit/decisions?outcome=withheld&cursor=${page.nextCursor}`, {
       headers: { authorization: `Bearer ${auditor}`, accept: 'application/x-ndjson' },
     });

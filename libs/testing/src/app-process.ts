@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import net from 'node:net';
 import { createInterface } from 'node:readline';
+import { requestTo, type AppRequest } from './apps';
 import { REPOSITORY_ROOT } from './environment';
 import { eventually } from './kafka';
 
@@ -42,6 +43,11 @@ export class AppProcess {
 
   get url(): string {
     return `http://127.0.0.1:${this.port}`;
+  }
+
+  /** fetch against the app with an optional bearer token; JSON in, JSON (or text) out (as RunningApp's). */
+  get request(): AppRequest {
+    return requestTo(this.url);
   }
 
   get running(): boolean {

@@ -3,11 +3,44 @@ import { NestFactory } from '@nestjs/core';
 import { HTTP_APP_OPTIONS, loadEnvironment, startHttpApp } from '@accord/platform';
 import { TEST_KAFKA_BROKERS, TEST_KAFKA_TLS_DIR } from './environment';
 
+/** What `request` answers: the status, the body as JSON (undefined when it is not), the text and the headers. */
+export interface AppResponse {
+  status: number;
+  body: any;
+  text: string;
+  headers: Headers;
+}
+
+/** fetch against the app at `url` with an optional bearer token; JSON in, JSON (or text) out. */
+export type AppRequest = (method: string, path: string, options?: { token?: string; body?: unknown; contentType?: string; accept?: string }) => Promise<AppResponse>;
+
+export function requestTo(url: string): AppRequest {
+  return async (method, path, { token, body, contentType, accept } = {}) => {
+    const headers: Record<string, string> = {};
+    if (token) headers.authorization = `Bearer ${token}`;
+    if (accept) headers.accept = accept;
+    let payload: string | undefined;
+    if (body !== undefined) {
+      headers['content-type'] = contentType ?? 'application/json';
+      payload = typeof body === 'string' ? body : JSON.stringify(body);
+    }
+    const response = await fetch(`${url}${path}`, { method, headers, body: payload });
+    const text = await response.text();
+    let parsed: unknown = undefined;
+    try {
+      parsed = text ? JSON.parse(text) : undefined;
+    } catch {
+      parsed = undefined;
+    }
+    return { status: response.status, body: parsed, text, headers: response.headers };
+  };
+}
+
 export interface RunningApp {
   app: INestApplication;
   url: string;
   /** fetch against the app with an optional bearer token; JSON in, JSON (or text) out. */
-  request(method: string, path: string, options?: { token?: string; body?: unknown; contentType?: string; accept?: string }): Promise<{ status: number; body: any; text: string; headers: Headers }>;
+  request: AppRequest;
   close(): Promise<void>;
 }
 
@@ -32,25 +65,7 @@ export async function startTestApp<T extends object>(options: {
   return {
     app,
     url,
-    async request(method, path, { token, body, contentType, accept } = {}) {
-      const headers: Record<string, string> = {};
-      if (token) headers.authorization = `Bearer ${token}`;
-      if (accept) headers.accept = accept;
-      let payload: string | undefined;
-      if (body !== undefined) {
-        headers['content-type'] = contentType ?? 'application/json';
-        payload = typeof body === 'string' ? body : JSON.stringify(body);
-      }
-      const response = await fetch(`${url}${path}`, { method, headers, body: payload });
-      const text = await response.text();
-      let parsed: unknown = undefined;
-      try {
-        parsed = text ? JSON.parse(text) : undefined;
-      } catch {
-        parsed = undefined;
-      }
-      return { status: response.status, body: parsed, text, headers: response.headers };
-    },
+    request: requestTo(url),
     close: () => app.close(),
   };
 }

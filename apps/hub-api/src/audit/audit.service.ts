@@ -6,7 +6,7 @@ import type { DataSource, EntityManager } from 'typeorm';
 import type { ChainedDecision } from '@accord/audit-chain';
 import { EVENT_TYPES } from '@accord/contracts';
 import { subjectKeys } from '@accord/governance';
-import { decisionFromJson, findDecisions, findDecisionTexts, streamFlatDecisions, linkedSubjectKeys, readDecision, summariseDecisions, type DecisionFilter } from '@accord/persistence';
+import { decisionFromJson, findDecisions, findDecisionTexts, linkedSubjectKeys, readDecision, streamFlatDecisions, summariseDecisions, type DecisionFilter } from '@accord/persistence';
 import { BaseEnvironment, InvalidRequest } from '@accord/platform';
 import { AUDIT_KEYS } from './audit.tokens';
 import type { AuditKeys } from './audit-keys';

@@ -525,7 +525,7 @@ export async function findDecisionTexts(
 }
 
 /**
- * How a flat read (`findFlatDecisions`) writes each field of a decision: text columns as
+ * How a flat read (`streamFlatDecisions`) writes each field of a decision: text columns as
  * they are, integers as numbers, the lawful basis as the jsonb's text, arrays as their
  * elements joined by the separator given (parameter `$sep`; a NULL element as empty text,
  * as Array.prototype.join writes it), `decidedAt` as decisionFromValues reads it.
