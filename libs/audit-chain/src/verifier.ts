@@ -334,6 +334,8 @@ class StreamingChainVerifier implements ChainVerifier {
   /** After the boundary: the last row pushed. */
   private lastRow: ChainEntry | undefined;
   private readonly chains = new Map<string, PartitionChain>();
+  /** Each chain's key by topic and partition, once checked: a row's key is looked up, not written and tested again. */
+  private readonly keysByTopic = new Map<string, Map<number, string>>();
   /** Set when a break was named below rows already pushed: only rows below this seq count as intact. */
   private intactBelow: number | undefined;
 
@@ -521,7 +523,7 @@ class StreamingChainVerifier implements ChainVerifier {
     if (seq <= this.lastSeq) {
       return this.fail(seq, `seq ${seq} follows seq ${this.lastSeq}: a duplicate or out-of-order row`);
     }
-    const key = partitionChainKey(row.topic, row.partition);
+    const key = this.chainKeyOf(row.topic, row.partition);
     if (key === undefined) {
       return this.fail(seq, `seq ${seq} cannot be placed in a partition chain: its topic or partition is missing or malformed`);
     }
@@ -555,6 +557,18 @@ class StreamingChainVerifier implements ChainVerifier {
     this.lastRow = entry;
     this.head = { seq, hash: row.hash };
     return true;
+  }
+
+  /** `partitionChainKey`, remembered for the chains met (which a verifier bounds). */
+  private chainKeyOf(topic: unknown, partition: unknown): string | undefined {
+    const byPartition = typeof topic === 'string' ? this.keysByTopic.get(topic) : undefined;
+    const known = typeof partition === 'number' ? byPartition?.get(partition) : undefined;
+    if (known !== undefined) return known;
+    const key = partitionChainKey(topic, partition);
+    if (key === undefined || this.chains.size >= MAX_PARTITION_CHAINS) return key;
+    if (byPartition === undefined) this.keysByTopic.set(topic as string, new Map([[partition as number, key]]));
+    else byPartition.set(partition as number, key);
+    return key;
   }
 
   /**

@@ -197,11 +197,21 @@ export async function verifyPartitionChains(
 ): Promise<SegmentVerification> {
   const { cut } = options;
   const headOf = new Map(cut.heads.map((head) => [chainKey(head), head]));
+  // Each chain's head seq by topic and partition (undefined: the chain has none), as rows meet them: no key written per row.
+  const headSeqs = new Map<string, Map<number, number | undefined>>();
   // A row pushed intact that its chain's head does not reach was added outside the writer.
   // A rendered row always has its topic and partition; one without them is one the verifier refused already.
   const isBeyond = (row: RenderedRow): boolean => {
-    const head = row.topic === undefined || row.partition === undefined ? undefined : headOf.get(chainKey({ topic: row.topic, partition: row.partition }));
-    return head === undefined || row.seq > head.seq;
+    if (row.topic === undefined || row.partition === undefined) return true;
+    let byPartition = headSeqs.get(row.topic);
+    if (byPartition === undefined) headSeqs.set(row.topic, (byPartition = new Map()));
+    let headSeq = byPartition.get(row.partition);
+    if (headSeq === undefined && !byPartition.has(row.partition)) {
+      headSeq = headOf.get(chainKey({ topic: row.topic, partition: row.partition }))?.seq;
+      // A row of a chain with no head is beyond it and ends its pass: this holds the heads' chains and few more.
+      byPartition.set(row.partition, headSeq);
+    }
+    return headSeq === undefined || row.seq > headSeq;
   };
   // Progress never goes back, should one pass over the rows follow the ranges.
   let reported = 0;

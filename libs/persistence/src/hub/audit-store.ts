@@ -120,7 +120,33 @@ function renderedContentSql(): { head: string; tail: string } {
     else side.push(RENDERED_FIELDS[field]);
   });
   parts.tail.push(`'}'`);
-  return { head: parts.head.join(' || '), tail: parts.tail.join(' || ') };
+  return { head: joinedSql(parts.head), tail: joinedSql(parts.tail) };
+}
+
+/**
+ * SQL text expressions written one after another: each run of those that are never NULL
+ * in one `concat` call, and the runs and the others (the decision time's, NULL when it
+ * cannot be written) joined by `||`, so that the whole is still NULL when one of them is.
+ * A `||` copies all that is written so far: thirty of them per row cost Postgres about
+ * 6 % of its rendering (bench/README.md).
+ */
+function joinedSql(pieces: readonly string[]): string {
+  const joined: string[] = [];
+  let run: string[] = [];
+  const endRun = () => {
+    if (run.length > 0) joined.push(run.length === 1 ? run[0]! : `concat(${run.join(', ')})`);
+    run = [];
+  };
+  for (const piece of pieces) {
+    if (piece === RENDERED_FIELDS.decidedAt) {
+      endRun();
+      joined.push(piece);
+    } else {
+      run.push(piece);
+    }
+  }
+  endRun();
+  return joined.join(' || ');
 }
 
 const RENDERED = renderedContentSql();
