@@ -127,8 +127,8 @@ function renderedContentSql(): { head: string; tail: string } {
  * SQL text expressions written one after another: each run of those that are never NULL
  * in one `concat` call, and the runs and the others (the decision time's, NULL when it
  * cannot be written) joined by `||`, so that the whole is still NULL when one of them is.
- * A `||` copies all that is written so far: thirty of them per row cost Postgres about
- * 6 % of its rendering (bench/README.md).
+ * A `||` copies all that is written so far: with one per piece, Postgres took 11.3–12.3 s
+ * to write 1 M rows' content (`EXPLAIN ANALYZE`), against 10.4–10.8 s with `concat`.
  */
 function joinedSql(pieces: readonly string[]): string {
   const joined: string[] = [];
