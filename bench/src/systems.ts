@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { generateDevelopmentKeyPair } from '@accord/audit-chain';
-import { ChildApp, freePort, ProcessSet, waitForHttp } from './processes';
+import { freePort } from '@accord/testing';
+import { ChildApp, ProcessSet, waitForHttp } from './processes';
 import type { BatchSettings } from './batch-settings';
 import { BENCH_PSEUDONYMISATION_SECRET, BENCH_SUBJECT_KEY_SECRET } from './scenario';
 
