@@ -22,7 +22,7 @@ export class AppModule {
             // A connection for each batch under way (its agreement and consent reads) and the decision writer's.
             poolSize: environment.BROKER_CONSUMERS * environment.BROKER_PARTITIONS_CONCURRENTLY + 2,
             // Its statements look rows up by lists of keys: Postgres planned the consent read
-            // again at every execution, and did less work per event without (bench/README.md,
+            // again at every execution, and did less work per event without (bench/RESULTS.md,
             // thirteenth run).
             genericPlans: true,
           }),

@@ -52,7 +52,7 @@ export class SharingBrokerEnvironment extends BaseEnvironment {
    * apart from its fetch (BatchConsumer), and each further consumer costs a fetch loop of
    * its own. At 1,000 events/s on the development machine three cost the tail (p99 155
    * against 128 ms) and 70 MB of peak memory for 6 % more throughput in a backlog
-   * (bench/README.md, ninth run of record).
+   * (bench/RESULTS.md, ninth run of record).
    */
   @integerSetting('BROKER_CONSUMERS', 1, 16)
   BROKER_CONSUMERS: number = 1;

@@ -72,7 +72,7 @@ export class AuditService {
       let page = first;
       while (page.count > 0) {
         // One page read ahead: Postgres finds the next rows while these are rendered and sent
-        // (reading two ahead gained nothing measurable: bench/README.md, fourteenth run).
+        // (reading two ahead gained nothing measurable: bench/RESULTS.md, fourteenth run).
         const next = pageAfter(page);
         next.catch(() => undefined); // if the client leaves first, nobody awaits it
         // Rendering a page holds the event loop for milliseconds: let the query reach

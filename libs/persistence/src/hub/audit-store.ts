@@ -593,7 +593,7 @@ const FLAT_TYPES = {
  * written flat by Postgres (FLAT_FIELDS), handed to `onRow` as it arrives and not kept:
  * for a CSV export, which writes a cell per field. Nothing is built as JSON on either
  * side (of an export's CPU per row, Postgres building and Node parsing JSON was a third),
- * and no page of row arrays outlives a young-generation collection (bench/README.md,
+ * and no page of row arrays outlives a young-generation collection (bench/RESULTS.md,
  * fourteenth run). Resolves with how many rows there were and the last one's seq.
  */
 export async function streamFlatDecisions(

@@ -14,7 +14,7 @@ import type { MigrationInterface, QueryRunner } from 'typeorm';
  * - `decisions_decided_at`: time windows (a recipient's day, a month, the retention cut).
  *   A BRIN index in its place was tried and measured: Postgres then walked the primary key
  *   for a recipient's day, filtering, and the query went from tens of milliseconds to
- *   0.3–3 s on 10 million rows (bench/README.md, seventh run);
+ *   0.3–3 s on 10 million rows (bench/RESULTS.md, seventh run);
  * - `decisions_rejected`, new and partial: the rejections (about 2 % of rows, so only
  *   they pay for it), which operators page through after a partner's bad release.
  *
