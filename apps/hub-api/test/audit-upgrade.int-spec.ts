@@ -120,6 +120,45 @@ describe('an audit log of one chain upgraded to partition chains', () => {
     });
   });
 
+  it('verifies the single chain in ranges, two at a time off a transaction, as one range does: intact or tampered with', async () => {
+    const verify = async (chunkSize?: number) => {
+      const { verifiedAt: _, ...report } = await verifyAuditLog(dataSource.manager, { publicKeys: [KEYS.publicKey], ...(chunkSize ? { chunkSize } : {}) });
+      return report;
+    };
+    // Committed, as the ranges are read on other connections, and undone after each case.
+    const owner = (...statements: string[]) =>
+      dataSource.transaction(async (manager) => {
+        await manager.query('SET LOCAL session_replication_role = replica');
+        for (const statement of statements) await manager.query(statement);
+      });
+    const cases = [
+      [],
+      ["UPDATE decisions SET purpose = 'edited' WHERE seq = 3"],
+      ['DELETE FROM decisions WHERE seq = 4'],
+      [`UPDATE decisions SET hash = '${'5'.repeat(64)}' WHERE seq = 4`],
+      ["UPDATE decisions SET purpose = 'edited' WHERE seq = 6"],
+      ['DELETE FROM decisions WHERE seq = 9'],
+    ];
+    await dataSource.query('CREATE TABLE decisions_kept AS SELECT * FROM decisions');
+    try {
+      for (const tampering of cases) {
+        try {
+          await owner(...tampering);
+          const whole = await verify();
+          expect({ tampering, ok: whole.ok }).toEqual({ tampering, ok: tampering.length === 0 });
+          if (tampering.length > 0) expect(whole.firstBrokenSeq).toBeLessThanOrEqual(LEGACY_ROWS);
+          for (const chunkSize of [1, 2, 3, 4, 7]) {
+            expect({ tampering, chunkSize, ...(await verify(chunkSize)) }).toEqual({ tampering, chunkSize, ...whole });
+          }
+        } finally {
+          await owner('DELETE FROM decisions', 'INSERT INTO decisions SELECT * FROM decisions_kept');
+        }
+      }
+    } finally {
+      await dataSource.query('DROP TABLE decisions_kept');
+    }
+  });
+
   it('names an edited row on either side of the root, the root row itself, and an edited root', async () => {
     for (const seq of [3, LEGACY_ROWS, 12, 14]) {
       const report = await verifyTamperedWith([`UPDATE decisions SET purpose = 'edited' WHERE seq = $1`, [seq]]);
