@@ -161,10 +161,7 @@ describe('exporting the whole sharing log', () => {
 
   it('streams NDJSON too, starting after a cursor', async () => {
     const page = (await hub.request('GET', '/v1/audit/decisions?limit=1000&outcome=withheld', { token: auditor })).body;
-    const response = await fetch(`${hub.url}/v1/audit/decisions?outcome=withheld&cursor=${page.nextCursor}`, {
-      headers: { authorization: `Bearer ${auditor}`, accept: 'application/x-ndjson' },
-    });
-    const text = await response.text();
+    const { text } = await hub.request('GET', `/v1/audit/decisions?outcome=withheld&cursor=${page.nextCursor}`, { token: auditor, accept: 'application/x-ndjson' });
     const records = text.trimEnd().split('\n');
     expect(records.length).toBe(Math.ceil(ROWS / 3) - 1000);
     expect(JSON.parse(records[0]).seq).toBe(page.items[999].seq + 3);
