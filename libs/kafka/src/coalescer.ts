@@ -14,8 +14,11 @@ interface Waiting<I, O> {
 /**
  * Runs one round trip for many callers: while a run is under way, the inputs that arrive
  * wait, and then go together, in arrival order, as the next run's group. An input that
- * arrives when nothing is running starts a run at once, alone, so an idle system adds no
- * delay; under load, the per-call cost of a statement, a request or a commit is paid once
+ * arrives when nothing is running starts a run once the event loop's current turn is over
+ * (`setImmediate`), with every input submitted in that turn: the batches of one fetch,
+ * handed over together, share their first round trip instead of the first of them going
+ * alone and the others waiting for it. An idle system adds that turn's end, not a timer's
+ * wait; under load, the per-call cost of a statement, a request or a commit is paid once
  * per group. A group never includes an input submitted after its run started.
  *
  * `run` gets the group's inputs and returns one output per input, in the same order. When
@@ -24,6 +27,7 @@ interface Waiting<I, O> {
  */
 export class Coalescer<I, O> {
   private readonly queue: Waiting<I, O>[] = [];
+  /** A run is under way, or about to start at the end of this turn. */
   private running = false;
   private readonly maxSize: number;
   private readonly sizeOf: (input: I) => number;
@@ -39,12 +43,13 @@ export class Coalescer<I, O> {
   submit(input: I): Promise<O> {
     return new Promise<O>((resolve, reject) => {
       this.queue.push({ input, resolve, reject });
-      if (!this.running) void this.drain();
+      if (this.running) return;
+      this.running = true;
+      setImmediate(() => void this.drain());
     });
   }
 
   private async drain(): Promise<void> {
-    this.running = true;
     try {
       while (this.queue.length > 0) {
         const group = this.nextGroup();

@@ -64,8 +64,9 @@ export class BatchRouter {
   private readonly metrics: BrokerMetrics = brokerMetrics();
   private readonly settings: EvaluationSettings;
   /**
-   * Reads the governance state for the batches under way: the batches that arrive while a
-   * read is in flight share the next one (two queries, one wait, whatever their number).
+   * Reads the governance state for the batches under way: those of one fetch share a read,
+   * and the batches that arrive while a read is in flight share the next one (two queries,
+   * one wait, whatever their number; see Coalescer).
    */
   private readonly governanceReads: Coalescer<GovernanceRead, { consents: ConsentStatement[][]; consentSeq: number }>;
 

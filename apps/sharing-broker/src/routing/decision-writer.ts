@@ -38,8 +38,9 @@ const SEQ_RESERVE = 1024;
  * Writes batches' decisions ahead of any release (docs/architecture.md, "Guarantees", 3).
  * Each events-topic partition is a chain of its own (docs/audit-chains.md), whose head
  * row a write locks until it commits; the partitions this process owns are its alone, so
- * its writes wait for nobody's but its own. The batches that arrive while a write is
- * under way wait, and then go together in the next transaction: a group commit. A group
+ * its writes wait for nobody's but its own. The batches decided in one turn of the event
+ * loop go together, and those that arrive while a write is under way wait, and then go
+ * together in the next transaction: a group commit (see Coalescer). A group
  * is appended in one statement when this writer wrote every head it touches last and
  * nothing of the group is recorded (see writeGroup); otherwise its transaction locks
  * those heads first, so that what it then reads about earlier decisions cannot change

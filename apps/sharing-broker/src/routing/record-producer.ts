@@ -11,8 +11,9 @@ export const MAX_SEND_RECORDS = 5000;
 
 /**
  * Produces the batches' inbox and dead-letter records: one idempotent producer, acks from
- * every in-sync replica. The batches whose records are ready while a send is in flight go
- * together in the next `sendBatch` (one request, one wait). A failed send throws to every
+ * every in-sync replica. The batches whose records are ready in one turn of the event loop,
+ * or while a send is in flight, go together in one `sendBatch` (one request, one wait; see
+ * Coalescer). A failed send throws to every
  * batch of it (each is retried and its recorded decisions delivered again) and replaces
  * the producer, so a retry never inherits a broken idempotence sequence.
  */
