@@ -5,7 +5,7 @@ import { GENESIS_HASH, type ChainHead, type ChainedDecision, type UnchainedDecis
 import { eventsTopic } from '@accord/contracts';
 import { exampleEventData } from '@accord/testing';
 import { leafPaths, subjectKeys, type Agreement } from '@accord/governance';
-import { chainKey, chainOnto, chainsOf, type ChainKey } from '@accord/persistence';
+import { chainKey, chainOnto, chainsOf, DECISION_COLUMNS, type ChainKey } from '@accord/persistence';
 import { createHubDatabase, databaseExists, databaseUrl, openHubDatabase, seedGovernance } from './database';
 import { progress, throttled } from './progress';
 import { createPerson, createRandom, createScenario, type Random } from './scenario';
@@ -37,12 +37,6 @@ export interface AuditDataset {
   generation?: { seconds: number; rowsPerSecond: number; loadSeconds: number; indexSeconds: number };
   recipients: string[];
 }
-
-const COLUMNS = [
-  'seq', 'decision_id', 'event_id', 'event_type', 'source', 'recipient', 'agreement_id', 'agreement_version', 'purpose',
-  'lawful_basis', 'outcome', 'reasons', 'fields_released', 'fields_withheld', 'consent_refs', 'subject_key',
-  'payload_digest', 'topic', 'kafka_partition', 'kafka_offset', 'decided_at', 'prev_hash', 'hash',
-] as const;
 
 /** The person `index` of the audit dataset and their keyed identifiers. */
 export function auditPerson(index: number, secret: string) {
@@ -200,12 +194,9 @@ function copyField(value: unknown): string {
   return text.replace(/[\\\t\n\r]/g, (character) => ({ '\\': '\\\\', '\t': '\\t', '\n': '\\n', '\r': '\\r' })[character]!);
 }
 
+/** A row as a line of COPY data, its columns as DECISION_COLUMNS lists them. */
 export function copyLine(row: ChainedDecision): string {
-  return [
-    row.seq, row.decisionId, row.eventId, row.eventType, row.source, row.recipient, row.agreementId, row.agreementVersion, row.purpose,
-    row.lawfulBasis, row.outcome, row.reasons, row.fieldsReleased, row.fieldsWithheld, row.consentRefs, row.subjectKey,
-    row.payloadDigest, row.topic, row.partition, row.offset, row.decidedAt, row.prevHash, row.hash,
-  ].map(copyField).join('\t');
+  return DECISION_COLUMNS.map(({ field }) => copyField(row[field])).join('\t');
 }
 
 /** Streams COPY data to `psql`; resolves when psql has loaded everything. */
@@ -313,7 +304,7 @@ export async function ensureAuditDataset(options: { maintenanceUrl: string; data
     progress(`audit: dropped ${indexes.length} secondary indexes for the load (${indexes.map((index) => index.name).join(', ')})`);
 
     const loadStarted = Date.now();
-    const copy = copyInto(url, 'accord.decisions', COLUMNS);
+    const copy = copyInto(url, 'accord.decisions', DECISION_COLUMNS.map(({ column }) => column));
     const report = throttled(3000);
     // As the broker writes them: one chain per events-topic partition, from genesis (docs/audit-chains.md).
     const heads = new Map<string, ChainHead & ChainKey>();

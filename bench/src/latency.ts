@@ -43,7 +43,7 @@ const TICK_MS = 1;
  * topics use LogAppendTime; this checks that first). The consumer here only collects those
  * timestamps, so it fetches lazily: a consumer fetching each record as it arrives cost a
  * quarter of the machine at 1,000 events/s, which the system under test then lacked
- * (bench/README.md, twelfth run), and it stopped the clock at its own fetch, not at the
+ * (bench/RESULTS.md, twelfth run), and it stopped the clock at its own fetch, not at the
  * arrival. Kafka's clock and this one are the same machine's wall clock.
  *
  * Each event's clock starts at its scheduled send time, not when the send actually

@@ -1,7 +1,7 @@
 import { Query, type PoolClient, type QueryArrayConfig } from 'pg';
 import type { EntityManager } from 'typeorm';
 import { HASHED_FIELDS, canonicalJson, type ChainHead, type ChainedDecision, type Checkpoint, type RenderedRow, type SealedHead } from '@accord/audit-chain';
-import { decisionFromValues } from './decision-log';
+import { DECISION_COLUMNS, decisionFromValues, type DecisionColumn } from './decision-log';
 
 /*
  * Reads and writes of the audit tables shared by the hub's auditor API, its checkpoint
@@ -10,16 +10,16 @@ import { decisionFromValues } from './decision-log';
  */
 
 /**
- * A decision row as one JSON array, in `decisionFromValues`' order (column `v`). pg hands
- * json to JSON.parse, which is native: reading a row this way costs a fraction of 23
- * columns with four text[] and a jsonb parsed one by one in JavaScript, and exports read
- * millions. `decided_at` is read as text with microseconds, so that an edit below the
- * millisecond the hash covers still shows (and fails the hash of the row read).
+ * A decision row as one JSON array of DECISION_COLUMNS' values in their order (column
+ * `v`, as `decisionFromValues` reads it). pg hands json to JSON.parse, which is native:
+ * reading a row this way costs a fraction of 23 columns with four text[] and a jsonb
+ * parsed one by one in JavaScript, and exports read millions. `decided_at` is read as text
+ * with microseconds, so that an edit below the millisecond the hash covers still shows
+ * (and fails the hash of the row read).
  */
-const DECISION_VALUES = `(json_build_array(seq, decision_id, event_id, event_type, source, recipient, agreement_id,
-  agreement_version, purpose, lawful_basis, outcome, reasons, fields_released, fields_withheld, consent_refs, subject_key,
-  payload_digest, topic, kafka_partition, kafka_offset,
-  to_char(decided_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"'), prev_hash, hash))`;
+const DECISION_VALUES = `(json_build_array(${DECISION_COLUMNS.map(({ column, type }) =>
+  type === 'timestamptz' ? `to_char(${column} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')` : column,
+).join(', ')}))`;
 
 type ValuesRow = { v: unknown[] };
 
@@ -67,70 +67,65 @@ const DECIDED_AT_TEXT = `CASE WHEN isfinite(d.decided_at) AND d.decided_at >= '0
 const MICROSECONDS = `LATERAL (SELECT to_char(d.decided_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US') AS us) t`;
 
 /**
- * How Postgres writes each hashed field of a decision row as canonical JSON (see
- * `canonicalContent`), keyed by field so that one missing from `HASHED_FIELDS` fails to
- * compile. `to_json` escapes text exactly as JSON.stringify does (quote, backslash,
- * \b \f \n \r \t, other controls as lowercase \u00xx; nothing else) and Postgres text
- * holds no lone surrogate; a NULL is written `null`, never as an empty array or string,
- * so that every stored value is written differently. The lawful basis (jsonb, whose text
- * is not canonical) is canonicalised in JavaScript.
+ * How Postgres writes a column's value as canonical JSON (see `canonicalContent`), and
+ * whether that can be NULL: a value it cannot write as the writer would have, which then
+ * makes the whole content NULL. `to_json` escapes text exactly as JSON.stringify does
+ * (quote, backslash, \b \f \n \r \t, other controls as lowercase \u00xx; nothing else) and
+ * Postgres text holds no lone surrogate; a NULL is written `null`, never as an empty array
+ * or string, so that every stored value is written differently. The lawful basis (jsonb,
+ * whose text is not canonical) is canonicalised in JavaScript.
  */
-const RENDERED_FIELDS: Record<(typeof HASHED_FIELDS)[number], string> = {
-  agreementId: jsonText('agreement_id'),
-  agreementVersion: jsonNumber('agreement_version'),
-  consentRefs: jsonArray('consent_refs'),
-  decidedAt: `'"' || ${DECIDED_AT_TEXT} || '"'`,
-  decisionId: jsonText('decision_id'),
-  eventId: jsonText('event_id'),
-  eventType: jsonText('event_type'),
-  fieldsReleased: jsonArray('fields_released'),
-  fieldsWithheld: jsonArray('fields_withheld'),
-  lawfulBasis: '',
-  offset: jsonText('kafka_offset'),
-  outcome: jsonText('outcome'),
-  partition: jsonNumber('kafka_partition'),
-  payloadDigest: jsonText('payload_digest'),
-  prevHash: jsonText('prev_hash'),
-  purpose: jsonText('purpose'),
-  reasons: jsonArray('reasons'),
-  recipient: jsonText('recipient'),
-  seq: jsonNumber('seq'),
-  source: jsonText('source'),
-  subjectKey: jsonText('subject_key'),
-  topic: jsonText('topic'),
-};
-
-function jsonText(column: string): string {
-  return `coalesce(to_json(d.${column})::text, 'null')`;
-}
-function jsonNumber(column: string): string {
-  return `coalesce(d.${column}::text, 'null')`;
-}
-function jsonArray(column: string): string {
-  return `coalesce(array_to_json(d.${column})::text, 'null')`;
+function renderedColumn({ column, type }: DecisionColumn): { sql: string; nullable: boolean } {
+  switch (type) {
+    case 'text':
+    case 'uuid':
+      return { sql: `coalesce(to_json(d.${column})::text, 'null')`, nullable: false };
+    case 'int':
+    case 'bigint':
+      return { sql: `coalesce(d.${column}::text, 'null')`, nullable: false };
+    case 'text[]':
+      return { sql: `coalesce(array_to_json(d.${column})::text, 'null')`, nullable: false };
+    case 'timestamptz':
+      if (column !== 'decided_at') throw new Error(`no rendering for the time column ${column}`);
+      return { sql: `'"' || ${DECIDED_AT_TEXT} || '"'`, nullable: true };
+    case 'jsonb':
+      throw new Error(`the jsonb column ${column} is canonicalised in JavaScript`);
+  }
 }
 
-/** The canonical content up to the lawful basis's value (`head`) and after it (`tail`), as SQL text expressions. */
+/**
+ * The canonical content up to the lawful basis's value (`head`) and after it (`tail`), as
+ * SQL text expressions, each hashed field from its column (DECISION_COLUMNS).
+ */
 function renderedContentSql(): { head: string; tail: string } {
-  const parts = { head: [] as string[], tail: [] as string[] };
+  const columnOf = new Map(DECISION_COLUMNS.map((column) => [column.field, column]));
+  const parts = { head: [] as SqlPiece[], tail: [] as SqlPiece[] };
   let side = parts.head;
   HASHED_FIELDS.forEach((field, i) => {
-    side.push(`'${i === 0 ? '{' : ','}${JSON.stringify(field)}:'`);
-    if (field === 'lawfulBasis') side = parts.tail;
-    else side.push(RENDERED_FIELDS[field]);
+    side.push({ sql: `'${i === 0 ? '{' : ','}${JSON.stringify(field)}:'`, nullable: false });
+    const column = columnOf.get(field);
+    if (column === undefined) throw new Error(`no column holds the hashed field ${field}`);
+    if (column.type === 'jsonb') side = parts.tail;
+    else side.push(renderedColumn(column));
   });
-  parts.tail.push(`'}'`);
+  parts.tail.push({ sql: `'}'`, nullable: false });
   return { head: joinedSql(parts.head), tail: joinedSql(parts.tail) };
+}
+
+interface SqlPiece {
+  sql: string;
+  /** NULL when Postgres cannot write the value (then the whole must be NULL too). */
+  nullable: boolean;
 }
 
 /**
  * SQL text expressions written one after another: each run of those that are never NULL
- * in one `concat` call, and the runs and the others (the decision time's, NULL when it
- * cannot be written) joined by `||`, so that the whole is still NULL when one of them is.
- * A `||` copies all that is written so far: with one per piece, Postgres took 11.3–12.3 s
- * to write 1 M rows' content (`EXPLAIN ANALYZE`), against 10.4–10.8 s with `concat`.
+ * in one `concat` call, and the runs and the others joined by `||`, so that the whole is
+ * still NULL when one of them is. A `||` copies all that is written so far: with one per
+ * piece, Postgres took 11.3–12.3 s to write 1 M rows' content (`EXPLAIN ANALYZE`), against
+ * 10.4–10.8 s with `concat`.
  */
-function joinedSql(pieces: readonly string[]): string {
+function joinedSql(pieces: readonly SqlPiece[]): string {
   const joined: string[] = [];
   let run: string[] = [];
   const endRun = () => {
@@ -138,11 +133,11 @@ function joinedSql(pieces: readonly string[]): string {
     run = [];
   };
   for (const piece of pieces) {
-    if (piece === RENDERED_FIELDS.decidedAt) {
+    if (piece.nullable) {
       endRun();
-      joined.push(piece);
+      joined.push(piece.sql);
     } else {
-      run.push(piece);
+      run.push(piece.sql);
     }
   }
   endRun();
@@ -157,7 +152,7 @@ const RENDERED_ROWS = `SELECT d.seq, d.prev_hash, d.hash, ${RENDERED.head} AS he
 
 /**
  * The rows with `afterSeq < seq <= throughSeq`, in seq order, each with its canonical
- * content written by Postgres (see `RENDERED_FIELDS`), for verification: hashing it
+ * content written by Postgres (see `renderedColumn`), for verification: hashing it
  * needs no parse of the row and no object per field. The content must equal
  * `canonicalContent` of the row as `decisionFromValues` reads it; where it would not (a
  * value the writer never stores), it differs, and the row fails its hash.
@@ -551,36 +546,26 @@ export async function findDecisionTexts(
 }
 
 /**
- * How a flat read (`streamFlatDecisions`) writes each field of a decision: text columns as
- * they are, integers as numbers, the lawful basis as the jsonb's text, arrays as their
- * elements joined by the separator given (parameter `$sep`; a NULL element as empty text,
- * as Array.prototype.join writes it), `decidedAt` as decisionFromValues reads it.
+ * How a flat read (`streamFlatDecisions`) writes a column: text as it is, integers as
+ * numbers, the lawful basis as the jsonb's text, arrays as their elements joined by the
+ * separator given (parameter `$sep`; a NULL element as empty text, as
+ * Array.prototype.join writes it), `decidedAt` as decisionFromValues reads it.
  */
-const FLAT_FIELDS: Record<keyof ChainedDecision, string> = {
-  seq: 'd.seq',
-  decisionId: 'd.decision_id',
-  eventId: 'd.event_id',
-  eventType: 'd.event_type',
-  source: 'd.source',
-  recipient: 'd.recipient',
-  agreementId: 'd.agreement_id',
-  agreementVersion: 'd.agreement_version',
-  purpose: 'd.purpose',
-  lawfulBasis: 'd.lawful_basis::text',
-  outcome: 'd.outcome',
-  reasons: `array_to_string(d.reasons, $sep, '')`,
-  fieldsReleased: `array_to_string(d.fields_released, $sep, '')`,
-  fieldsWithheld: `array_to_string(d.fields_withheld, $sep, '')`,
-  consentRefs: `array_to_string(d.consent_refs, $sep, '')`,
-  subjectKey: 'd.subject_key',
-  payloadDigest: 'd.payload_digest',
-  topic: 'd.topic',
-  partition: 'd.kafka_partition',
-  offset: 'd.kafka_offset',
-  decidedAt: DECIDED_AT_TEXT,
-  prevHash: 'd.prev_hash',
-  hash: 'd.hash',
-};
+function flatColumn({ column, type }: DecisionColumn): string {
+  switch (type) {
+    case 'text[]':
+      return `array_to_string(d.${column}, $sep, '')`;
+    case 'jsonb':
+      return `d.${column}::text`;
+    case 'timestamptz':
+      if (column !== 'decided_at') throw new Error(`no flat rendering for the time column ${column}`);
+      return DECIDED_AT_TEXT;
+    default:
+      return `d.${column}`;
+  }
+}
+
+const FLAT_FIELDS = Object.fromEntries(DECISION_COLUMNS.map((column) => [column.field, flatColumn(column)])) as Record<keyof ChainedDecision, string>;
 
 const INTEGER_TYPES = new Set([20, 21, 23]); // int8, int2, int4
 /** Integers as numbers, everything else as the text Postgres sent (flat reads select text for the rest). */
@@ -611,10 +596,12 @@ export async function streamFlatDecisions(
   const columns = fields.map((field) => FLAT_FIELDS[field].replaceAll('$sep', separator)).join(', ');
   let count = 0;
   let lastSeq: number | undefined;
-  const text = `SELECT ${columns}, d.seq FROM (${page}) d, ${MICROSECONDS} ORDER BY d.seq`;
+  // The seq is read where the fields have it, or after them.
+  const seqAt = fields.indexOf('seq');
+  const text = `SELECT ${columns}${seqAt < 0 ? ', d.seq' : ''} FROM (${page}) d, ${MICROSECONDS} ORDER BY d.seq`;
   await streamArrayRows(manager, { text, values: params, rowMode: 'array', types: FLAT_TYPES }, (values) => {
     count++;
-    lastSeq = values.pop() as number;
+    lastSeq = (seqAt < 0 ? values.pop() : values[seqAt]) as number;
     onRow(values as Array<string | number | null>);
   });
   return { count, lastSeq };

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import type { ChainedDecision } from '@accord/audit-chain';
-import { decisionRowParameters } from './decision-log';
+import { DECISION_COLUMNS, decisionFromValues, decisionRowParameters } from './decision-log';
 
 /*
  * The parameters read naively: each column mapped to its elements, each element quoted and
@@ -100,5 +100,25 @@ describe('decisionRowParameters', () => {
       expect(() => naiveParameters(rows)).toThrow();
       expect(() => decisionRowParameters(rows)).toThrow('lone UTF-16 surrogate');
     }
+  });
+});
+
+describe('DECISION_COLUMNS', () => {
+  it('names every field of a decision row once, in the order the append sends them', () => {
+    const [example] = fc.sample(row, { numRuns: 1, seed: 7 });
+    expect(DECISION_COLUMNS.map(({ field }) => field)).toEqual(COLUMNS.map(([field]) => field));
+    expect(new Set(DECISION_COLUMNS.map(({ field }) => field)).size).toBe(DECISION_COLUMNS.length);
+    expect([...DECISION_COLUMNS.map(({ field }) => field)].sort()).toEqual(Object.keys(example!).sort());
+  });
+
+  it('is the order decisionFromValues reads a row in', () => {
+    fc.assert(
+      fc.property(row, (each) => {
+        // The time as the audit reads select it (with microseconds).
+        const stored = { ...each, decidedAt: '2026-12-06T10:00:00.123456Z' };
+        expect(decisionFromValues(DECISION_COLUMNS.map(({ field }) => stored[field]))).toEqual(stored);
+      }),
+      { numRuns: 300 },
+    );
   });
 });

@@ -113,42 +113,49 @@ export function chainOnto(
   return chained;
 }
 
+/** A column of `decisions`: the decision field it holds and its Postgres type. */
+export interface DecisionColumn {
+  field: keyof ChainedDecision;
+  column: string;
+  type: 'bigint' | 'uuid' | 'text' | 'int' | 'jsonb' | 'text[]' | 'timestamptz';
+}
+
 /**
- * The columns of `decisions` in table order, each with its Postgres type and how a chained
- * row gives its value: the one list both INSERT_ROWS and `decisionRowParameters` are made from, so
- * the statement's parameters and the arrays sent for them cannot drift apart. The four
- * lists and the lawful basis repeat across the rows of an agreement rule, so each
- * distinct one is sent once and a row holds its subscript (`distinct`).
+ * The columns of `decisions` in table order, each with the decision field it holds and its
+ * Postgres type: the one list the append (INSERT_ROWS and `decisionRowParameters`) and
+ * every read of whole rows (DECISION_COLUMNS) are made from, so a statement and what is
+ * sent or parsed for it cannot drift apart. The four lists and the lawful basis repeat
+ * across the rows of an agreement rule, so each distinct one is sent once and a row holds
+ * its subscript (`distinct`).
  */
-const ROW_COLUMNS: ReadonlyArray<
-  | { column: string; type: string; value: (row: ChainedDecision) => string | number | null; distinct?: undefined }
-  | { column: string; type: 'text[]'; value: (row: ChainedDecision) => readonly string[]; distinct: 'list' }
-  | { column: string; type: 'jsonb'; value: (row: ChainedDecision) => ChainedDecision['lawfulBasis'] | undefined; distinct: 'basis' }
-> = [
-  { column: 'seq', type: 'bigint', value: (row) => row.seq },
-  { column: 'decision_id', type: 'uuid', value: (row) => row.decisionId },
-  { column: 'event_id', type: 'text', value: (row) => row.eventId },
-  { column: 'event_type', type: 'text', value: (row) => row.eventType },
-  { column: 'source', type: 'text', value: (row) => row.source },
-  { column: 'recipient', type: 'text', value: (row) => row.recipient },
-  { column: 'agreement_id', type: 'text', value: (row) => row.agreementId },
-  { column: 'agreement_version', type: 'int', value: (row) => row.agreementVersion },
-  { column: 'purpose', type: 'text', value: (row) => row.purpose },
-  { column: 'lawful_basis', type: 'jsonb', value: (row) => row.lawfulBasis, distinct: 'basis' },
-  { column: 'outcome', type: 'text', value: (row) => row.outcome },
-  { column: 'reasons', type: 'text[]', value: (row) => row.reasons, distinct: 'list' },
-  { column: 'fields_released', type: 'text[]', value: (row) => row.fieldsReleased, distinct: 'list' },
-  { column: 'fields_withheld', type: 'text[]', value: (row) => row.fieldsWithheld, distinct: 'list' },
-  { column: 'consent_refs', type: 'text[]', value: (row) => row.consentRefs, distinct: 'list' },
-  { column: 'subject_key', type: 'text', value: (row) => row.subjectKey },
-  { column: 'payload_digest', type: 'text', value: (row) => row.payloadDigest },
-  { column: 'topic', type: 'text', value: (row) => row.topic },
-  { column: 'kafka_partition', type: 'int', value: (row) => row.partition },
-  { column: 'kafka_offset', type: 'text', value: (row) => row.offset },
-  { column: 'decided_at', type: 'timestamptz', value: (row) => row.decidedAt },
-  { column: 'prev_hash', type: 'text', value: (row) => row.prevHash },
-  { column: 'hash', type: 'text', value: (row) => row.hash },
+const ROW_COLUMNS: ReadonlyArray<DecisionColumn & { distinct?: 'list' | 'basis' }> = [
+  { field: 'seq', column: 'seq', type: 'bigint' },
+  { field: 'decisionId', column: 'decision_id', type: 'uuid' },
+  { field: 'eventId', column: 'event_id', type: 'text' },
+  { field: 'eventType', column: 'event_type', type: 'text' },
+  { field: 'source', column: 'source', type: 'text' },
+  { field: 'recipient', column: 'recipient', type: 'text' },
+  { field: 'agreementId', column: 'agreement_id', type: 'text' },
+  { field: 'agreementVersion', column: 'agreement_version', type: 'int' },
+  { field: 'purpose', column: 'purpose', type: 'text' },
+  { field: 'lawfulBasis', column: 'lawful_basis', type: 'jsonb', distinct: 'basis' },
+  { field: 'outcome', column: 'outcome', type: 'text' },
+  { field: 'reasons', column: 'reasons', type: 'text[]', distinct: 'list' },
+  { field: 'fieldsReleased', column: 'fields_released', type: 'text[]', distinct: 'list' },
+  { field: 'fieldsWithheld', column: 'fields_withheld', type: 'text[]', distinct: 'list' },
+  { field: 'consentRefs', column: 'consent_refs', type: 'text[]', distinct: 'list' },
+  { field: 'subjectKey', column: 'subject_key', type: 'text' },
+  { field: 'payloadDigest', column: 'payload_digest', type: 'text' },
+  { field: 'topic', column: 'topic', type: 'text' },
+  { field: 'partition', column: 'kafka_partition', type: 'int' },
+  { field: 'offset', column: 'kafka_offset', type: 'text' },
+  { field: 'decidedAt', column: 'decided_at', type: 'timestamptz' },
+  { field: 'prevHash', column: 'prev_hash', type: 'text' },
+  { field: 'hash', column: 'hash', type: 'text' },
 ];
+
+/** The columns of `decisions` in table order, with the field each holds and its type: what a read of whole rows selects, in that order (see `decisionFromValues`). */
+export const DECISION_COLUMNS: readonly DecisionColumn[] = ROW_COLUMNS;
 
 /** Where the distinct lists ($24) and lawful bases ($25) go, after one parameter per column. */
 const LISTS_PARAMETER = `$${ROW_COLUMNS.length + 1}::text[]`;
@@ -259,13 +266,13 @@ export function decisionRowParameters(rows: readonly ChainedDecision[]): string[
   // Rows of one agreement version share their basis object: one JSON per object, not per row.
   const basisNumbers = new Map<object, number>();
   const basisValues: string[] = [];
-  const columns = ROW_COLUMNS.map((column) => {
-    switch (column.distinct) {
+  const columns = ROW_COLUMNS.map(({ field, distinct }) => {
+    switch (distinct) {
       case 'list':
-        return literalOf(rows, (row) => lists.numberOf(column.value(row)));
+        return literalOf(rows, (row) => lists.numberOf(row[field] as readonly string[]));
       case 'basis':
         return literalOf(rows, (row) => {
-          const basis = column.value(row);
+          const basis = row[field] as ChainedDecision['lawfulBasis'] | null | undefined;
           if (basis === null || basis === undefined) return null;
           let number = basisNumbers.get(basis);
           if (number !== undefined) return number;
@@ -279,7 +286,7 @@ export function decisionRowParameters(rows: readonly ChainedDecision[]): string[
           return number;
         });
       default:
-        return literalOf(rows, column.value);
+        return literalOf(rows, (row) => row[field] as string | number | null);
     }
   });
   return [...columns, literalOf(lists.values, (literal) => literal), literalOf(basisValues, (json) => json)];
@@ -464,41 +471,43 @@ function subjectKeyLinks(
   return [...links.values()].sort((a, b) => (a.nhsKey < b.nhsKey ? -1 : a.nhsKey > b.nhsKey ? 1 : a.niKey < b.niKey ? -1 : a.niKey > b.niKey ? 1 : 0));
 }
 
+/** Where each field is in a row read as DECISION_COLUMNS (its position in the list). */
+const AT = Object.fromEntries(DECISION_COLUMNS.map(({ field }, index) => [field, index])) as Record<keyof ChainedDecision, number>;
+
 /**
- * A decision row read back as one JSON array (the audit store's `json_build_array` of
- * seq, decision_id, event_id, event_type, source, recipient, agreement_id,
- * agreement_version, purpose, lawful_basis, outcome, reasons, fields_released,
- * fields_withheld, consent_refs, subject_key, payload_digest, topic, kafka_partition,
- * kafka_offset, decided_at as text, prev_hash, hash) in the chain's canonical shape, for
- * verification and the auditor API.
+ * A decision row read back as one array of DECISION_COLUMNS' values in their order (the
+ * audit store's `json_build_array`, `decided_at` as text), in the chain's canonical shape,
+ * for the auditor API.
  */
 export function decisionFromValues(values: readonly unknown[]): ChainedDecision {
   const v = values as any[];
-  return {
-    seq: Number(v[0]),
-    decisionId: v[1],
-    eventId: v[2],
-    eventType: v[3],
-    source: v[4],
-    recipient: v[5],
-    agreementId: v[6],
-    agreementVersion: v[7],
-    purpose: v[8],
-    lawfulBasis: v[9],
-    outcome: v[10],
-    reasons: v[11],
-    fieldsReleased: v[12],
-    fieldsWithheld: v[13],
-    consentRefs: v[14],
-    subjectKey: v[15],
-    payloadDigest: v[16],
-    topic: v[17],
-    partition: v[18],
-    offset: v[19],
-    decidedAt: decidedAtOf(v[20]),
-    prevHash: v[21],
-    hash: v[22],
-  } as ChainedDecision;
+  // Every field named (a missing one does not compile), each from its column's position.
+  const row: Record<keyof ChainedDecision, unknown> = {
+    seq: Number(v[AT.seq]),
+    decisionId: v[AT.decisionId],
+    eventId: v[AT.eventId],
+    eventType: v[AT.eventType],
+    source: v[AT.source],
+    recipient: v[AT.recipient],
+    agreementId: v[AT.agreementId],
+    agreementVersion: v[AT.agreementVersion],
+    purpose: v[AT.purpose],
+    lawfulBasis: v[AT.lawfulBasis],
+    outcome: v[AT.outcome],
+    reasons: v[AT.reasons],
+    fieldsReleased: v[AT.fieldsReleased],
+    fieldsWithheld: v[AT.fieldsWithheld],
+    consentRefs: v[AT.consentRefs],
+    subjectKey: v[AT.subjectKey],
+    payloadDigest: v[AT.payloadDigest],
+    topic: v[AT.topic],
+    partition: v[AT.partition],
+    offset: v[AT.offset],
+    decidedAt: decidedAtOf(v[AT.decidedAt]),
+    prevHash: v[AT.prevHash],
+    hash: v[AT.hash],
+  };
+  return row as ChainedDecision;
 }
 
 const MICROSECOND_TIMESTAMP = /^(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3})(\d{3})Z$/;
