@@ -66,6 +66,12 @@ const DECIDED_AT_TEXT = `CASE WHEN isfinite(d.decided_at) AND d.decided_at >= '0
     THEN CASE WHEN right(t.us, 3) = '000' THEN left(t.us, -3) ELSE t.us END || 'Z' END`;
 const MICROSECONDS = `LATERAL (SELECT to_char(d.decided_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US') AS us) t`;
 
+/** DECIDED_AT_TEXT for a time column, which it is written for only one of. */
+function decidedAtText(column: string): string {
+  if (column !== 'decided_at') throw new Error(`no text is written for the time column ${column}`);
+  return DECIDED_AT_TEXT;
+}
+
 /**
  * How Postgres writes a column's value as canonical JSON (see `canonicalContent`), and
  * whether that can be NULL: a value it cannot write as the writer would have, which then
@@ -86,8 +92,7 @@ function renderedColumn({ column, type }: DecisionColumn): { sql: string; nullab
     case 'text[]':
       return { sql: `coalesce(array_to_json(d.${column})::text, 'null')`, nullable: false };
     case 'timestamptz':
-      if (column !== 'decided_at') throw new Error(`no rendering for the time column ${column}`);
-      return { sql: `'"' || ${DECIDED_AT_TEXT} || '"'`, nullable: true };
+      return { sql: `'"' || ${decidedAtText(column)} || '"'`, nullable: true };
     case 'jsonb':
       throw new Error(`the jsonb column ${column} is canonicalised in JavaScript`);
   }
@@ -558,8 +563,7 @@ function flatColumn({ column, type }: DecisionColumn): string {
     case 'jsonb':
       return `d.${column}::text`;
     case 'timestamptz':
-      if (column !== 'decided_at') throw new Error(`no flat rendering for the time column ${column}`);
-      return DECIDED_AT_TEXT;
+      return decidedAtText(column);
     default:
       return `d.${column}`;
   }
