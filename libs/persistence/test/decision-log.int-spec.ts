@@ -11,9 +11,14 @@ import {
   HUB_SCHEMA,
   linkedSubjectKeys,
   openDatabase,
+  decisionFromJson,
+  findDecisionTexts,
   readChainHead,
+  readDecision,
+  readDecisionAt,
   readDecisionsAfter,
   readRenderedRows,
+  streamFlatDecisions,
 } from '@accord/persistence';
 
 /** The file's decisions: int64 offsets and millisecond times must read back exactly. */
@@ -148,6 +153,39 @@ describe('the audit log writer against the real Postgres', () => {
         }),
       ).rejects.toThrow('roll the edit back');
       expect((await rendered()).map((row) => hashContent(row.prevHash, row.content!))).toEqual(rows.map((row) => row.hash));
+    });
+
+    // An auditor looking into a broken row must see its time as stored, the same in every read, never as another time.
+    it.each([
+      ['moved by a microsecond', `decided_at + interval '1 microsecond'`, '2026-04-01T09:30:00.123001Z'],
+      ['moved to the same day BC', `'2026-04-01T09:30:00.123Z BC'`, '2026-04-01T09:30:00.123000Z BC'],
+      ['made infinite', `'infinity'`, 'infinity'],
+      ['made minus infinity', `'-infinity'`, '-infinity'],
+    ])('shows a decision time %s as it is stored, in every read of the row', async (_edit, value, shown) => {
+      await expect(
+        dataSource.transaction(async (manager) => {
+          await manager.query('SET LOCAL session_replication_role = replica');
+          // Whatever the session's own settings, which a plain cast of the time would follow.
+          await manager.query(`SET LOCAL TimeZone = 'Europe/London'`);
+          await manager.query(`SET LOCAL DateStyle = 'German'`);
+          await manager.query(`UPDATE decisions SET decided_at = ${value} WHERE seq = $1`, [first]);
+          const row = rows[0]!;
+          const flat: unknown[] = [];
+          await streamFlatDecisions(manager, {}, first - 1, 1, ['decidedAt'], ';', ([decidedAt]) => flat.push(decidedAt));
+          const texts = await findDecisionTexts(manager, {}, first - 1, 1);
+          expect([
+            (await readDecisionAt(manager, first))?.decidedAt,
+            (await readDecision(manager, row.decisionId))?.decidedAt,
+            (await readDecisionsAfter(manager, first - 1, first, 1))[0]?.decidedAt,
+            decisionFromJson(texts[0]!.text).decidedAt,
+            flat[0],
+          ]).toEqual([shown, shown, shown, shown, shown]);
+          // And verification's rendering of it cannot match the row's hash.
+          const [edited] = await readRenderedRows(manager, first - 1, first);
+          expect(edited.content === null ? undefined : hashContent(edited.prevHash, edited.content)).not.toBe(row.hash);
+          throw new Error('roll the edit back');
+        }),
+      ).rejects.toThrow('roll the edit back');
     });
   });
 

@@ -64,11 +64,20 @@ export function lawfulBasisInWords(basis: LawfulBasis | null): string | null {
   return parts.join('; ');
 }
 
+/** A UTC time as the audit log writes it (or with microseconds, as an edit below the millisecond shows). */
+const RFC3339_UTC = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,6})?Z$/;
+
 const MONTHS = ['January', 'February', 'March', 'April', 'May', 'June', 'July', 'August', 'September', 'October', 'November', 'December'];
 
-/** `2026-04-01T09:30:00.000Z` → `1 April 2026 at 09:30 UTC`. */
+/**
+ * `2026-04-01T09:30:00.000Z` → `1 April 2026 at 09:30 UTC`. A value that is not a time (a
+ * decision time edited to one the writer never writes, which the audit reads show as
+ * stored, such as `infinity`) is `an unreadable date (stored as "infinity")`, never written
+ * as another date.
+ */
 export function dateInWords(isoTimestamp: string): string {
   const date = new Date(isoTimestamp);
+  if (!RFC3339_UTC.test(isoTimestamp) || Number.isNaN(date.getTime())) return `an unreadable date (stored as "${isoTimestamp}")`;
   const time = `${String(date.getUTCHours()).padStart(2, '0')}:${String(date.getUTCMinutes()).padStart(2, '0')}`;
   return `${date.getUTCDate()} ${MONTHS[date.getUTCMonth()]} ${date.getUTCFullYear()} at ${time} UTC`;
 }

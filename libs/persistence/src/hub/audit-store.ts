@@ -9,18 +9,6 @@ import { DECISION_COLUMNS, decisionFromValues, type DecisionColumn } from './dec
  * can be large is keyset-paginated by seq, so callers stream in constant memory.
  */
 
-/**
- * A decision row as one JSON array of DECISION_COLUMNS' values in their order (column
- * `v`, as `decisionFromValues` reads it). pg hands json to JSON.parse, which is native:
- * reading a row this way costs a fraction of 23 columns with four text[] and a jsonb
- * parsed one by one in JavaScript, and exports read millions. `decided_at` is read as text
- * with microseconds, so that an edit below the millisecond the hash covers still shows
- * (and fails the hash of the row read).
- */
-const DECISION_VALUES = `(json_build_array(${DECISION_COLUMNS.map(({ column, type }) =>
-  type === 'timestamptz' ? `to_char(${column} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')` : column,
-).join(', ')}))`;
-
 type ValuesRow = { v: unknown[] };
 
 /** A retention purge: rows up to `throughSeq` were deleted after a checkpoint sealed `hash` at that seq. */
@@ -57,19 +45,48 @@ export function decisionFromJson(text: string): ChainedDecision {
 }
 
 /**
- * `decided_at` as text, as decisionFromValues reads it: milliseconds, or microseconds when
+ * `decided_at` as the writer writes it (`decidedAt`): milliseconds, or microseconds when
  * they are not zero (rows are written to the millisecond, so anything finer is an edit and
- * must show). A year before 1 AD or an infinite time is NULL: to_char would drop the era,
- * writing 2026 BC as 2026. Needs the row as `d` and MICROSECONDS as `t`.
+ * must show). NULL for a time the writer never writes: a year before 1 AD or an infinite
+ * time (to_char would drop the era, writing 2026 BC as 2026). Needs the row as `d` and
+ * MICROSECONDS as `t`.
  */
 const DECIDED_AT_TEXT = `CASE WHEN isfinite(d.decided_at) AND d.decided_at >= '0001-01-01T00:00:00Z'
     THEN CASE WHEN right(t.us, 3) = '000' THEN left(t.us, -3) ELSE t.us END || 'Z' END`;
 const MICROSECONDS = `LATERAL (SELECT to_char(d.decided_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US') AS us) t`;
 
-/** DECIDED_AT_TEXT for a time column, which it is written for only one of. */
-function decidedAtText(column: string): string {
+/**
+ * `decided_at` as an auditor reads it: DECIDED_AT_TEXT, or, for a time the writer never
+ * writes (only an edit stores one), the stored value written out whatever the session's
+ * settings (`infinity`, `2026-04-01T09:30:00.123000Z BC`), which no reader of RFC 3339
+ * takes for a time. Every read shows an edited time as it is stored, never as another
+ * time (to_char alone would show 2026 BC as 2026, and an infinite time as NULL).
+ */
+const DECIDED_AT_SHOWN = `coalesce(${DECIDED_AT_TEXT}, CASE WHEN isfinite(d.decided_at)
+    THEN to_char(d.decided_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z" BC') ELSE d.decided_at::text END)`;
+
+/** DECIDED_AT_TEXT for a time column, which it is written for only one of (`shown`: DECIDED_AT_SHOWN). */
+function decidedAtText(column: string, shown = false): string {
   if (column !== 'decided_at') throw new Error(`no text is written for the time column ${column}`);
-  return DECIDED_AT_TEXT;
+  return shown ? DECIDED_AT_SHOWN : DECIDED_AT_TEXT;
+}
+
+/**
+ * A decision row as one JSON array of DECISION_COLUMNS' values in their order (as
+ * `decisionFromValues` reads it), from the row as `d` with MICROSECONDS (`rowSource`).
+ * pg hands json to JSON.parse, which is native: reading a row this way costs a fraction
+ * of 23 columns with four text[] and a jsonb parsed one by one in JavaScript, and exports
+ * read millions. `decided_at` is read as DECIDED_AT_SHOWN, so that an edit below the
+ * millisecond the hash covers, or to a time the writer never writes, still shows (and
+ * fails the hash of the row read).
+ */
+const DECISION_VALUES = `(json_build_array(${DECISION_COLUMNS.map(({ column, type }) =>
+  type === 'timestamptz' ? decidedAtText(column, true) : `d.${column}`,
+).join(', ')}))`;
+
+/** What DECISION_VALUES and the flat read select from: the rows of `rows` as `d`, with MICROSECONDS. */
+function rowSource(rows: string): string {
+  return `${rows} d, ${MICROSECONDS}`;
 }
 
 /**
@@ -152,7 +169,7 @@ function joinedSql(pieces: readonly SqlPiece[]): string {
 const RENDERED = renderedContentSql();
 const RENDERED_ROWS = `SELECT d.seq, d.prev_hash, d.hash, ${RENDERED.head} AS head, d.lawful_basis::text AS basis, ${RENDERED.tail} AS tail,
     d.topic, d.kafka_partition
-  FROM decisions d, ${MICROSECONDS}
+  FROM ${rowSource('decisions')}
   WHERE d.seq > $1 AND d.seq <= $2 ORDER BY d.seq`;
 
 /**
@@ -253,7 +270,7 @@ export async function readDecisionsAfter(
   limit: number,
 ): Promise<ChainedDecision[]> {
   const rows: ValuesRow[] = await manager.query(
-    `SELECT ${DECISION_VALUES} AS v FROM decisions WHERE seq > $1 AND seq <= $2 ORDER BY seq LIMIT $3`,
+    `SELECT ${DECISION_VALUES} AS v FROM ${rowSource('decisions')} WHERE d.seq > $1 AND d.seq <= $2 ORDER BY d.seq LIMIT $3`,
     [afterSeq, throughSeq, limit],
   );
   return rows.map((row) => decisionFromValues(row.v));
@@ -270,8 +287,8 @@ export async function readDecision(
   participant: string | null = null,
 ): Promise<ChainedDecision | undefined> {
   const [row]: ValuesRow[] = await manager.query(
-    `SELECT ${DECISION_VALUES} AS v FROM decisions
-      WHERE decision_id = $1 AND ($2::text IS NULL OR source = $2 OR recipient = $2)`,
+    `SELECT ${DECISION_VALUES} AS v FROM ${rowSource('decisions')}
+      WHERE d.decision_id = $1 AND ($2::text IS NULL OR d.source = $2 OR d.recipient = $2)`,
     [decisionId, participant],
   );
   return row ? decisionFromValues(row.v) : undefined;
@@ -279,7 +296,7 @@ export async function readDecision(
 
 /** The row at `seq`, if it is there. */
 export async function readDecisionAt(manager: EntityManager, seq: number): Promise<ChainedDecision | undefined> {
-  const [row]: ValuesRow[] = await manager.query(`SELECT ${DECISION_VALUES} AS v FROM decisions WHERE seq = $1`, [seq]);
+  const [row]: ValuesRow[] = await manager.query(`SELECT ${DECISION_VALUES} AS v FROM ${rowSource('decisions')} WHERE d.seq = $1`, [seq]);
   return row ? decisionFromValues(row.v) : undefined;
 }
 
@@ -544,7 +561,7 @@ export async function findDecisionTexts(
   const rows: Array<{ seq: string; v: string }> = await manager.query(
     // The page is chosen first and only its rows are turned into JSON (a sort below the
     // LIMIT would otherwise build it for every matching row).
-    `SELECT seq, ${DECISION_VALUES}::text AS v FROM (${page}) page ORDER BY seq`,
+    `SELECT d.seq, ${DECISION_VALUES}::text AS v FROM ${rowSource(`(${page})`)} ORDER BY d.seq`,
     params,
   );
   return rows.map((row) => ({ seq: Number(row.seq), text: row.v }));
@@ -554,7 +571,7 @@ export async function findDecisionTexts(
  * How a flat read (`streamFlatDecisions`) writes a column: text as it is, integers as
  * numbers, the lawful basis as the jsonb's text, arrays as their elements joined by the
  * separator given (parameter `$sep`; a NULL element as empty text, as
- * Array.prototype.join writes it), `decidedAt` as decisionFromValues reads it.
+ * Array.prototype.join writes it), `decidedAt` as DECIDED_AT_SHOWN.
  */
 function flatColumn({ column, type }: DecisionColumn): string {
   switch (type) {
@@ -563,7 +580,7 @@ function flatColumn({ column, type }: DecisionColumn): string {
     case 'jsonb':
       return `d.${column}::text`;
     case 'timestamptz':
-      return decidedAtText(column);
+      return decidedAtText(column, true);
     default:
       return `d.${column}`;
   }
@@ -595,14 +612,17 @@ export async function streamFlatDecisions(
   onRow: (values: Array<string | number | null>) => void,
 ): Promise<{ count: number; lastSeq: number | undefined }> {
   const { page, params } = keysetPage(filter, afterSeq, limit);
-  params.push(arraySeparator);
-  const separator = `$${params.length}`;
-  const columns = fields.map((field) => FLAT_FIELDS[field].replaceAll('$sep', separator)).join(', ');
+  let columns = fields.map((field) => FLAT_FIELDS[field]).join(', ');
+  // The separator is a parameter only when an array is among the fields: Postgres refuses a parameter no statement uses.
+  if (columns.includes('$sep')) {
+    params.push(arraySeparator);
+    columns = columns.replaceAll('$sep', `$${params.length}`);
+  }
   let count = 0;
   let lastSeq: number | undefined;
   // The seq is read where the fields have it, or after them.
   const seqAt = fields.indexOf('seq');
-  const text = `SELECT ${columns}${seqAt < 0 ? ', d.seq' : ''} FROM (${page}) d, ${MICROSECONDS} ORDER BY d.seq`;
+  const text = `SELECT ${columns}${seqAt < 0 ? ', d.seq' : ''} FROM ${rowSource(`(${page})`)} ORDER BY d.seq`;
   await streamArrayRows(manager, { text, values: params, rowMode: 'array', types: FLAT_TYPES }, (values) => {
     count++;
     lastSeq = (seqAt < 0 ? values.pop() : values[seqAt]) as number;

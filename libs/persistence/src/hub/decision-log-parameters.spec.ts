@@ -114,7 +114,7 @@ describe('DECISION_COLUMNS', () => {
   it('is the order decisionFromValues reads a row in', () => {
     fc.assert(
       fc.property(row, (each) => {
-        // The time as the audit reads select it (with microseconds).
+        // A time as the audit reads show an edited one (with microseconds): handed on as it is.
         const stored = { ...each, decidedAt: '2026-12-06T10:00:00.123456Z' };
         expect(decisionFromValues(DECISION_COLUMNS.map(({ field }) => stored[field]))).toEqual(stored);
       }),

@@ -503,24 +503,10 @@ export function decisionFromValues(values: readonly unknown[]): ChainedDecision 
     topic: v[AT.topic],
     partition: v[AT.partition],
     offset: v[AT.offset],
-    decidedAt: decidedAtOf(v[AT.decidedAt]),
+    // As the reads write it: the writer's own text, or an edited time as it is stored (audit-store.ts, DECIDED_AT_SHOWN).
+    decidedAt: v[AT.decidedAt],
     prevHash: v[AT.prevHash],
     hash: v[AT.hash],
   };
   return row as ChainedDecision;
-}
-
-const MICROSECOND_TIMESTAMP = /^(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3})(\d{3})Z$/;
-
-/**
- * A Date (as pg returns timestamptz) becomes its ISO string. Text with microseconds (as
- * the audit reads select it) loses them only when they are zero: rows are written with
- * millisecond precision, so anything finer is an edit, and is kept to fail the hash.
- */
-function decidedAtOf(value: unknown): string {
-  if (typeof value === 'string') {
-    const micro = MICROSECOND_TIMESTAMP.exec(value);
-    if (micro) return micro[2] === '000' ? `${micro[1]}Z` : value;
-  }
-  return new Date(value as string | Date).toISOString();
 }
