@@ -19,6 +19,7 @@ import {
   readDecisionsAfter,
   readRenderedRows,
   streamFlatDecisions,
+  summariseDecisions,
 } from '@accord/persistence';
 
 /** The file's decisions: int64 offsets and millisecond times must read back exactly. */
@@ -157,11 +158,11 @@ describe('the audit log writer against the real Postgres', () => {
 
     // An auditor looking into a broken row must see its time as stored, the same in every read, never as another time.
     it.each([
-      ['moved by a microsecond', `decided_at + interval '1 microsecond'`, '2026-04-01T09:30:00.123001Z'],
-      ['moved to the same day BC', `'2026-04-01T09:30:00.123Z BC'`, '2026-04-01T09:30:00.123000Z BC'],
-      ['made infinite', `'infinity'`, 'infinity'],
-      ['made minus infinity', `'-infinity'`, '-infinity'],
-    ])('shows a decision time %s as it is stored, in every read of the row', async (_edit, value, shown) => {
+      ['moved by a microsecond', `decided_at + interval '1 microsecond'`, '2026-04-01T09:30:00.123001Z', undefined],
+      ['moved to the same day BC', `'2026-04-01T09:30:00.123Z BC'`, '2026-04-01T09:30:00.123000Z BC', 'first'],
+      ['made infinite', `'infinity'`, 'infinity', 'last'],
+      ['made minus infinity', `'-infinity'`, '-infinity', 'first'],
+    ] as const)('shows a decision time %s as it is stored, in every read of the row', async (_edit, value, shown, end) => {
       await expect(
         dataSource.transaction(async (manager) => {
           await manager.query('SET LOCAL session_replication_role = replica');
@@ -180,6 +181,8 @@ describe('the audit log writer against the real Postgres', () => {
             decisionFromJson(texts[0]!.text).decidedAt,
             flat[0],
           ]).toEqual([shown, shown, shown, shown, shown]);
+          // The summary's span too, where the edit made it the first or the last time of the log.
+          if (end !== undefined) expect((await summariseDecisions(manager, {}))[end]).toBe(shown);
           // And verification's rendering of it cannot match the row's hash.
           const [edited] = await readRenderedRows(manager, first - 1, first);
           expect(edited.content === null ? undefined : hashContent(edited.prevHash, edited.content)).not.toBe(row.hash);

@@ -670,33 +670,31 @@ function participantPage(participant: string, conditions: readonly string[], aft
     ORDER BY seq LIMIT ${take}`;
 }
 
-/** Counts by outcome, first and last decision time, and who received anything, over every matching row. */
+/**
+ * Counts by outcome, the first and last decision time (each as DECIDED_AT_SHOWN, so that a
+ * time only an edit stores reads as stored), and who received anything, over every
+ * matching row.
+ */
 export async function summariseDecisions(
   manager: EntityManager,
   filter: DecisionFilter,
 ): Promise<{ byOutcome: Record<string, number>; first: string | null; last: string | null; receivedBy: string[] }> {
   const { conditions, params } = whereOf(filter);
   const where = conditions.length > 0 ? `WHERE ${conditions.join(' AND ')}` : '';
-  const rows: Array<{ outcome: string; count: number; first: Date; last: Date }> = await manager.query(
-    `SELECT outcome, count(*)::int AS count, min(decided_at) AS first, max(decided_at) AS last FROM decisions ${where} GROUP BY outcome`,
+  const shown = (time: string) => `(SELECT ${decidedAtText('decided_at', true)} FROM ${rowSource(`(SELECT ${time} AS decided_at FROM g)`)})`;
+  const [span]: Array<{ counts: Record<string, number> | null; first: string | null; last: string | null }> = await manager.query(
+    `WITH g AS (SELECT outcome, count(*)::int AS count, min(decided_at) AS first, max(decided_at) AS last FROM decisions ${where} GROUP BY outcome)
+     SELECT (SELECT json_object_agg(outcome, count) FROM g) AS counts, ${shown('min(first)')} AS first, ${shown('max(last)')} AS last`,
     params,
   );
   const recipients: Array<{ recipient: string }> = await manager.query(
     `SELECT DISTINCT recipient FROM decisions ${where ? `${where} AND` : 'WHERE'} outcome = 'shared' AND recipient IS NOT NULL ORDER BY recipient`,
     params,
   );
-  const byOutcome: Record<string, number> = { shared: 0, withheld: 0, rejected: 0 };
-  let first: number | null = null;
-  let last: number | null = null;
-  for (const row of rows) {
-    byOutcome[row.outcome] = row.count;
-    first = first === null ? new Date(row.first).getTime() : Math.min(first, new Date(row.first).getTime());
-    last = last === null ? new Date(row.last).getTime() : Math.max(last, new Date(row.last).getTime());
-  }
   return {
-    byOutcome,
-    first: first === null ? null : new Date(first).toISOString(),
-    last: last === null ? null : new Date(last).toISOString(),
+    byOutcome: { shared: 0, withheld: 0, rejected: 0, ...span!.counts },
+    first: span!.first,
+    last: span!.last,
     receivedBy: recipients.map((row) => row.recipient),
   };
 }
