@@ -681,7 +681,7 @@ export async function summariseDecisions(
 ): Promise<{ byOutcome: Record<string, number>; first: string | null; last: string | null; receivedBy: string[] }> {
   const { conditions, params } = whereOf(filter);
   const where = conditions.length > 0 ? `WHERE ${conditions.join(' AND ')}` : '';
-  const shown = (time: string) => `(SELECT ${decidedAtText('decided_at', true)} FROM ${rowSource(`(SELECT ${time} AS decided_at FROM g)`)})`;
+  const shown = (time: string) => `(SELECT ${DECIDED_AT_SHOWN} FROM ${rowSource(`(SELECT ${time} AS decided_at FROM g)`)})`;
   const [span]: Array<{ counts: Record<string, number> | null; first: string | null; last: string | null }> = await manager.query(
     `WITH g AS (SELECT outcome, count(*)::int AS count, min(decided_at) AS first, max(decided_at) AS last FROM decisions ${where} GROUP BY outcome)
      SELECT (SELECT json_object_agg(outcome, count) FROM g) AS counts, ${shown('min(first)')} AS first, ${shown('max(last)')} AS last`,

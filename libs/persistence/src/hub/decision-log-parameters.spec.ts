@@ -114,9 +114,7 @@ describe('DECISION_COLUMNS', () => {
   it('is the order decisionFromValues reads a row in', () => {
     fc.assert(
       fc.property(row, (each) => {
-        // A time as the audit reads show an edited one (with microseconds): handed on as it is.
-        const stored = { ...each, decidedAt: '2026-12-06T10:00:00.123456Z' };
-        expect(decisionFromValues(DECISION_COLUMNS.map(({ field }) => stored[field]))).toEqual(stored);
+        expect(decisionFromValues(DECISION_COLUMNS.map(({ field }) => each[field]))).toEqual(each);
       }),
       { numRuns: 300 },
     );

@@ -477,7 +477,7 @@ const AT = Object.fromEntries(DECISION_COLUMNS.map(({ field }, index) => [field,
 /**
  * A decision row read back as one array of DECISION_COLUMNS' values in their order (the
  * audit store's `json_build_array`, `decided_at` as text), in the chain's canonical shape,
- * for the auditor API.
+ * for verification and the auditor API.
  */
 export function decisionFromValues(values: readonly unknown[]): ChainedDecision {
   const v = values as any[];
