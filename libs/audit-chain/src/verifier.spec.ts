@@ -7,6 +7,7 @@ import {
   chain,
   createChainVerifier,
   generateDevelopmentKeyPair,
+  hashContent,
   hashRecord,
   signCheckpoint,
   verifyChain,
@@ -316,6 +317,23 @@ describe('pushRendered (rows whose canonical content the reader wrote out)', () 
       const verifier = createChainVerifier();
       expect(verifier.pushRendered(rendered(rows[0]!))).toBe(true);
       expect(verifier.pushRendered(rendered(rows[1]!, content))).toBe(false);
+      expect(verifier.result()).toMatchObject({ ok: false, checked: 1, firstBrokenSeq: 2, problem: 'the row at seq 2 does not match its hash: a column was edited' });
+    }
+  });
+
+  it("takes a reader's hash of the content in place of the content, and fails the row when it is not the row's hash", () => {
+    const rows = chain(fc.sample(unchainedDecisionArbitrary, 2), null);
+    const hashedBy = (row: ChainedDecision, contentHash: string | null): RenderedRow => ({ ...rendered(row, null), contentHash });
+    const intact = createChainVerifier();
+    for (const row of rows) expect(intact.pushRendered(hashedBy(row, hashContent(row.prevHash, canonicalContent(row))))).toBe(true);
+    expect(intact.result()).toMatchObject({ ok: true, checked: 2 });
+    // The hash stands for the content: a content beside it is not read.
+    const otherContent = createChainVerifier();
+    expect(otherContent.pushRendered({ ...rendered(rows[0]!, 'not the content'), contentHash: rows[0]!.hash })).toBe(true);
+    for (const contentHash of [hashContent(rows[1]!.prevHash, canonicalContent(rows[0]!)), null]) {
+      const verifier = createChainVerifier();
+      expect(verifier.pushRendered(hashedBy(rows[0]!, rows[0]!.hash))).toBe(true);
+      expect(verifier.pushRendered({ ...rendered(rows[1]!), contentHash })).toBe(false);
       expect(verifier.result()).toMatchObject({ ok: false, checked: 1, firstBrokenSeq: 2, problem: 'the row at seq 2 does not match its hash: a column was edited' });
     }
   });

@@ -88,6 +88,13 @@ export interface RenderedRow {
   /** The canonical content, or null when the reader could not render it (the row then fails its hash). */
   content: string | null;
   /**
+   * Instead of `content` (which is then ignored): `hashContent(prevHash, content)` as the
+   * reader computed it next to the rows, so that the content need not travel (Postgres's
+   * own SHA-256 of the same bytes). Null when the reader could not render the content.
+   * The reader vouches for it as for `content`: a wrong hash fails the row.
+   */
+  contentHash?: string | null;
+  /**
    * The row's own `topic` and `partition` columns (the content holds them too), which place
    * a row after the boundary in its partition chain; without them such a row fails.
    */
@@ -943,6 +950,7 @@ function safeHash(row: ChainedDecision): string | undefined {
 }
 
 function renderedHash(row: RenderedRow): string | undefined {
+  if (row.contentHash !== undefined) return row.contentHash ?? undefined;
   return typeof row.content === 'string' && typeof row.prevHash === 'string' ? hashContent(row.prevHash, row.content) : undefined;
 }
 

@@ -119,6 +119,11 @@ describe('the audit log writer against the real Postgres', () => {
     });
 
     const rendered = () => readRenderedRows(dataSource.manager, first - 1, first - 1 + rows.length);
+    /** The rows as verification reads them: the first read meets their lawful bases, the second has Postgres hash each row. */
+    const hashedByPostgres = async (manager = dataSource.manager, from = first - 1, through = first - 1 + rows.length) => {
+      await readRenderedRows(manager, from, through, { hashInDatabase: true });
+      return readRenderedRows(manager, from, through, { hashInDatabase: true });
+    };
 
     it('writes each row exactly as canonicalContent of the row as read, which hashes to the stored hash', async () => {
       const read = await readDecisionsAfter(dataSource.manager, first - 1, first - 1 + rows.length, rows.length);
@@ -127,6 +132,16 @@ describe('the audit log writer against the real Postgres', () => {
       expect(out.map((row) => row.content)).toEqual(read.map((row) => canonicalContent(row)));
       expect(out.map((row) => hashContent(row.prevHash, row.content!))).toEqual(rows.map((row) => row.hash));
       expect(out.map(({ seq, prevHash, hash }) => ({ seq, prevHash, hash }))).toEqual(rows.map(({ seq, prevHash, hash }) => ({ seq, prevHash, hash })));
+    });
+
+    it("hashes each row in Postgres exactly as hashContent of its content, escapes, non-ASCII and NULLs included", async () => {
+      const hashed = await hashedByPostgres();
+      // Only the hash travels: the content is not read.
+      expect(hashed.map((row) => row.content)).toEqual(rows.map(() => null));
+      expect(hashed.map((row) => row.contentHash)).toEqual(rows.map((row) => row.hash));
+      expect(hashed.map(({ seq, prevHash, hash, topic, partition }) => ({ seq, prevHash, hash, topic, partition }))).toEqual(
+        (await rendered()).map(({ seq, prevHash, hash, topic, partition }) => ({ seq, prevHash, hash, topic, partition })),
+      );
     });
 
     // Edits whose values a looser rendering could write as the original: each must change the content.
@@ -150,10 +165,16 @@ describe('the audit log writer against the real Postgres', () => {
           const [edited] = await readRenderedRows(manager, first - 1 + index, first + index);
           expect(edited.seq).toBe(rows[index].seq);
           expect(edited.content === null ? undefined : hashContent(edited.prevHash, edited.content)).not.toBe(rows[index].hash);
+          const [hashed] = await hashedByPostgres(manager, first - 1 + index, first + index);
+          expect(hashed.seq).toBe(rows[index].seq);
+          // Hashed by Postgres (null when it cannot write the content), and not to the row's hash.
+          expect(hashed.contentHash).not.toBeUndefined();
+          expect(hashed.contentHash).not.toBe(rows[index].hash);
           throw new Error('roll the edit back');
         }),
       ).rejects.toThrow('roll the edit back');
       expect((await rendered()).map((row) => hashContent(row.prevHash, row.content!))).toEqual(rows.map((row) => row.hash));
+      expect((await hashedByPostgres()).map((row) => row.contentHash)).toEqual(rows.map((row) => row.hash));
     });
 
     // An auditor looking into a broken row must see its time as stored, the same in every read, never as another time.
@@ -186,6 +207,7 @@ describe('the audit log writer against the real Postgres', () => {
           // And verification's rendering of it cannot match the row's hash.
           const [edited] = await readRenderedRows(manager, first - 1, first);
           expect(edited.content === null ? undefined : hashContent(edited.prevHash, edited.content)).not.toBe(row.hash);
+          expect((await hashedByPostgres(manager, first - 1, first))[0]!.contentHash).not.toBe(row.hash);
           throw new Error('roll the edit back');
         }),
       ).rejects.toThrow('roll the edit back');

@@ -60,6 +60,14 @@ export interface VerifyOptions {
 }
 
 const DEFAULT_CHUNK = 20_000;
+
+/**
+ * Every row is read with Postgres's SHA-256 of its content rather than the content itself
+ * (`streamRenderedRows`): the content then never crosses the socket nor is decoded and
+ * hashed here. Per row that took 5.9 µs of this process's CPU and now takes 1.7, for
+ * about 0.5 µs more in Postgres: 10 M rows verified in 69 s instead of 78 (bench/README.md).
+ */
+const HASHED_BY_POSTGRES = { hashInDatabase: true } as const;
 const CHECKPOINT_PAGE = 1_000;
 
 /**
@@ -273,7 +281,7 @@ async function verifyPartitionRowsInOrder(manager: EntityManager, options: Parti
       if (!intact || beyond !== undefined) return;
       intact = verifier.pushRendered(row);
       if (intact && options.isBeyond(row)) beyond = row.seq;
-    });
+    }, HASHED_BY_POSTGRES);
     options.onProgress?.(checkedBefore + verifier.result().checked, checkedBefore + total);
   }
   return { result: withLastCheckpoint(verifier.result(), checkpoints), beyond };
@@ -345,7 +353,7 @@ async function verifyPartitionRange(
   let clean = true;
   await streamRenderedRows(manager, range.from, range.through, (row) => {
     if (clean) clean = verifier.pushRendered(row) && !options.isBeyond(row);
-  });
+  }, HASHED_BY_POSTGRES);
   return { startHeads: startAfter.heads, result: withLastCheckpoint(verifier.result(), checkpoints), clean };
 }
 
@@ -578,7 +586,7 @@ async function pushRange(manager: EntityManager, verifier: ChainVerifier, from: 
   let intact = true;
   await streamRenderedRows(manager, from, through, (row) => {
     if (intact) intact = verifier.pushRendered(row);
-  });
+  }, HASHED_BY_POSTGRES);
   return intact;
 }
 
