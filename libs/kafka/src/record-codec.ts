@@ -12,7 +12,8 @@ import { writeUVarIntAt, writeVarintsInPlace } from './encoder-varints';
  * - decoding, kafkajs merges each record's headers into an object by spreading the object
  *   so far once per header (quadratic in headers), and works out every offset and timestamp
  *   through BigInt. `decodeRecord` adds each header in place and uses Number arithmetic where
- *   it is exact.
+ *   it is exact. A header value whose bytes are all ASCII is read as its text (what strict
+ *   UTF-8 decoding gives), not as a Buffer its reader decodes again; any other stays bytes.
  *
  * The decoder also mends what a partner could abuse: kafkajs's merge looks each header name
  * up as a property of a plain object, so a header named `toString` or `constructor` met the
@@ -319,15 +320,41 @@ function recordDecoder(Long: LongClass, logAppendTime: number): RecordDecoder {
     const count = decoder.readVarInt();
     // As kafkajs's readVarIntArray: -1 is none, any other negative count is refused.
     if (count < -1) throw new RangeError('Invalid array length');
-    const headers: Record<string, Buffer | null | Array<Buffer | null>> = {};
+    const headers: Record<string, HeaderValue | Array<HeaderValue>> = {};
     for (let index = 0; index < count; index++) {
       const name = String(decoder.readVarIntString());
-      const header = decoder.readVarIntBytes();
+      const header = readHeaderValue(decoder);
       const earlier = Object.hasOwn(headers, name) ? headers[name] : undefined;
       defineHeader(headers, name, earlier === undefined ? header : Array.isArray(earlier) ? [...earlier, header] : [earlier, header]);
     }
     return { magicByte, attributes, timestamp, offset, key, value, headers: headers as IHeaders, isControlRecord: isControlBatch, batchContext };
   };
+}
+
+type HeaderValue = Buffer | string | null;
+
+/**
+ * A header value as kafkajs's `readVarIntBytes` reads it, but as text when every byte of
+ * it is ASCII: the text strict UTF-8 decoding would give, without a Buffer made for it
+ * first. CloudEvents attributes are ASCII (ids, URIs, type names, times), and each Buffer
+ * was an object that lived as long as its record, to be decoded again by its reader. Any
+ * other value (UTF-8 beyond ASCII, or bytes that are not UTF-8 at all) stays bytes, as
+ * kafkajs reads them, for its reader to judge.
+ */
+function readHeaderValue(decoder: KafkajsDecoder): HeaderValue {
+  const length = decoder.readVarInt();
+  if (length === -1) return null;
+  const { buffer, offset } = decoder;
+  const end = offset + length;
+  decoder.offset = end;
+  if (length >= 0 && end <= buffer.length && isAscii(buffer, offset, end)) return buffer.toString('latin1', offset, end);
+  // kafkajs's reading, whatever the length: a slice (short or empty when the length overruns or is negative).
+  return buffer.slice(offset, end);
+}
+
+function isAscii(buffer: Buffer, start: number, end: number): boolean {
+  for (let index = start; index < end; index++) if (buffer[index]! > 0x7f) return false;
+  return true;
 }
 
 /**
