@@ -65,7 +65,8 @@ const DEFAULT_CHUNK = 20_000;
  * Every row is read with Postgres's SHA-256 of its content rather than the content itself
  * (`streamRenderedRows`): the content then never crosses the socket nor is decoded and
  * hashed here. Per row that took 5.9 µs of this process's CPU and now takes 1.7, for
- * about 0.5 µs more in Postgres: 10 M rows verified in 69 s instead of 78 (bench/README.md).
+ * about 0.5 µs more in Postgres: `audit:verify` checked 10 M rows in 69 s instead of 78
+ * (bench/README.md, eighteenth run). What it trusts Postgres with: docs/audit.md.
  */
 const HASHED_BY_POSTGRES = { hashInDatabase: true } as const;
 const CHECKPOINT_PAGE = 1_000;
