@@ -51,7 +51,7 @@ export function decisionFromJson(text: string): ChainedDecision {
  * time (to_char would drop the era, writing 2026 BC as 2026). Needs the row as `d` and
  * MICROSECONDS as `t`, which writes the time once per row: its `OFFSET 0` keeps Postgres
  * from copying `to_char` into each place `t.us` is read (it wrote it twice a row, 3 % of
- * rendering a row for verification). HASHED_ROWS looks its lawful basis up once the same way.
+ * rendering a row for verification). RENDERED_ROWS looks its lawful basis up once the same way.
  */
 const DECIDED_AT_TEXT = `CASE WHEN isfinite(d.decided_at) AND d.decided_at >= '0001-01-01T00:00:00Z'
     THEN CASE WHEN right(t.us, 3) = '000' THEN left(t.us, -3) ELSE t.us END || 'Z' END`;
@@ -169,23 +169,18 @@ function joinedSql(pieces: readonly SqlPiece[]): string {
 }
 
 const RENDERED = renderedContentSql();
-const RENDERED_ROWS = `SELECT d.seq, d.prev_hash, d.hash, false AS hashed, NULL AS content_hash,
-    ${RENDERED.head} AS head, d.lawful_basis::text AS basis, ${RENDERED.tail} AS tail,
-    d.topic, d.kafka_partition
-  FROM ${rowSource('decisions')}
-  WHERE d.seq > $1 AND d.seq <= $2 ORDER BY d.seq`;
-
 /**
- * RENDERED_ROWS with the content hashed by Postgres where it can be: for a row whose
- * lawful basis text is in `$3` (NULL as ''), the canonical basis at the same place in `$4`
- * completes the content, and `content_hash` is `hashContent(prev_hash, content)` by
- * Postgres's own SHA-256 of the content's UTF-8 bytes (the functions named in pg_catalog,
- * so that nothing on the search path stands in for them). Only the hash travels. Any
- * other row comes with its content's pieces, as from RENDERED_ROWS (whose columns are the
- * same, none hashed).
+ * The rows of `$1 < seq <= $2`, each with its canonical content written by Postgres, and
+ * hashed by Postgres where it can be: for a row whose lawful basis text is in `$3` (NULL as
+ * NULL_BASIS), the canonical basis at the same place in `$4` completes the content, and
+ * `content_hash` is `hashContent(prev_hash, content)` by Postgres's own SHA-256 of the
+ * content's UTF-8 bytes (the functions named in pg_catalog, so that nothing on the search
+ * path stands in for them): only the hash travels. Any other row (every row, with `$3`
+ * empty) comes with its content's pieces instead, the basis canonicalised in JavaScript.
  */
-const KNOWN_BASIS = `pg_catalog.array_position($3::text[], coalesce(d.lawful_basis::text, ''))`;
-const HASHED_ROWS = `SELECT d.seq, d.prev_hash, d.hash, b.i IS NOT NULL AS hashed,
+const NULL_BASIS = '';
+const KNOWN_BASIS = `pg_catalog.array_position($3::text[], coalesce(d.lawful_basis::text, '${NULL_BASIS}'))`;
+const RENDERED_ROWS = `SELECT d.seq, d.prev_hash, d.hash, b.i IS NOT NULL AS hashed,
     CASE WHEN b.i IS NOT NULL THEN pg_catalog.encode(pg_catalog.sha256(pg_catalog.convert_to(
       d.prev_hash || E'\\n' || ${RENDERED.head} || ($4::text[])[b.i] || ${RENDERED.tail}, 'UTF8')), 'hex') END AS content_hash,
     CASE WHEN b.i IS NULL THEN ${RENDERED.head} END AS head, CASE WHEN b.i IS NULL THEN d.lawful_basis::text END AS basis,
@@ -194,7 +189,7 @@ const HASHED_ROWS = `SELECT d.seq, d.prev_hash, d.hash, b.i IS NOT NULL AS hashe
   FROM ${rowSource('decisions')}, LATERAL (SELECT ${KNOWN_BASIS} AS i OFFSET 0) b
   WHERE d.seq > $1 AND d.seq <= $2 ORDER BY d.seq`;
 
-/** How many lawful bases HASHED_ROWS is given at most: each row looks its own up among them. */
+/** How many lawful bases RENDERED_ROWS is given at most: each row looks its own up among them. */
 const MAX_KNOWN_BASES = 32;
 
 /**
@@ -220,10 +215,8 @@ export async function streamRenderedRows(
   onRow: (row: RenderedRow) => void,
   options: { hashInDatabase?: boolean } = {},
 ): Promise<void> {
-  const known = options.hashInDatabase ? LAWFUL_BASES.firstKnown(MAX_KNOWN_BASES) : undefined;
-  const config: QueryArrayConfig = known
-    ? { text: HASHED_ROWS, values: [afterSeq, throughSeq, known.texts, known.canonical], rowMode: 'array' }
-    : { text: RENDERED_ROWS, values: [afterSeq, throughSeq], rowMode: 'array' };
+  const known = options.hashInDatabase ? LAWFUL_BASES.firstKnown(MAX_KNOWN_BASES) : { texts: [], canonical: [] };
+  const config: QueryArrayConfig = { text: RENDERED_ROWS, values: [afterSeq, throughSeq, known.texts, known.canonical], rowMode: 'array' };
   await streamArrayRows(manager, config, (values) => {
     const [seq, prevHash, hash, hashed, contentHash, head, basisText, tail, topic, partition] = values as [
       string,
@@ -319,10 +312,10 @@ class LawfulBasisCache {
     return canonical;
   }
 
-  /** Up to `limit` texts met with their canonical JSON (those that have one), NULL's first as ''. */
+  /** Up to `limit` texts met with their canonical JSON (those that have one), NULL's first as NULL_BASIS. */
   firstKnown(limit: number): { texts: string[]; canonical: string[] } {
-    const texts = [''];
-    const canonical = ['null'];
+    const texts = [NULL_BASIS];
+    const canonical = [this.canonical(null)!];
     for (const [text, json] of this.known) {
       if (texts.length >= limit) break;
       if (json !== undefined) {
